@@ -1,0 +1,296 @@
+//! DER certificate -> [`CertSummary`]: the RFC 5280 facts an admin or partner asks for.
+//!
+//! Parsing never fails the run: a certificate that does not parse gets a summary with
+//! `parse_error` set and its fingerprint, so the report still shows what was sent.
+
+use base64::Engine;
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::oid_registry::{
+    OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_NIST_EC_P521,
+    OID_PKCS1_RSAENCRYPTION, OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS,
+    OID_PKIX_ACCESS_DESCRIPTOR_OCSP, OID_SIG_ED25519, OID_SIG_ED448,
+};
+use x509_parser::prelude::FromDer;
+use x509_parser::public_key::PublicKey;
+
+use crate::cert::sha256_hex;
+use crate::limits::MAX_CERT_BYTES;
+use crate::report::CertSummary;
+
+/// Summarises one DER certificate.
+pub fn summarize(der: &[u8]) -> CertSummary {
+    let sha256 = sha256_hex(der);
+    let der_b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    if der.len() > MAX_CERT_BYTES {
+        return unparsed(
+            sha256,
+            der_b64,
+            format!("certificate larger than {MAX_CERT_BYTES} bytes"),
+        );
+    }
+    match X509Certificate::from_der(der) {
+        Ok((_, cert)) => summarize_parsed(&cert, sha256, der_b64),
+        Err(e) => unparsed(sha256, der_b64, format!("unparseable certificate: {e}")),
+    }
+}
+
+fn unparsed(sha256: String, der: String, why: String) -> CertSummary {
+    CertSummary {
+        subject: String::new(),
+        common_name: None,
+        organization: None,
+        organizational_unit: None,
+        issuer: String::new(),
+        serial: String::new(),
+        not_before: OffsetDateTime::UNIX_EPOCH,
+        not_after: OffsetDateTime::UNIX_EPOCH,
+        san_dns: vec![],
+        san_ip: vec![],
+        key_type: String::new(),
+        key_bits: 0,
+        curve: None,
+        signature_algorithm: String::new(),
+        is_ca: false,
+        self_issued: false,
+        sha256,
+        spki_sha256: String::new(),
+        ocsp_urls: vec![],
+        ca_issuers_urls: vec![],
+        crl_urls: vec![],
+        der,
+        parse_error: Some(why),
+    }
+}
+
+fn summarize_parsed(cert: &X509Certificate<'_>, sha256: String, der: String) -> CertSummary {
+    let subject = cert.subject();
+    let first_str = |it: &mut dyn Iterator<
+        Item = &x509_parser::x509::AttributeTypeAndValue<'_>,
+    >| { it.next().and_then(|a| a.as_str().ok()).map(str::to_string) };
+    let common_name = first_str(&mut subject.iter_common_name());
+    let organization = first_str(&mut subject.iter_organization());
+    let organizational_unit = first_str(&mut subject.iter_organizational_unit());
+
+    let mut san_dns = Vec::new();
+    let mut san_ip = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(d) => san_dns.push((*d).to_string()),
+                GeneralName::IPAddress(bytes) => {
+                    if let Some(ip) = ip_from_bytes(bytes) {
+                        san_ip.push(ip.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let mut ocsp_urls = Vec::new();
+    let mut ca_issuers_urls = Vec::new();
+    let mut crl_urls = Vec::new();
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for desc in &aia.accessdescs {
+                    if let GeneralName::URI(uri) = desc.access_location {
+                        if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
+                            ocsp_urls.push(uri.to_string());
+                        } else if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                            ca_issuers_urls.push(uri.to_string());
+                        }
+                    }
+                }
+            }
+            ParsedExtension::CRLDistributionPoints(points) => {
+                for point in points.iter() {
+                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point
+                    {
+                        for n in names {
+                            if let GeneralName::URI(uri) = n {
+                                crl_urls.push(uri.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let (key_type, key_bits, curve) = key_facts(cert);
+    let sig_oid = &cert.signature_algorithm.algorithm;
+    let signature_algorithm =
+        x509_parser::objects::oid2sn(sig_oid, x509_parser::objects::oid_registry())
+            .map(str::to_string)
+            .unwrap_or_else(|_| sig_oid.to_id_string());
+    let is_ca = matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+
+    CertSummary {
+        subject: subject.to_string(),
+        common_name,
+        organization,
+        organizational_unit,
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        not_before: cert.validity().not_before.to_datetime(),
+        not_after: cert.validity().not_after.to_datetime(),
+        san_dns,
+        san_ip,
+        key_type,
+        key_bits,
+        curve,
+        signature_algorithm,
+        is_ca,
+        self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+        sha256,
+        spki_sha256: sha256_hex(cert.public_key().raw),
+        ocsp_urls,
+        ca_issuers_urls,
+        crl_urls,
+        der,
+        parse_error: None,
+    }
+}
+
+fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(v4.into());
+    }
+    <[u8; 16]>::try_from(bytes).ok().map(Into::into)
+}
+
+/// Key type, size in bits, and curve. RSA size is computed from the modulus here because
+/// x509-parser 0.18's `key_size()` returns 0 unless the modulus has a leading zero byte.
+fn key_facts(cert: &X509Certificate<'_>) -> (String, u32, Option<String>) {
+    let spki = cert.public_key();
+    let alg = &spki.algorithm.algorithm;
+    if *alg == OID_PKCS1_RSAENCRYPTION {
+        let bits = match spki.parsed() {
+            Ok(PublicKey::RSA(rsa)) => rsa_bits(rsa.modulus),
+            _ => 0,
+        };
+        return ("RSA".into(), bits, None);
+    }
+    if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
+        let curve_oid = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok());
+        let (name, bits) = match curve_oid {
+            Some(o) if o == OID_EC_P256 => ("P-256".to_string(), 256),
+            Some(o) if o == OID_NIST_EC_P384 => ("P-384".to_string(), 384),
+            Some(o) if o == OID_NIST_EC_P521 => ("P-521".to_string(), 521),
+            Some(o) => (o.to_id_string(), 0),
+            None => ("unknown".to_string(), 0),
+        };
+        return ("EC".into(), bits, Some(name));
+    }
+    if *alg == OID_SIG_ED25519 {
+        return ("Ed25519".into(), 256, None);
+    }
+    if *alg == OID_SIG_ED448 {
+        return ("Ed448".into(), 456, None);
+    }
+    let bits = match spki.parsed() {
+        Ok(PublicKey::DSA(y)) => (y.len() * 8) as u32,
+        _ => 0,
+    };
+    let name = if bits > 0 {
+        "DSA".to_string()
+    } else {
+        alg.to_id_string()
+    };
+    (name, bits, None)
+}
+
+/// Bit length of a big-endian unsigned integer.
+fn rsa_bits(modulus: &[u8]) -> u32 {
+    let trimmed: &[u8] = {
+        let skip = modulus.iter().take_while(|&&b| b == 0).count();
+        modulus.get(skip..).unwrap_or_default()
+    };
+    match trimmed.first() {
+        None => 0,
+        Some(&top) => (trimmed.len() as u32 - 1) * 8 + (8 - top.leading_zeros()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_bits_ignores_sign_byte() {
+        assert_eq!(rsa_bits(&[0x00, 0x80, 0, 0]), 24);
+        assert_eq!(rsa_bits(&[0x01, 0, 0]), 17);
+        assert_eq!(rsa_bits(&[]), 0);
+        let mut m = vec![0x00];
+        m.extend(vec![0xff; 256]);
+        assert_eq!(rsa_bits(&m), 2048);
+    }
+
+    #[test]
+    fn garbage_is_summarised_with_a_parse_error() {
+        let s = summarize(b"not a certificate");
+        assert!(s.parse_error.is_some());
+        assert_eq!(s.sha256.len(), 64);
+    }
+
+    #[test]
+    fn summarises_a_generated_certificate() {
+        use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+        let mut params = CertificateParams::new(vec![
+            "mx1.example.test".to_string(),
+            "mail.example.test".into(),
+        ])
+        .unwrap();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "mx1.example.test");
+        dn.push(DnType::OrganizationName, "Example Org");
+        dn.push(DnType::OrganizationalUnitName, "Mail");
+        params.distinguished_name = dn;
+        params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+            uris: vec!["http://crl.example.test/ca.crl".into()],
+        }];
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let s = summarize(cert.der());
+        assert_eq!(s.parse_error, None);
+        assert_eq!(s.common_name.as_deref(), Some("mx1.example.test"));
+        assert_eq!(s.organization.as_deref(), Some("Example Org"));
+        assert_eq!(s.organizational_unit.as_deref(), Some("Mail"));
+        assert_eq!(s.san_dns, vec!["mx1.example.test", "mail.example.test"]);
+        assert_eq!(s.key_type, "EC");
+        assert_eq!(s.key_bits, 256);
+        assert_eq!(s.curve.as_deref(), Some("P-256"));
+        assert_eq!(s.signature_algorithm, "ecdsa-with-SHA256");
+        assert_eq!(s.crl_urls, vec!["http://crl.example.test/ca.crl"]);
+        assert!(s.self_issued);
+        assert_eq!(s.sha256, sha256_hex(cert.der()));
+        use rustls_pki_types::pem::PemObject;
+        let spki = rustls_pki_types::SubjectPublicKeyInfoDer::from_pem_slice(
+            key.public_key_pem().as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(s.spki_sha256, sha256_hex(&spki));
+    }
+
+    #[test]
+    fn rsa_key_size_is_computed() {
+        use rcgen::{CertificateParams, KeyPair};
+        let key = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = CertificateParams::new(vec!["rsa.example.test".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let s = summarize(cert.der());
+        assert_eq!(s.key_type, "RSA");
+        assert!(s.key_bits >= 2048, "got {}", s.key_bits);
+        assert_eq!(s.signature_algorithm, "sha256WithRSAEncryption");
+    }
+}

@@ -1,0 +1,325 @@
+//! Command-line input (clap derive) and its validation into a [`Plan`]. No clap type is used
+//! below this file.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cert::chain::TrustStore;
+use crate::dns::Families;
+use crate::plan::{CommandKind, Format, Plan, TlsVersion};
+use crate::profile::Profile;
+use crate::smtp::session::EhloName;
+use crate::target::{parse_domain, parse_host};
+
+const ABOUT: &str = "Diagnose SMTP TLS: MX records, STARTTLS, TLS version and cipher, certificate chain, expected roots.";
+
+#[derive(Debug, Parser)]
+#[command(name = "tlscheck", version, about = ABOUT, after_help = crate::exit::HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every address of every MX host of one or more mail domains.
+    #[command(after_help = crate::exit::HELP)]
+    Mx {
+        /// Mail domains, e.g. contoso.com (IDNA names are accepted).
+        #[arg(required = true, value_name = "DOMAIN")]
+        domains: Vec<String>,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Check given hosts (names or IP literals) without an MX lookup.
+    #[command(after_help = crate::exit::HELP)]
+    Host {
+        /// Hosts: name, name:port, 192.0.2.1, [2001:db8::1]:25 ...
+        #[arg(required = true, value_name = "HOST[:PORT]")]
+        hosts: Vec<String>,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// DNS resolver to use instead of the system's, as IP or IP:PORT.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub resolver: Option<String>,
+    /// SMTP port to connect to (465 needs --implicit-tls).
+    #[arg(long, default_value_t = 25)]
+    pub port: u16,
+    /// Start TLS at once instead of STARTTLS (SMTPS, port 465, RFC 8314).
+    #[arg(long)]
+    pub implicit_tls: bool,
+    /// Seconds allowed for each phase (connect, greeting, EHLO, STARTTLS, handshake, DNS query).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Seconds allowed for the whole run; unfinished probes are reported as timed out.
+    #[arg(long, value_name = "SECS", default_value_t = 120.0)]
+    pub deadline: f64,
+    /// Name to send with EHLO [default: this machine's host name if fully qualified, else the
+    /// address literal of the local address, e.g. [192.0.2.7]].
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// Probe IPv4 addresses only.
+    #[arg(short = '4', long = "ipv4", conflicts_with = "ipv6")]
+    pub ipv4: bool,
+    /// Probe IPv6 addresses only.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// Trust store for chain validation: webpki (Mozilla's roots, built in), system (the OS
+    /// store), or a PEM file of CA certificates.
+    #[arg(long, value_name = "webpki|system|FILE", default_value = "webpki")]
+    pub trust: String,
+    /// Expectation profile: a built-in name (exchange-online, exchange-online-2018) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub profile: Option<String>,
+    /// Fail when the negotiated TLS version is below this (1.2 or 1.3).
+    #[arg(long, value_name = "1.2|1.3")]
+    pub require_tls: Option<String>,
+    /// Most addresses probed at the same time.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// More detail in the text report (-v: SMTP transcript and timings).
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Print only the verdict lines in the text report.
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+/// A configuration error: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl Cli {
+    /// Validates the input into a [`Plan`] (reads the trust store and the profile).
+    pub fn into_plan(self) -> Result<Plan, UsageError> {
+        let (command, inputs, common) = match self.command {
+            Command::Mx { domains, common } => (CommandKind::Mx, domains, common),
+            Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
+        };
+        let targets = inputs
+            .iter()
+            .map(|i| match command {
+                CommandKind::Mx => parse_domain(i),
+                CommandKind::Host => parse_host(i),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| UsageError(e.to_string()))?;
+        let c = common;
+        let secs = |v: f64, what: &str| -> Result<Duration, UsageError> {
+            if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
+                return Err(UsageError(format!(
+                    "--{what} must be a number of seconds between 0 and 86400"
+                )));
+            }
+            Ok(Duration::from_secs_f64(v))
+        };
+        let timeout = secs(c.timeout, "timeout")?;
+        let deadline = secs(c.deadline, "deadline")?;
+        if c.port == 0 {
+            return Err(UsageError("--port must be between 1 and 65535".into()));
+        }
+        if c.concurrency == 0 || c.concurrency > 1024 {
+            return Err(UsageError(
+                "--concurrency must be between 1 and 1024".into(),
+            ));
+        }
+        let resolver = c.resolver.as_deref().map(parse_resolver).transpose()?;
+        let trust = match c.trust.as_str() {
+            "webpki" => TrustStore::webpki(),
+            "system" => TrustStore::system().map_err(|e| UsageError(e.to_string()))?,
+            path => TrustStore::from_pem_file(std::path::Path::new(path))
+                .map_err(|e| UsageError(e.to_string()))?,
+        };
+        let profile = c
+            .profile
+            .as_deref()
+            .map(Profile::load)
+            .transpose()
+            .map_err(|e| UsageError(e.to_string()))?;
+        let require_tls = match c.require_tls.as_deref() {
+            None => None,
+            Some(v) => match TlsVersion::parse(v) {
+                Some(t @ (TlsVersion::Tls12 | TlsVersion::Tls13)) => Some(t),
+                _ => {
+                    return Err(UsageError(format!(
+                        "--require-tls takes 1.2 or 1.3, not {v:?}"
+                    )))
+                }
+            },
+        };
+        let ehlo = match c.ehlo {
+            Some(name) => EhloName::Name(validate_ehlo(&name)?),
+            None => default_ehlo(),
+        };
+        let families = match (c.ipv4, c.ipv6) {
+            (true, _) => Families::V4,
+            (_, true) => Families::V6,
+            _ => Families::Any,
+        };
+        Ok(Plan {
+            command,
+            targets,
+            port: c.port,
+            implicit_tls: c.implicit_tls,
+            ehlo,
+            timeout,
+            deadline,
+            concurrency: c.concurrency,
+            families,
+            resolver,
+            trust,
+            profile,
+            require_tls,
+            format: match c.format {
+                FormatArg::Text => Format::Text,
+                FormatArg::Json => Format::Json,
+            },
+            output: c.output,
+            verbose: c.verbose,
+            quiet: c.quiet,
+        })
+    }
+}
+
+fn parse_resolver(s: &str) -> Result<SocketAddr, UsageError> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            UsageError(format!(
+                "--resolver takes IP or IP:PORT (e.g. 127.0.0.53:53 or [::1]:53), not {s:?}"
+            ))
+        })
+}
+
+fn validate_ehlo(name: &str) -> Result<String, UsageError> {
+    let ok = !name.is_empty()
+        && name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:_".contains(&b));
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(UsageError(format!(
+            "--ehlo {name:?} is not a host name or address literal"
+        )))
+    }
+}
+
+/// The machine's host name when it is fully qualified, else the local address literal.
+fn default_ehlo() -> EhloName {
+    let host = gethostname::gethostname().to_string_lossy().to_string();
+    if host.contains('.') && validate_ehlo(&host).is_ok() && !host.ends_with('.') {
+        EhloName::Name(host)
+    } else {
+        EhloName::LocalAddressLiteral
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(args: &[&str]) -> Result<Plan, String> {
+        let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+        cli.into_plan().map_err(|e| e.0)
+    }
+
+    #[test]
+    fn mx_defaults() {
+        let p = plan(&["tlscheck", "mx", "Contoso.com"]).unwrap();
+        assert_eq!(p.command, CommandKind::Mx);
+        assert_eq!(p.port, 25);
+        assert_eq!(p.timeout, Duration::from_secs(10));
+        assert_eq!(p.trust.label, "webpki");
+        assert_eq!(p.format, Format::Text);
+        assert_eq!(p.families, Families::Any);
+        assert!(p.profile.is_none());
+        assert_eq!(p.targets[0].input(), "Contoso.com");
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert!(
+            plan(&["tlscheck", "mx", "a.example", "--require-tls", "1.1"])
+                .unwrap_err()
+                .contains("1.2 or 1.3")
+        );
+        assert!(plan(&["tlscheck", "mx", "a.example", "--timeout", "0"]).is_err());
+        assert!(plan(&["tlscheck", "mx", "a.example", "--resolver", "nope"]).is_err());
+        assert!(plan(&["tlscheck", "mx", "a.example", "--profile", "nope"])
+            .unwrap_err()
+            .contains("unknown profile"));
+        assert!(plan(&["tlscheck", "mx", "a.example", "--trust", "/no/such.pem"]).is_err());
+        assert!(plan(&["tlscheck", "mx", "a.example", "-4", "-6"]).is_err());
+        assert!(plan(&["tlscheck", "mx", "192.0.2.1"]).is_err());
+        assert!(plan(&["tlscheck", "mx"]).is_err());
+        assert!(plan(&["tlscheck", "mx", "a.example", "--ehlo", "bad name"]).is_err());
+    }
+
+    #[test]
+    fn resolver_forms() {
+        assert_eq!(
+            parse_resolver("127.0.0.1").unwrap(),
+            "127.0.0.1:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_resolver("[::1]:53").unwrap(),
+            "[::1]:53".parse().unwrap()
+        );
+        assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
+    }
+
+    #[test]
+    fn host_with_profile_and_require_tls() {
+        let p = plan(&[
+            "tlscheck",
+            "host",
+            "mx.example:2525",
+            "--profile",
+            "exchange-online",
+            "--require-tls",
+            "1.3",
+            "-4",
+            "--format",
+            "json",
+            "--ehlo",
+            "probe.example.org",
+        ])
+        .unwrap();
+        assert_eq!(p.command, CommandKind::Host);
+        assert_eq!(p.require_tls, Some(TlsVersion::Tls13));
+        assert_eq!(p.profile.unwrap().name, "exchange-online");
+        assert_eq!(p.families, Families::V4);
+        assert_eq!(p.ehlo, EhloName::Name("probe.example.org".into()));
+    }
+}

@@ -1,0 +1,200 @@
+//! The stable finding codes. Codes are a public contract (JSON, docs/findings.md, users' CI
+//! filters): add new ones, never rename or reuse one. Each has a default severity, a one-line
+//! description and the remediation shown beside it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $sev:ident, $desc:literal, $fix:literal; )*) => {
+        /// A finding code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Code {
+            $( #[serde(rename = $code)] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case code.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// What the code means, in one line.
+            pub fn description(self) -> &'static str {
+                match self { $( Code::$variant => $desc, )* }
+            }
+
+            /// What to do about it.
+            pub fn remediation(self) -> &'static str {
+                match self { $( Code::$variant => $fix, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    DomainUnresolvable = "domain-unresolvable", Warning,
+        "The MX lookup for the domain failed (NXDOMAIN, SERVFAIL or no answer).",
+        "Check the domain's spelling and its DNS delegation (`dig MX domain`). If the resolver is the problem, retry with --resolver IP.";
+    NullMx = "null-mx", Warning,
+        "The domain publishes a null MX (RFC 7505): it accepts no mail.",
+        "If the domain should receive mail, replace the `MX 0 .` record with MX records for its mail servers.";
+    ImplicitMx = "implicit-mx", Info,
+        "The domain has no MX records, so senders use its A/AAAA records (RFC 5321 §5.1).",
+        "Publish explicit MX records; relying on the implicit MX is fragile and some senders refuse it.";
+    MxUnresolvable = "mx-unresolvable", Warning,
+        "An MX host name has no usable A/AAAA records.",
+        "Fix the MX record to name a host with address records (an MX must not point to a CNAME or an IP literal, RFC 5321 §5.1), or add the missing A/AAAA records.";
+    PortUnreachable = "port-unreachable", Warning,
+        "No answer on the SMTP port: the connection timed out or the network is unreachable from here.",
+        "Outbound port 25 is often blocked by ISPs and cloud networks: run tlscheck from a host allowed to send mail. Otherwise check the server's firewall.";
+    ConnectFailed = "connect-failed", Warning,
+        "The TCP connection was refused or failed.",
+        "Check that the mail server is running and listening on this address and port.";
+    SmtpTimeout = "smtp-timeout", Warning,
+        "The server did not complete an SMTP reply in time.",
+        "The server may be overloaded, tarpitting, or behind a device that swallows SMTP. Retry with a larger --timeout; check the server's logs.";
+    SmtpThrottled = "smtp-throttled", Warning,
+        "The server refused the session for load or rate reasons (421, too many connections). STARTTLS support is unknown, not missing.",
+        "Retry later or from another address; lower --concurrency. This is not a TLS failure.";
+    SmtpRejected = "smtp-rejected", Warning,
+        "The server rejected the session before STARTTLS could be tested (4xx/5xx greeting or EHLO).",
+        "Read the reply text: the probing address may be on a block list or the EHLO name refused. Retry with --ehlo set to a resolvable name.";
+    SmtpProtocolError = "smtp-protocol-error", Warning,
+        "The server broke the SMTP protocol (malformed or oversized reply, or closed the connection mid-session).",
+        "Check for a firewall or 'SMTP fixup' device between here and the server; these are known to mangle EHLO and STARTTLS.";
+    StarttlsNotOffered = "starttls-not-offered", Error,
+        "The server does not advertise STARTTLS after EHLO: mail to it travels in plaintext, and peers that require TLS (Exchange Online forced TLS) cannot deliver.",
+        "Enable STARTTLS on the server with a certificate (Postfix: smtpd_tls_security_level = may and smtpd_tls_chain_files; Exchange: assign the certificate to the SMTP service). Check that no firewall strips STARTTLS from EHLO.";
+    StarttlsRefused = "starttls-refused", Error,
+        "The server advertises STARTTLS but refused the command (for example 454 4.7.0 TLS not available).",
+        "The server's TLS setup is broken (missing or unreadable certificate or key). Check its logs at the time of the probe.";
+    StarttlsPlaintextInjection = "starttls-plaintext-injection", Error,
+        "The server sent data after its 220 reply to STARTTLS and before the TLS handshake (STARTTLS command injection risk); tlscheck refused to continue.",
+        "Update the mail server or the device in front of it: it must discard plaintext buffered before TLS (CVE-2011-0411 class).";
+    TlsHandshakeFailed = "tls-handshake-failed", Error,
+        "The TLS handshake after STARTTLS failed with a modern client (TLS 1.2/1.3, ECDHE).",
+        "Enable TLS 1.2 or later with ECDHE suites on the server. Exchange Online reports this as 'TLS negotiation failed with error SocketError' or '421 4.4.2 Connection dropped due to SocketError'.";
+    TlsBelowRequired = "tls-below-required", Error,
+        "The negotiated TLS version is below the required one (--require-tls or the profile's min_tls).",
+        "Enable the required TLS version on the server (TLS 1.2: on Windows set SCHANNEL\\Protocols\\TLS 1.2\\Server and Client Enabled=1, DisabledByDefault=0, then restart).";
+    CertExpired = "cert-expired", Error,
+        "A certificate in the presented chain has expired.",
+        "Renew the certificate and install the new chain on every MX host and address.";
+    CertNotYetValid = "cert-not-yet-valid", Error,
+        "A certificate in the presented chain is not valid yet.",
+        "Check the server's clock and the certificate's notBefore date; install the currently valid certificate.";
+    CertNameMismatch = "cert-name-mismatch", Error,
+        "The certificate does not cover the MX host name it was reached by.",
+        "Issue a certificate whose subjectAltName includes the MX host name, or point the MX record at a name the certificate covers.";
+    CertUntrusted = "cert-untrusted", Error,
+        "The chain does not validate to a trusted root (unknown issuer, self-signed, bad signature or wrong usage).",
+        "Use a certificate from a public CA that peers trust, and send the full chain (leaf and intermediates).";
+    ChainIncomplete = "chain-incomplete", Error,
+        "The chain does not reach a trusted root and its last certificate is not a root: an intermediate certificate is probably missing.",
+        "Configure the server to send the intermediate certificates after the leaf (Postfix: smtpd_tls_chain_files with the full chain).";
+    AnchorNotInTrustStore = "anchor-not-in-trust-store", Warning,
+        "The chain validates only to the profile's expected root, which the selected trust store does not carry.",
+        "Peers using this trust store will reject the chain. Check with --trust system, or move the certificate to a chain ending at a root the peers trust.";
+    RootMismatch = "root-mismatch", Error,
+        "The chain ends at a root whose key differs from the roots the profile expects (matched by key fingerprint, not by name).",
+        "Peers that pin the expected root will refuse the certificate. Get the certificate from the expected CA, or check for a TLS-intercepting device that re-signs certificates.";
+    CertNameUnexpected = "cert-name-unexpected", Error,
+        "The certificate does not carry the name the profile expects.",
+        "Check that the MX points to the expected service (for Exchange Online: <tenant>.mail.protection.outlook.com).";
+    CertOrganizationUnexpected = "cert-organization-unexpected", Error,
+        "The certificate's organization (O) differs from the profile's.",
+        "The server is not the expected service, or a device in the path presents its own certificate.";
+    WeakKey = "weak-key", Error,
+        "The certificate key is smaller than required (RSA below the minimum bits, EC below 256 bits).",
+        "Reissue the certificate with an RSA key of at least 2048 bits or an ECDSA P-256 key.";
+}
+
+/// The text of docs/findings.md: one heading per code, with severity, meaning and remediation.
+pub fn findings_markdown() -> String {
+    let mut s = String::from(
+        "# Finding codes\n\n\
+         Generated from `src/diagnose/codes.rs` (run `TLSCHECK_BLESS=1 cargo test --lib docs_findings` after a change).\n\
+         Codes are stable: they are never renamed or reused. A finding in a report carries the code, its severity,\n\
+         the target, host and address it concerns, a message with the specifics, and the remediation below.\n\n\
+         Severity decides the verdict: any `error` fails the target (exit code 1); a target with only warnings and\n\
+         info passes if at least one address was probed, and is inconclusive (exit code 3) otherwise.\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!(
+            "\n## `{}`\n\nSeverity: **{}**\n\n{}\n\nRemediation: {}\n",
+            c.as_str(),
+            c.severity().as_str(),
+            c.description(),
+            c.remediation()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_documented() {
+        let mut seen = HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
+            assert!(c
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'-'));
+            assert!(!c.description().is_empty() && !c.remediation().is_empty());
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+    }
+
+    /// docs/findings.md is generated from this table; `TLSCHECK_BLESS=1 cargo test` rewrites it.
+    #[test]
+    fn docs_findings_matches_the_code_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/findings.md");
+        let expected = findings_markdown();
+        if std::env::var_os("TLSCHECK_BLESS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        for c in Code::ALL {
+            assert!(
+                actual.contains(&format!("## `{}`", c.as_str())),
+                "docs/findings.md lacks {}",
+                c.as_str()
+            );
+        }
+        assert!(
+            actual == expected,
+            "docs/findings.md is stale: run TLSCHECK_BLESS=1 cargo test --lib docs_findings"
+        );
+    }
+}

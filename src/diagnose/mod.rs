@@ -1,0 +1,476 @@
+//! Judgement: `diagnose(&Report, &Policy)` turns facts into [`Finding`]s and verdicts.
+//!
+//! Pure functions of the report and the policy (the clock is the report's `started_at`), so a saved
+//! report can be re-judged offline and every rule is unit-tested without a network.
+
+pub mod codes;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use codes::{Code, Severity};
+
+use crate::plan::TlsVersion;
+use crate::profile::Profile;
+use crate::report::{
+    AddressReport, AnchorSource, ChainErrorKind, FailureKind, Phase, Report, TargetReport, TlsFacts,
+};
+
+/// Default minimum RSA key size when no profile says otherwise.
+pub const DEFAULT_MIN_RSA_BITS: u32 = 2048;
+
+/// What the findings are judged against.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub profile: Option<Profile>,
+    pub require_tls: Option<TlsVersion>,
+}
+
+impl Policy {
+    /// The stricter of `--require-tls` and the profile's `min_tls`.
+    pub fn required_tls(&self) -> Option<TlsVersion> {
+        let from_profile = self.profile.as_ref().and_then(Profile::min_tls);
+        match (self.require_tls, from_profile) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn min_rsa_bits(&self) -> u32 {
+        self.profile
+            .as_ref()
+            .and_then(|p| p.min_key_bits)
+            .unwrap_or(DEFAULT_MIN_RSA_BITS)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    /// The target as the user typed it.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    pub message: String,
+    pub remediation: String,
+}
+
+/// Judges the report: fills `findings`, each target's `verdict` and the overall `verdict`.
+pub fn judge(report: &mut Report, policy: &Policy) {
+    let mut all = Vec::new();
+    for target in &mut report.targets {
+        let findings = diagnose_target(target, policy, report.started_at);
+        target.verdict = target_verdict(target, &findings);
+        all.extend(findings);
+    }
+    report.verdict = overall(report.targets.iter().map(|t| t.verdict));
+    report.findings = all;
+}
+
+/// The overall verdict: any fail fails; else any inconclusive is inconclusive; else pass.
+pub fn overall(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
+    let mut v = Verdict::Pass;
+    for t in verdicts {
+        match t {
+            Verdict::Fail => return Verdict::Fail,
+            Verdict::Inconclusive => v = Verdict::Inconclusive,
+            Verdict::Pass => {}
+        }
+    }
+    v
+}
+
+fn target_verdict(t: &TargetReport, findings: &[Finding]) -> Verdict {
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        return Verdict::Fail;
+    }
+    let probed = t
+        .hosts
+        .iter()
+        .flat_map(|h| &h.addresses)
+        .any(AddressReport::got_ehlo);
+    if probed {
+        Verdict::Pass
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+/// The findings of one target.
+pub fn diagnose_target(t: &TargetReport, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut add = |code: Code, host: Option<&str>, ip: Option<String>, message: String| {
+        out.push(Finding {
+            code,
+            severity: code.severity(),
+            target: t.input.clone(),
+            host: host.map(str::to_string),
+            ip,
+            message,
+            remediation: code.remediation().to_string(),
+        });
+    };
+    if let Some(e) = &t.dns_error {
+        add(Code::DomainUnresolvable, None, None, e.message.clone());
+    }
+    if t.null_mx {
+        add(
+            Code::NullMx,
+            None,
+            None,
+            format!("{} publishes `MX 0 .`: it does not accept mail", t.name),
+        );
+    }
+    if t.implicit_mx {
+        add(
+            Code::ImplicitMx,
+            None,
+            None,
+            format!(
+                "{} has no MX records; its own address records are used",
+                t.name
+            ),
+        );
+    }
+    for host in &t.hosts {
+        if let Some(e) = &host.dns_error {
+            add(
+                Code::MxUnresolvable,
+                Some(&host.name),
+                None,
+                e.message.clone(),
+            );
+        }
+        for a in &host.addresses {
+            let ip = Some(format!("{}", a.ip));
+            for (code, message) in diagnose_address(a, &host.name, policy, now) {
+                add(code, Some(&host.name), ip.clone(), message);
+            }
+        }
+    }
+    out
+}
+
+/// The findings of one address, as (code, message).
+pub fn diagnose_address(
+    a: &AddressReport,
+    host: &str,
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> Vec<(Code, String)> {
+    let mut out = Vec::new();
+    let at = format!("{}:{}", fmt_ip(a), a.port);
+    if let Some(e) = &a.error {
+        let reply = e
+            .reply
+            .as_ref()
+            .map(|r| format!(" ({})", r.text()))
+            .unwrap_or_default();
+        let code = match (e.phase, e.kind) {
+            (_, FailureKind::Throttled) => Code::SmtpThrottled,
+            (Phase::Connect, FailureKind::Refused | FailureKind::Io | FailureKind::Closed) => {
+                Code::ConnectFailed
+            }
+            (Phase::Connect, FailureKind::Timeout | FailureKind::Unreachable) => {
+                Code::PortUnreachable
+            }
+            (Phase::Handshake, _) => Code::TlsHandshakeFailed,
+            (_, FailureKind::Timeout | FailureKind::Deadline) => Code::SmtpTimeout,
+            (Phase::Starttls, FailureKind::Rejected) => Code::StarttlsRefused,
+            (_, FailureKind::PlaintextInjection) => Code::StarttlsPlaintextInjection,
+            (_, FailureKind::Rejected) => Code::SmtpRejected,
+            _ => Code::SmtpProtocolError,
+        };
+        let message = match code {
+            Code::SmtpThrottled => format!(
+                "{at}: the server is throttling us in {}{reply}",
+                e.phase.as_str()
+            ),
+            _ => format!(
+                "{at}: {} phase: {}{}",
+                e.phase.as_str(),
+                e.message,
+                if e.message.contains(reply.trim()) {
+                    ""
+                } else {
+                    &reply
+                }
+            ),
+        };
+        out.push((code, message));
+    }
+    if a.smtp.ehlo.is_some() && !a.smtp.starttls_offered && !a.implicit_tls && a.tls.is_none() {
+        let keywords = if a.smtp.ehlo_keywords.is_empty() {
+            "no extensions".to_string()
+        } else {
+            a.smtp.ehlo_keywords.join(", ")
+        };
+        out.push((
+            Code::StarttlsNotOffered,
+            format!("{at}: EHLO offered {keywords}; no STARTTLS"),
+        ));
+    }
+    if let Some(tls) = &a.tls {
+        out.extend(diagnose_tls(tls, &at, host, policy, now));
+    }
+    out
+}
+
+fn fmt_ip(a: &AddressReport) -> String {
+    match a.ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        ip => ip.to_string(),
+    }
+}
+
+fn diagnose_tls(
+    tls: &TlsFacts,
+    at: &str,
+    _host: &str,
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> Vec<(Code, String)> {
+    let mut out = Vec::new();
+    if let Some(required) = policy.required_tls() {
+        match TlsVersion::parse(&tls.version) {
+            Some(v) if v >= required => {}
+            _ => out.push((
+                Code::TlsBelowRequired,
+                format!(
+                    "{at}: negotiated {}, required {}",
+                    tls.version,
+                    required.label()
+                ),
+            )),
+        }
+    }
+    for (i, c) in tls.chain.iter().enumerate() {
+        if c.parse_error.is_some() {
+            continue;
+        }
+        let which = if i == 0 {
+            "leaf certificate".to_string()
+        } else {
+            format!("chain certificate #{i}")
+        };
+        let name = c.common_name.clone().unwrap_or_else(|| c.subject.clone());
+        if c.not_after < now {
+            let days = (now - c.not_after).whole_days();
+            out.push((
+                Code::CertExpired,
+                format!(
+                    "{at}: {which} {name:?} expired on {} ({days} days ago)",
+                    date(c.not_after)
+                ),
+            ));
+        } else if c.not_before > now {
+            out.push((
+                Code::CertNotYetValid,
+                format!(
+                    "{at}: {which} {name:?} is valid only from {}",
+                    date(c.not_before)
+                ),
+            ));
+        }
+    }
+    if let (Some(false), Some(name)) = (tls.name_valid, &tls.name_checked) {
+        let names = tls
+            .chain
+            .first()
+            .map(|c| c.san_dns.join(", "))
+            .unwrap_or_default();
+        out.push((
+            Code::CertNameMismatch,
+            format!("{at}: the certificate is for [{names}], not {name}"),
+        ));
+    }
+    let top = tls.chain.last();
+    if let Some(err) = &tls.chain_error {
+        match err.kind {
+            ChainErrorKind::Expired | ChainErrorKind::NotYetValid => {
+                // Reported from the certificates' dates above.
+                let dated = out
+                    .iter()
+                    .any(|(c, _)| matches!(c, Code::CertExpired | Code::CertNotYetValid));
+                if !dated {
+                    out.push((
+                        Code::CertExpired,
+                        format!(
+                            "{at}: the chain is outside its validity period ({})",
+                            err.message
+                        ),
+                    ));
+                }
+            }
+            ChainErrorKind::UnknownIssuer => {
+                if tls
+                    .anchor
+                    .as_ref()
+                    .is_some_and(|a| a.source == AnchorSource::Profile)
+                {
+                    let a = tls
+                        .anchor
+                        .as_ref()
+                        .map(|a| a.subject.clone())
+                        .unwrap_or_default();
+                    out.push((
+                        Code::AnchorNotInTrustStore,
+                        format!("{at}: the chain ends at the profile's root {a:?}, which trust store {} does not carry", tls.trust_store),
+                    ));
+                } else if top.is_some_and(|c| !c.self_issued && !c.ca_issuers_urls.is_empty()) {
+                    let issuer = top.map(|c| c.issuer.clone()).unwrap_or_default();
+                    out.push((
+                        Code::ChainIncomplete,
+                        format!("{at}: the server sent {} certificate(s) ending at one issued by {issuer:?}, which is neither sent nor a trusted root ({})", tls.chain.len(), tls.trust_store),
+                    ));
+                } else {
+                    let issuer = top
+                        .map(|c| {
+                            if c.self_issued {
+                                format!("the self-signed {:?}", c.subject)
+                            } else {
+                                format!("{:?}", c.issuer)
+                            }
+                        })
+                        .unwrap_or_default();
+                    out.push((
+                        Code::CertUntrusted,
+                        format!(
+                            "{at}: the chain ends at {issuer}, which is not a trusted root in {}",
+                            tls.trust_store
+                        ),
+                    ));
+                }
+            }
+            _ => out.push((
+                Code::CertUntrusted,
+                format!("{at}: chain validation failed: {}", err.message),
+            )),
+        }
+    }
+    if let Some(leaf) = tls.chain.first().filter(|c| c.parse_error.is_none()) {
+        let min_rsa = policy.min_rsa_bits();
+        let weak = match leaf.key_type.as_str() {
+            "RSA" | "DSA" => leaf.key_bits < min_rsa,
+            "EC" => leaf.key_bits < 256,
+            _ => false,
+        };
+        if weak {
+            out.push((
+                Code::WeakKey,
+                format!(
+                    "{at}: {} key of {} bits (minimum {})",
+                    leaf.key_type,
+                    leaf.key_bits,
+                    if leaf.key_type == "EC" { 256 } else { min_rsa }
+                ),
+            ));
+        }
+    }
+    if let Some(profile) = &policy.profile {
+        if !profile.roots.is_empty() {
+            // The root the chain ends at: the validated anchor, or else a self-signed top certificate.
+            let root = tls
+                .anchor
+                .as_ref()
+                .map(|a| (a.subject.clone(), a.spki_sha256.clone()))
+                .or_else(|| {
+                    top.filter(|c| c.self_issued && c.parse_error.is_none())
+                        .map(|c| (c.subject.clone(), c.spki_sha256.clone()))
+                });
+            if let Some((subject, spki)) = root {
+                if profile.root_for_spki(&spki).is_none() {
+                    let expected: Vec<&str> =
+                        profile.roots.iter().map(|r| r.name.as_str()).collect();
+                    let same_name = expected.iter().any(|e| subject.contains(e))
+                        || profile
+                            .roots
+                            .iter()
+                            .any(|r| name_matches_root(&subject, &r.name));
+                    out.push((
+                        Code::RootMismatch,
+                        format!(
+                            "{at}: the chain ends at {subject:?} (key sha256 {}), expected {} by profile {}{}",
+                            short(&spki),
+                            expected.join(" or "),
+                            profile.name,
+                            if same_name { "; the name matches but the key does not" } else { "" }
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(leaf) = tls.chain.first().filter(|c| c.parse_error.is_none()) {
+            if let Some(expected) = &profile.certificate_name {
+                let has = leaf
+                    .common_name
+                    .iter()
+                    .chain(leaf.san_dns.iter())
+                    .any(|n| n.eq_ignore_ascii_case(expected));
+                if !has {
+                    out.push((
+                        Code::CertNameUnexpected,
+                        format!(
+                            "{at}: the certificate does not carry {expected} (profile {})",
+                            profile.name
+                        ),
+                    ));
+                }
+            }
+            if let Some(expected) = &profile.organization {
+                if leaf.organization.as_deref() != Some(expected.as_str()) {
+                    out.push((
+                        Code::CertOrganizationUnexpected,
+                        format!(
+                            "{at}: organization is {:?}, expected {expected:?} (profile {})",
+                            leaf.organization.as_deref().unwrap_or("(none)"),
+                            profile.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A profile root name like "GlobalSign Root CA - R1" against a subject "CN=GlobalSign Root CA, ...".
+fn name_matches_root(subject: &str, root_name: &str) -> bool {
+    subject.split(',').any(|part| {
+        part.trim()
+            .strip_prefix("CN=")
+            .is_some_and(|cn| root_name.starts_with(cn.trim()))
+    })
+}
+
+fn short(hex: &str) -> String {
+    hex.chars().take(16).collect::<String>() + "…"
+}
+
+fn date(t: OffsetDateTime) -> String {
+    t.date().to_string()
+}
+
+#[cfg(test)]
+mod tests;

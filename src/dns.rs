@@ -1,0 +1,337 @@
+//! DNS for mail routing: MX by preference, null MX (RFC 7505), implicit MX (RFC 5321 §5.1), and
+//! the A/AAAA of each host, with NXDOMAIN kept apart from NODATA and from resolver failures.
+//!
+//! [`Dns`] wraps a hickory resolver (the system's, or one given with `--resolver`); the
+//! interpretation of answers ([`interpret_mx`]) is pure and unit-tested.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::NetError;
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::RData;
+use hickory_resolver::{Resolver, TokioResolver};
+
+use crate::limits::{MAX_ADDRESSES_PER_HOST, MAX_MX_RECORDS};
+use crate::report::{Failure, FailureKind, MxRecord, Phase};
+
+/// Which address families to probe (`-4`, `-6`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Families {
+    Any,
+    V4,
+    V6,
+}
+
+impl Families {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Families::Any => "any",
+            Families::V4 => "ipv4",
+            Families::V6 => "ipv6",
+        }
+    }
+
+    pub fn allows(self, ip: &IpAddr) -> bool {
+        match self {
+            Families::Any => true,
+            Families::V4 => ip.is_ipv4(),
+            Families::V6 => ip.is_ipv6(),
+        }
+    }
+}
+
+/// What the MX lookup of a domain means for mail routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MxAnswer {
+    /// MX records, ordered by preference then name, deduplicated and bounded.
+    Hosts(Vec<MxRecord>),
+    /// `MX 0 .`: the domain accepts no mail (RFC 7505).
+    NullMx,
+    /// No MX records (NODATA): the domain itself is the mail host (RFC 5321 §5.1).
+    Implicit,
+}
+
+/// Interprets the MX records of an answer (preference, exchange with or without the final dot).
+pub fn interpret_mx(records: Vec<(u16, String)>) -> MxAnswer {
+    if records.is_empty() {
+        return MxAnswer::Implicit;
+    }
+    let is_root = |e: &str| e.is_empty() || e == ".";
+    // RFC 7505 §3: a null MX is a single record whose exchange is the root.
+    if records.len() == 1 && records.iter().all(|(_, e)| is_root(e)) {
+        return MxAnswer::NullMx;
+    }
+    let mut hosts: Vec<MxRecord> = records
+        .into_iter()
+        .filter(|(_, e)| !is_root(e))
+        .map(|(preference, e)| MxRecord {
+            preference,
+            exchange: e.trim_end_matches('.').to_ascii_lowercase(),
+        })
+        .collect();
+    hosts.sort_by(|a, b| {
+        a.preference
+            .cmp(&b.preference)
+            .then_with(|| a.exchange.cmp(&b.exchange))
+    });
+    hosts.dedup();
+    hosts.truncate(MAX_MX_RECORDS);
+    if hosts.is_empty() {
+        MxAnswer::NullMx
+    } else {
+        MxAnswer::Hosts(hosts)
+    }
+}
+
+/// The resolver used for a run.
+pub struct Dns {
+    resolver: TokioResolver,
+    /// `system` or the server address.
+    pub label: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the DNS resolver: {0}")]
+pub struct DnsSetupError(String);
+
+impl Dns {
+    /// The system's resolver configuration (/etc/resolv.conf).
+    pub fn system(timeout: Duration) -> Result<Self, DnsSetupError> {
+        let mut builder =
+            TokioResolver::builder_tokio().map_err(|e| DnsSetupError(e.to_string()))?;
+        let opts = options(timeout, builder.options_mut().clone());
+        *builder.options_mut() = opts;
+        let resolver = builder.build().map_err(|e| DnsSetupError(e.to_string()))?;
+        Ok(Self {
+            resolver,
+            label: "system".into(),
+        })
+    }
+
+    /// A specific recursive server (`--resolver IP[:PORT]`), over UDP with TCP fallback.
+    pub fn server(addr: SocketAddr, timeout: Duration) -> Result<Self, DnsSetupError> {
+        let mut udp = ConnectionConfig::udp();
+        udp.port = addr.port();
+        let mut tcp = ConnectionConfig::tcp();
+        tcp.port = addr.port();
+        let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
+        let resolver = Resolver::builder_with_config(
+            ResolverConfig::from_name_servers(vec![ns]),
+            TokioRuntimeProvider::default(),
+        )
+        .with_options(options(timeout, ResolverOpts::default()))
+        .build()
+        .map_err(|e| DnsSetupError(e.to_string()))?;
+        Ok(Self {
+            resolver,
+            label: addr.to_string(),
+        })
+    }
+
+    /// Looks up the MX records of `domain`.
+    pub async fn mx(&self, domain: &str) -> Result<MxAnswer, Failure> {
+        match self.resolver.mx_lookup(fqdn(domain)).await {
+            Ok(lookup) => Ok(interpret_mx(
+                lookup
+                    .answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
+                        _ => None,
+                    })
+                    .collect(),
+            )),
+            Err(e) => match classify(&e) {
+                FailureKind::NoData => Ok(MxAnswer::Implicit),
+                kind => Err(Failure::new(
+                    Phase::Dns,
+                    kind,
+                    format!("MX lookup for {domain}: {}", describe(kind, &e)),
+                )),
+            },
+        }
+    }
+
+    /// Looks up the A and AAAA records of `host` concurrently, as the families allow.
+    pub async fn addresses(&self, host: &str, families: Families) -> Result<Vec<IpAddr>, Failure> {
+        let name = fqdn(host);
+        let v4 = async {
+            if families == Families::V6 {
+                return Ok(vec![]);
+            }
+            self.resolver.ipv4_lookup(name.clone()).await.map(|l| {
+                l.answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::A(a) => Some(IpAddr::V4(a.0)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let v6 = async {
+            if families == Families::V4 {
+                return Ok(vec![]);
+            }
+            self.resolver.ipv6_lookup(name.clone()).await.map(|l| {
+                l.answers()
+                    .iter()
+                    .filter_map(|r| match &r.data {
+                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let (v4, v6) = tokio::join!(v4, v6);
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for r in [v4, v6] {
+            match r {
+                Ok(mut ips) => {
+                    ips.truncate(MAX_ADDRESSES_PER_HOST);
+                    out.extend(ips);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        out.dedup();
+        if !out.is_empty() {
+            return Ok(out);
+        }
+        // Nothing found: NXDOMAIN beats NODATA beats a lookup failure in explaining why.
+        let kinds: Vec<FailureKind> = errors.iter().map(classify).collect();
+        let kind = if kinds.contains(&FailureKind::Nxdomain) {
+            FailureKind::Nxdomain
+        } else if kinds.iter().any(|k| *k != FailureKind::NoData) {
+            FailureKind::DnsFailure
+        } else {
+            FailureKind::NoData
+        };
+        let what = match families {
+            Families::Any => "A/AAAA",
+            Families::V4 => "A",
+            Families::V6 => "AAAA",
+        };
+        let detail = match (kind, errors.iter().find(|e| classify(e) == kind)) {
+            (FailureKind::NoData, _) => format!("no {what} records"),
+            (_, Some(e)) => describe(kind, e),
+            (_, None) => format!("no {what} records"),
+        };
+        Err(Failure::new(
+            Phase::Dns,
+            kind,
+            format!("{what} lookup for {host}: {detail}"),
+        ))
+    }
+}
+
+fn options(timeout: Duration, mut opts: ResolverOpts) -> ResolverOpts {
+    opts.timeout = timeout;
+    opts.attempts = 2;
+    // Mail routing never uses /etc/hosts or search domains.
+    opts.ndots = 0;
+    opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
+    opts
+}
+
+/// A fully qualified name, so search domains are never appended.
+fn fqdn(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_string()
+    } else {
+        format!("{name}.")
+    }
+}
+
+fn classify(e: &NetError) -> FailureKind {
+    if e.is_nx_domain() {
+        return FailureKind::Nxdomain;
+    }
+    if e.is_no_records_found() {
+        return FailureKind::NoData;
+    }
+    match e {
+        NetError::Timeout => FailureKind::Timeout,
+        _ => FailureKind::DnsFailure,
+    }
+}
+
+fn describe(kind: FailureKind, e: &NetError) -> String {
+    match kind {
+        FailureKind::Nxdomain => "the name does not exist (NXDOMAIN)".into(),
+        FailureKind::NoData => "no records of that type (NODATA)".into(),
+        FailureKind::Timeout => "no answer from the resolver (timeout)".into(),
+        _ => {
+            if let NetError::Dns(hickory_resolver::net::DnsError::ResponseCode(code)) = e {
+                if *code == ResponseCode::ServFail {
+                    return "the resolver answered SERVFAIL".into();
+                }
+            }
+            e.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mx(p: u16, e: &str) -> (u16, String) {
+        (p, e.to_string())
+    }
+
+    #[test]
+    fn orders_by_preference_then_name_and_dedups() {
+        let a = interpret_mx(vec![
+            mx(20, "b.example."),
+            mx(10, "z.example."),
+            mx(20, "A.example."),
+            mx(10, "z.example"),
+        ]);
+        let MxAnswer::Hosts(h) = a else {
+            panic!("{a:?}")
+        };
+        let names: Vec<_> = h
+            .iter()
+            .map(|m| (m.preference, m.exchange.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![(10, "z.example"), (20, "a.example"), (20, "b.example")]
+        );
+    }
+
+    #[test]
+    fn null_mx_and_implicit() {
+        assert_eq!(interpret_mx(vec![mx(0, ".")]), MxAnswer::NullMx);
+        assert_eq!(interpret_mx(vec![mx(0, "")]), MxAnswer::NullMx);
+        assert_eq!(interpret_mx(vec![]), MxAnswer::Implicit);
+        // A root exchange beside real hosts is ignored (RFC 7505 §3 forbids the mix).
+        let a = interpret_mx(vec![mx(0, "."), mx(10, "mx.example.")]);
+        assert!(matches!(a, MxAnswer::Hosts(ref h) if h.len() == 1));
+    }
+
+    #[test]
+    fn bounded_number_of_hosts() {
+        let many = (0..100)
+            .map(|i| mx(i, &format!("mx{i}.example.")))
+            .collect();
+        let MxAnswer::Hosts(h) = interpret_mx(many) else {
+            panic!()
+        };
+        assert_eq!(h.len(), MAX_MX_RECORDS);
+    }
+
+    #[test]
+    fn families() {
+        let v4: IpAddr = "192.0.2.1".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(Families::V4.allows(&v4) && !Families::V4.allows(&v6));
+        assert!(Families::V6.allows(&v6) && !Families::V6.allows(&v4));
+        assert!(Families::Any.allows(&v4) && Families::Any.allows(&v6));
+    }
+}

@@ -1,0 +1,180 @@
+//! tlscheck: diagnose SMTP TLS the way a strict peer such as Exchange Online will meet it.
+//!
+//! `tlscheck mx contoso.com` resolves the domain's MX hosts, opens an SMTP session to every
+//! address, issues STARTTLS, and records the negotiated TLS version, cipher suite, key exchange,
+//! the presented chain and its trust; then it judges those facts against a policy (and optionally a
+//! dated expectation profile) and renders a verdict with causes and fixes.
+//!
+//! # Layout
+//!
+//! Three passes over plain data: **probe** (network code fills a [`report::Report`]), **judge**
+//! ([`diagnose::judge`], pure), **render** ([`render`], to any `Write`).
+//!
+//! - [`cli`] parses arguments into a validated [`plan::Plan`]; nothing below it sees clap.
+//! - [`target`] normalises domains and hosts; [`dns`] resolves MX / A / AAAA (hickory).
+//! - [`probe`] runs every address concurrently under timeouts and the run deadline.
+//! - [`smtp`]: [`smtp::reply`] (bounded reply parser), [`smtp::extensions`] (EHLO keywords),
+//!   [`smtp::stream`] (limits, timeouts, STARTTLS injection guard), [`smtp::session`] (the state
+//!   machine).
+//! - [`tls`]: [`tls::handshake`] (rustls, aws-lc-rs) and [`tls::danger`] (the recording verifier).
+//! - [`cert`]: [`cert::summary`] (certificate facts) and [`cert::chain`] (trust, anchor, name).
+//! - [`profile`]: expectation profiles from `profiles/*.toml`.
+//! - [`report`] is the versioned JSON wire format; [`diagnose`] holds the finding codes and rules;
+//!   [`exit`] the exit codes; [`limits`] every bound on network input.
+
+#![forbid(unsafe_code)]
+
+pub mod cert;
+pub mod cli;
+pub mod diagnose;
+pub mod dns;
+pub mod exit;
+pub mod limits;
+pub mod plan;
+pub mod probe;
+pub mod profile;
+pub mod render;
+pub mod report;
+pub mod smtp;
+pub mod target;
+pub mod tls;
+
+use std::io::Write;
+
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::diagnose::{judge, Policy, Verdict};
+use crate::dns::Dns;
+use crate::plan::Plan;
+use crate::render::TextOptions;
+use crate::report::{Report, RunOptions, Tool, SCHEMA_VERSION};
+use crate::target::{HostSpec, Target};
+
+/// A run-level failure (as opposed to a failure at one address, which is a recorded fact).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write the report to {path}: {source}")]
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Output { .. } | Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: Report,
+    pub exit_code: u8,
+}
+
+/// Probes, judges and renders as the plan says.
+pub async fn run(plan: &Plan) -> Result<Outcome, Error> {
+    let report = probe_and_judge(plan).await?;
+    write_report(plan, &report)?;
+    Ok(Outcome {
+        exit_code: exit::for_verdict(report.verdict),
+        report,
+    })
+}
+
+/// Probes and judges, without rendering.
+pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
+    let started_at = OffsetDateTime::now_utc();
+    let t0 = Instant::now();
+    let deadline = t0 + plan.deadline;
+    let needs_dns = plan.targets.iter().any(|t| {
+        !matches!(
+            t,
+            Target::Host {
+                host: HostSpec::Ip(_),
+                ..
+            }
+        )
+    });
+    let dns = if needs_dns {
+        let d = match plan.resolver {
+            Some(addr) => Dns::server(addr, plan.timeout),
+            None => Dns::system(plan.timeout),
+        };
+        Some(d.map_err(|e| Error::Usage(e.to_string()))?)
+    } else {
+        None
+    };
+    let targets = probe::Prober::new(plan, dns.as_ref(), deadline).run().await;
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        started_at,
+        duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+        options: run_options(plan, dns.as_ref()),
+        targets,
+        findings: vec![],
+        verdict: Verdict::Inconclusive,
+    };
+    let policy = Policy {
+        profile: plan.profile.clone(),
+        require_tls: plan.require_tls,
+    };
+    judge(&mut report, &policy);
+    Ok(report)
+}
+
+fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
+    RunOptions {
+        command: plan.command.as_str().into(),
+        port: plan.port,
+        implicit_tls: plan.implicit_tls,
+        ehlo: plan.ehlo.describe(),
+        timeout_ms: u64::try_from(plan.timeout.as_millis()).unwrap_or(u64::MAX),
+        deadline_ms: u64::try_from(plan.deadline.as_millis()).unwrap_or(u64::MAX),
+        concurrency: plan.concurrency,
+        families: plan.families.as_str().into(),
+        resolver: dns
+            .map(|d| d.label.clone())
+            .unwrap_or_else(|| "none".into()),
+        trust_store: plan.trust.label.clone(),
+        profile: plan.profile.as_ref().map(|p| p.name.clone()),
+        require_tls: plan.require_tls.map(|v| v.label().to_string()),
+    }
+}
+
+fn write_report(plan: &Plan, report: &Report) -> Result<(), Error> {
+    let opts = TextOptions {
+        verbose: plan.verbose,
+        quiet: plan.quiet,
+    };
+    let mut buf = Vec::new();
+    render::render(report, plan.format, opts, &mut buf)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    match &plan.output {
+        Some(path) => std::fs::write(path, &buf).map_err(|source| Error::Output {
+            path: path.display().to_string(),
+            source,
+        }),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
+                // A closed pipe (`tlscheck ... | head`) is not an error worth reporting.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(|source| Error::Output {
+                    path: "standard output".into(),
+                    source,
+                }),
+            }
+        }
+    }
+}

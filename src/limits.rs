@@ -1,0 +1,33 @@
+//! Every bound tlscheck puts on what it reads from the network, in one place.
+//!
+//! Servers, DNS answers and certificates come from strangers: each read is bounded in size and
+//! (elsewhere, by the per-phase timeout) in time. `docs/limits.md` lists these constants; keep the
+//! two in step.
+
+/// Longest SMTP reply line accepted, including CRLF. RFC 5321 §4.5.3.1.5 sets 512 octets for a
+/// reply line; real servers exceed it in EHLO banners, so we allow eight times that.
+pub const MAX_REPLY_LINE: usize = 4096;
+
+/// Most lines in one (multi-line) SMTP reply. Real EHLO replies have about 15.
+pub const MAX_REPLY_LINES: usize = 100;
+
+/// Most bytes in one SMTP reply, all lines together.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// Most lines kept in the recorded SMTP transcript of one address.
+pub const MAX_TRANSCRIPT_LINES: usize = 400;
+
+/// Most certificates of a presented chain that are analysed (the rest are counted, not parsed).
+pub const MAX_CHAIN_CERTS: usize = 10;
+
+/// Most bytes of one presented certificate that are analysed.
+pub const MAX_CERT_BYTES: usize = 64 * 1024;
+
+/// Most MX records used from one answer (the rest are reported as dropped).
+pub const MAX_MX_RECORDS: usize = 32;
+
+/// Most addresses used per MX host and family.
+pub const MAX_ADDRESSES_PER_HOST: usize = 16;
+
+/// Most bytes of a server-provided text (banner line, reply text) shown in the text report.
+pub const MAX_DISPLAY_TEXT: usize = 200;

@@ -1,0 +1,47 @@
+//! The `tlscheck` binary: parse the command line into a plan, run it, map the outcome to an exit
+//! code. Everything else is in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tlscheck::cli::Cli;
+use tlscheck::exit;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // --help and --version are not errors.
+            return exit::to_exit_code(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::PASS
+            });
+        }
+    };
+    let plan = match cli.into_plan() {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("tlscheck: error: {e}");
+            return exit::to_exit_code(exit::USAGE);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tlscheck: error: cannot start the async runtime: {e}");
+            return exit::to_exit_code(exit::INTERNAL);
+        }
+    };
+    match runtime.block_on(tlscheck::run(&plan)) {
+        Ok(outcome) => exit::to_exit_code(outcome.exit_code),
+        Err(e) => {
+            eprintln!("tlscheck: error: {e:#}");
+            exit::to_exit_code(e.exit_code())
+        }
+    }
+}

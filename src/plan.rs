@@ -1,0 +1,110 @@
+//! The validated run configuration. `cli::Cli::into_plan` builds it; nothing below the CLI sees a
+//! clap type. Everything here has been checked: files read, names normalised, numbers in range.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cert::chain::TrustStore;
+use crate::dns::Families;
+use crate::profile::Profile;
+use crate::smtp::session::EhloName;
+use crate::target::Target;
+
+/// A TLS protocol version that can be required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls10,
+    Tls11,
+    Tls12,
+    Tls13,
+}
+
+impl TlsVersion {
+    /// Accepts `1.2`, `tls1.2`, `TLSv1.2` (and the same for 1.0, 1.1, 1.3).
+    pub fn parse(s: &str) -> Option<Self> {
+        let lower = s.trim().to_ascii_lowercase();
+        let v = lower
+            .trim_start_matches("tlsv")
+            .trim_start_matches("tls")
+            .trim_start_matches('v');
+        match v {
+            "1.0" | "1" => Some(Self::Tls10),
+            "1.1" => Some(Self::Tls11),
+            "1.2" => Some(Self::Tls12),
+            "1.3" => Some(Self::Tls13),
+            _ => None,
+        }
+    }
+
+    /// The name used in reports: `TLSv1.2`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Tls10 => "TLSv1.0",
+            Self::Tls11 => "TLSv1.1",
+            Self::Tls12 => "TLSv1.2",
+            Self::Tls13 => "TLSv1.3",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    Mx,
+    Host,
+}
+
+impl CommandKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandKind::Mx => "mx",
+            CommandKind::Host => "host",
+        }
+    }
+}
+
+/// Everything a probing run needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub command: CommandKind,
+    pub targets: Vec<Target>,
+    pub port: u16,
+    pub implicit_tls: bool,
+    pub ehlo: EhloName,
+    /// Per phase (connect, greeting, EHLO, STARTTLS, handshake, DNS query).
+    pub timeout: Duration,
+    /// Whole run.
+    pub deadline: Duration,
+    pub concurrency: usize,
+    pub families: Families,
+    /// `None`: the system resolver.
+    pub resolver: Option<SocketAddr>,
+    pub trust: TrustStore,
+    pub profile: Option<Profile>,
+    pub require_tls: Option<TlsVersion>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub verbose: u8,
+    pub quiet: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_and_order() {
+        assert_eq!(TlsVersion::parse("1.2"), Some(TlsVersion::Tls12));
+        assert_eq!(TlsVersion::parse("TLSv1.3"), Some(TlsVersion::Tls13));
+        assert_eq!(TlsVersion::parse("tls1.1"), Some(TlsVersion::Tls11));
+        assert_eq!(TlsVersion::parse("1.4"), None);
+        assert!(TlsVersion::Tls12 < TlsVersion::Tls13);
+        assert_eq!(TlsVersion::Tls12.label(), "TLSv1.2");
+    }
+}

@@ -1,0 +1,226 @@
+//! Orchestration: targets -> MX hosts -> addresses -> one SMTP/TLS session each, all concurrently
+//! (bounded by `--concurrency`), every step bounded by the per-phase timeout and the run deadline.
+//! Produces the [`TargetReport`]s; judges nothing.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use futures::future::join_all;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio::sync::Semaphore;
+use tokio::time::{timeout_at, Instant};
+
+use crate::cert::chain::{validate, TrustStore};
+use crate::cert::summary::summarize;
+use crate::diagnose::Verdict;
+use crate::dns::{Dns, MxAnswer};
+use crate::limits::MAX_CHAIN_CERTS;
+use crate::plan::Plan;
+use crate::report::{
+    AddressReport, Failure, FailureKind, HostReport, Phase, TargetKind, TargetReport, TlsFacts,
+};
+use crate::smtp::session::{run_session, SessionParams};
+use crate::target::{HostSpec, Target};
+use crate::tls::handshake::Negotiated;
+
+/// Shared state of one run.
+pub struct Prober<'a> {
+    plan: &'a Plan,
+    dns: Option<&'a Dns>,
+    profile_anchors: Option<TrustStore>,
+    limit: Arc<Semaphore>,
+    deadline: Instant,
+}
+
+impl<'a> Prober<'a> {
+    /// `dns` may be `None` when every target is an IP literal.
+    pub fn new(plan: &'a Plan, dns: Option<&'a Dns>, deadline: Instant) -> Self {
+        Self {
+            plan,
+            dns,
+            profile_anchors: plan.profile.as_ref().and_then(|p| p.anchors()),
+            limit: Arc::new(Semaphore::new(plan.concurrency)),
+            deadline,
+        }
+    }
+
+    pub async fn run(&self) -> Vec<TargetReport> {
+        join_all(self.plan.targets.iter().map(|t| self.target(t))).await
+    }
+
+    async fn target(&self, target: &Target) -> TargetReport {
+        let mut report = TargetReport {
+            input: target.input().to_string(),
+            kind: TargetKind::Mx,
+            name: String::new(),
+            mx: vec![],
+            null_mx: false,
+            implicit_mx: false,
+            dns_error: None,
+            hosts: vec![],
+            verdict: Verdict::Inconclusive,
+        };
+        match target {
+            Target::Domain { name, .. } => {
+                report.name = name.clone();
+                let answer = match self.dns_call(|dns| dns.mx(name)).await {
+                    Ok(a) => a,
+                    Err(e) => {
+                        report.dns_error = Some(e);
+                        return report;
+                    }
+                };
+                let hosts: Vec<(String, Option<u16>)> = match answer {
+                    MxAnswer::NullMx => {
+                        report.null_mx = true;
+                        vec![]
+                    }
+                    MxAnswer::Implicit => {
+                        report.implicit_mx = true;
+                        vec![(name.clone(), None)]
+                    }
+                    MxAnswer::Hosts(records) => {
+                        let hosts = records
+                            .iter()
+                            .map(|r| (r.exchange.clone(), Some(r.preference)))
+                            .collect();
+                        report.mx = records;
+                        hosts
+                    }
+                };
+                report.hosts = join_all(
+                    hosts
+                        .iter()
+                        .map(|(h, pref)| self.host(h, *pref, self.plan.port)),
+                )
+                .await;
+            }
+            Target::Host { host, port, .. } => {
+                report.kind = TargetKind::Host;
+                report.name = host.display();
+                let port = port.unwrap_or(self.plan.port);
+                report.hosts = vec![match host {
+                    HostSpec::Name(n) => self.host(n, None, port).await,
+                    HostSpec::Ip(ip) => HostReport {
+                        name: ip.to_string(),
+                        preference: None,
+                        dns_error: None,
+                        addresses: vec![self.address(SocketAddr::new(*ip, port), None).await],
+                    },
+                }];
+            }
+        }
+        report
+    }
+
+    async fn host(&self, name: &str, preference: Option<u16>, port: u16) -> HostReport {
+        let mut report = HostReport {
+            name: name.to_string(),
+            preference,
+            dns_error: None,
+            addresses: vec![],
+        };
+        let ips = match self
+            .dns_call(|dns| dns.addresses(name, self.plan.families))
+            .await
+        {
+            Ok(ips) => ips,
+            Err(e) => {
+                report.dns_error = Some(e);
+                return report;
+            }
+        };
+        let ips: Vec<IpAddr> = ips
+            .into_iter()
+            .filter(|ip| self.plan.families.allows(ip))
+            .collect();
+        report.addresses = join_all(
+            ips.iter()
+                .map(|ip| self.address(SocketAddr::new(*ip, port), Some(name))),
+        )
+        .await;
+        report
+    }
+
+    /// Runs a DNS call within the run deadline.
+    async fn dns_call<'d, T, F, Fut>(&'d self, f: F) -> Result<T, Failure>
+    where
+        F: FnOnce(&'d Dns) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
+        let Some(dns) = self.dns else {
+            return Err(Failure::new(
+                Phase::Dns,
+                FailureKind::DnsFailure,
+                "no resolver configured",
+            ));
+        };
+        match timeout_at(self.deadline, f(dns)).await {
+            Ok(r) => r,
+            Err(_) => Err(Failure::new(
+                Phase::Dns,
+                FailureKind::Deadline,
+                "the run deadline passed during DNS lookups",
+            )),
+        }
+    }
+
+    async fn address(&self, addr: SocketAddr, host_name: Option<&str>) -> AddressReport {
+        let params = SessionParams {
+            addr,
+            host_name: host_name.map(str::to_string),
+            ehlo: self.plan.ehlo.clone(),
+            implicit_tls: self.plan.implicit_tls,
+            phase_timeout: self.plan.timeout,
+            run_deadline: self.deadline,
+        };
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.limit.clone().acquire_owned().await.ok();
+        let result = run_session(&params).await;
+        let tls = result.negotiated.map(|n| self.tls_facts(n, host_name));
+        AddressReport {
+            ip: addr.ip(),
+            port: addr.port(),
+            implicit_tls: self.plan.implicit_tls,
+            smtp: result.smtp,
+            tls,
+            timings_ms: result.timings,
+            error: result.error,
+        }
+    }
+
+    fn tls_facts(&self, n: Negotiated, host_name: Option<&str>) -> TlsFacts {
+        let name = host_name.and_then(|h| ServerName::try_from(h.to_string()).ok());
+        let chain: Vec<CertificateDer<'static>> = n.chain;
+        let validation = validate(
+            &chain,
+            &self.plan.trust,
+            self.profile_anchors.as_ref(),
+            name.as_ref(),
+            UnixTime::now(),
+        );
+        TlsFacts {
+            version: n.version,
+            cipher_suite: n.cipher_suite,
+            kx_group: n.kx_group,
+            post_quantum: n.post_quantum,
+            forward_secrecy: n.forward_secrecy,
+            sni: n.sni,
+            chain: chain
+                .iter()
+                .take(MAX_CHAIN_CERTS)
+                .map(|c| summarize(c))
+                .collect(),
+            chain_dropped: chain.len().saturating_sub(MAX_CHAIN_CERTS),
+            stapled_ocsp: n.stapled_ocsp,
+            chain_valid: validation.chain_valid,
+            chain_error: validation.chain_error,
+            trust_store: self.plan.trust.label.clone(),
+            anchor: validation.anchor,
+            name_checked: name
+                .as_ref()
+                .map(|_| host_name.unwrap_or_default().to_string()),
+            name_valid: validation.name_valid,
+        }
+    }
+}

@@ -1,0 +1,401 @@
+//! The Report: what tlscheck observed, as plain serde data with no judgement in it.
+//!
+//! This is a versioned wire format, documented field by field in `docs/report-schema.md`.
+//! [`SCHEMA_VERSION`] changes on any breaking change (a removed or renamed field, a changed
+//! meaning); adding a field is not breaking. Judgements ([`Finding`]s and verdicts) are computed
+//! from the facts by `diagnose` and stored beside them so a saved report is self-contained.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::diagnose::{Finding, Verdict};
+use crate::smtp::reply::ReplySummary;
+
+/// Version of the JSON report format.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    pub duration_ms: u64,
+    pub options: RunOptions,
+    pub targets: Vec<TargetReport>,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn this() -> Self {
+        Self {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// The options the run used, so a report says how it was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunOptions {
+    pub command: String,
+    pub port: u16,
+    pub implicit_tls: bool,
+    pub ehlo: String,
+    pub timeout_ms: u64,
+    pub deadline_ms: u64,
+    pub concurrency: usize,
+    /// `any`, `ipv4` or `ipv6`.
+    pub families: String,
+    /// `system` or the resolver address given with `--resolver`.
+    pub resolver: String,
+    /// `webpki`, `system` or `file:PATH`.
+    pub trust_store: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub require_tls: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetKind {
+    Mx,
+    Host,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// What the user typed.
+    pub input: String,
+    pub kind: TargetKind,
+    /// The ASCII (IDNA) name that was looked up, or the IP literal.
+    pub name: String,
+    /// MX records as published, by preference (mx targets only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mx: Vec<MxRecord>,
+    /// The domain publishes a null MX (RFC 7505): it accepts no mail.
+    #[serde(default)]
+    pub null_mx: bool,
+    /// The domain has no MX, so its own A/AAAA are used (RFC 5321 §5.1).
+    #[serde(default)]
+    pub implicit_mx: bool,
+    /// The MX lookup failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_error: Option<Failure>,
+    pub hosts: Vec<HostReport>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MxRecord {
+    pub preference: u16,
+    pub exchange: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostReport {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preference: Option<u16>,
+    /// The address lookup failed or found nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns_error: Option<Failure>,
+    pub addresses: Vec<AddressReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddressReport {
+    pub ip: IpAddr,
+    pub port: u16,
+    pub implicit_tls: bool,
+    pub smtp: SmtpFacts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFacts>,
+    pub timings_ms: Timings,
+    /// Where and why the session stopped early; absent when it ran to QUIT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+}
+
+/// Milliseconds spent in each phase (absent when the phase did not run).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Timings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ehlo: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handshake: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SmtpFacts {
+    /// The greeting reply (RFC 5321 §4.3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<ReplySummary>,
+    /// The reply to the first EHLO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ehlo: Option<ReplySummary>,
+    /// Keywords of the first (plaintext) EHLO reply.
+    #[serde(default)]
+    pub ehlo_keywords: Vec<String>,
+    pub starttls_offered: bool,
+    /// The reply to STARTTLS (RFC 3207 §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls_reply: Option<ReplySummary>,
+    /// Keywords of the EHLO sent inside TLS; the plaintext ones are discarded (RFC 3207 §4.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ehlo_keywords: Option<Vec<String>>,
+    #[serde(default)]
+    pub transcript: Vec<TranscriptLine>,
+    /// Transcript lines not kept past the limit.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub transcript_dropped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One line of the SMTP conversation: `dir` is `C` (client) or `S` (server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    pub dir: String,
+    pub line: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TlsFacts {
+    /// `TLSv1.2` or `TLSv1.3`.
+    pub version: String,
+    /// IANA name, e.g. `TLS_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// Negotiated key-exchange group (IANA name), e.g. `X25519MLKEM768`, `x25519`, `secp256r1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kx_group: Option<String>,
+    /// The group is a post-quantum hybrid (ML-KEM).
+    #[serde(default)]
+    pub post_quantum: bool,
+    /// The key exchange was ephemeral (ECDHE/DHE, or any TLS 1.3 suite).
+    pub forward_secrecy: bool,
+    /// The server name sent in SNI (none for IP-literal targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// The presented chain, in the order the server sent it (leaf first).
+    pub chain: Vec<CertSummary>,
+    /// Certificates past the analysis limit that were not parsed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub chain_dropped: usize,
+    /// A stapled OCSP response was sent (RFC 6066 §8); base64 DER.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stapled_ocsp: Option<String>,
+    /// The chain validates to an anchor of `trust_store` for server authentication.
+    pub chain_valid: bool,
+    /// Why validation failed (a stable kind and the verifier's message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_error: Option<ChainError>,
+    /// The trust store validation used: `webpki`, `system` or `file:PATH`.
+    pub trust_store: String,
+    /// The anchor the chain ends at, when it validates (against the store or a profile anchor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Anchor>,
+    /// The name the leaf was checked against (the MX host name, or the host given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_checked: Option<String>,
+    /// The leaf is valid for `name_checked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_valid: Option<bool>,
+}
+
+/// A stable classification of chain validation failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChainErrorKind {
+    Expired,
+    NotYetValid,
+    UnknownIssuer,
+    BadSignature,
+    NotServerAuth,
+    Malformed,
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChainError {
+    pub kind: ChainErrorKind,
+    pub message: String,
+}
+
+/// Where an anchor came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnchorSource {
+    /// The selected trust store.
+    TrustStore,
+    /// An anchor certificate carried by the selected profile (not in the trust store).
+    Profile,
+}
+
+/// A trust anchor, identified by key: `spki_sha256` is the SHA-256 of its SubjectPublicKeyInfo;
+/// `sha256` that of its certificate when the store holds the certificate (webpki-roots holds only
+/// names and keys).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Anchor {
+    pub subject: String,
+    pub spki_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    pub source: AnchorSource,
+}
+
+/// The facts of one certificate (RFC 5280 fields).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertSummary {
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organizational_unit: Option<String>,
+    pub issuer: String,
+    /// Hex, colon-separated, as printed by most tools.
+    pub serial: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    #[serde(default)]
+    pub san_dns: Vec<String>,
+    #[serde(default)]
+    pub san_ip: Vec<String>,
+    /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the algorithm OID.
+    pub key_type: String,
+    pub key_bits: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+    pub signature_algorithm: String,
+    pub is_ca: bool,
+    pub self_issued: bool,
+    /// SHA-256 of the certificate DER, lower-case hex.
+    pub sha256: String,
+    /// SHA-256 of the SubjectPublicKeyInfo DER, lower-case hex.
+    pub spki_sha256: String,
+    #[serde(default)]
+    pub ocsp_urls: Vec<String>,
+    #[serde(default)]
+    pub ca_issuers_urls: Vec<String>,
+    #[serde(default)]
+    pub crl_urls: Vec<String>,
+    /// The certificate itself, base64 DER, so a saved report can be re-checked offline.
+    pub der: String,
+    /// Parsing failed: the other fields are empty and this says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+}
+
+/// The SMTP/TLS phase in which a session stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Dns,
+    Connect,
+    Greeting,
+    Ehlo,
+    Starttls,
+    Handshake,
+    TlsEhlo,
+    Quit,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Dns => "dns",
+            Phase::Connect => "connect",
+            Phase::Greeting => "greeting",
+            Phase::Ehlo => "ehlo",
+            Phase::Starttls => "starttls",
+            Phase::Handshake => "handshake",
+            Phase::TlsEhlo => "tls-ehlo",
+            Phase::Quit => "quit",
+        }
+    }
+}
+
+/// A stable classification of what went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// The per-phase timeout elapsed.
+    Timeout,
+    /// The whole-run deadline elapsed.
+    Deadline,
+    /// TCP connection refused (RST).
+    Refused,
+    /// No route / network or host unreachable.
+    Unreachable,
+    /// The server closed or reset the connection.
+    Closed,
+    /// Another I/O error.
+    Io,
+    /// The server answered with a 4xx/5xx reply (see `reply`).
+    Rejected,
+    /// The server is limiting us (421, "too many connections").
+    Throttled,
+    /// The server's bytes broke the protocol or a limit.
+    Protocol,
+    /// The TLS handshake failed.
+    Tls,
+    /// Plaintext was buffered after the 220 to STARTTLS.
+    PlaintextInjection,
+    /// The name does not exist (NXDOMAIN).
+    Nxdomain,
+    /// The name exists but has no records of the type asked (NODATA).
+    NoData,
+    /// The DNS query failed (SERVFAIL, REFUSED, timeout, ...).
+    DnsFailure,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub phase: Phase,
+    pub kind: FailureKind,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ReplySummary>,
+}
+
+impl Failure {
+    pub fn new(phase: Phase, kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            phase,
+            kind,
+            message: message.into(),
+            reply: None,
+        }
+    }
+}
+
+impl AddressReport {
+    /// The SMTP session reached the point where STARTTLS support is known (or TLS ran).
+    pub fn got_ehlo(&self) -> bool {
+        self.smtp.ehlo.is_some() || self.tls.is_some()
+    }
+}

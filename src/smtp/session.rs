@@ -1,0 +1,410 @@
+//! One SMTP session against one address: greeting -> EHLO -> STARTTLS -> TLS handshake -> EHLO
+//! again -> QUIT (RFC 5321 §4.1, RFC 3207), or TLS first for implicit TLS (RFC 8314, port 465).
+//!
+//! Every command waits for its reply (no pipelining), every phase has its own deadline (the
+//! per-phase timeout, never later than the whole-run deadline), and a 4xx/5xx reply ends the
+//! session as a recorded outcome ([`Failure`] with the reply), not an `Err`: the caller always gets
+//! a [`SessionResult`]. The plaintext EHLO keywords are kept for the report, but only the ones
+//! received inside TLS describe the secured session (RFC 3207 §4.2).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::{timeout_at, Instant};
+
+use crate::report::{Failure, FailureKind, Phase, SmtpFacts, Timings};
+use crate::smtp::extensions::Extensions;
+use crate::smtp::reply::{Reply, ReplySummary};
+use crate::smtp::stream::{SmtpStream, StreamError};
+use crate::tls::handshake::{handshake, HandshakeError, Negotiated};
+
+/// The name sent with EHLO.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EhloName {
+    /// A fully qualified name (`--ehlo`, or the machine's host name when it has a dot).
+    Name(String),
+    /// The address literal of our side of each connection, e.g. `[192.0.2.7]` (RFC 5321 §4.1.3),
+    /// used when the machine has no fully qualified host name.
+    LocalAddressLiteral,
+}
+
+impl EhloName {
+    fn for_local(&self, local: Option<SocketAddr>) -> String {
+        match (self, local) {
+            (EhloName::Name(n), _) => n.clone(),
+            (EhloName::LocalAddressLiteral, Some(SocketAddr::V4(a))) => format!("[{}]", a.ip()),
+            (EhloName::LocalAddressLiteral, Some(SocketAddr::V6(a))) => {
+                format!("[IPv6:{}]", a.ip())
+            }
+            (EhloName::LocalAddressLiteral, None) => "[127.0.0.1]".into(),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            EhloName::Name(n) => n.clone(),
+            EhloName::LocalAddressLiteral => "[local address]".into(),
+        }
+    }
+}
+
+/// What the session is asked to do.
+#[derive(Debug, Clone)]
+pub struct SessionParams {
+    pub addr: SocketAddr,
+    /// The host name the address belongs to (SNI and name check); `None` for IP literals.
+    pub host_name: Option<String>,
+    pub ehlo: EhloName,
+    pub implicit_tls: bool,
+    pub phase_timeout: Duration,
+    pub run_deadline: Instant,
+}
+
+/// What the session observed.
+#[derive(Debug, Default)]
+pub struct SessionResult {
+    pub smtp: SmtpFacts,
+    pub negotiated: Option<Negotiated>,
+    pub timings: Timings,
+    pub error: Option<Failure>,
+}
+
+/// Runs the session. Never fails: every problem is recorded in the result.
+pub async fn run_session(p: &SessionParams) -> SessionResult {
+    let mut s = Session {
+        p,
+        result: SessionResult::default(),
+        started: Instant::now(),
+    };
+    s.run().await;
+    s.result.timings.total = Some(ms(s.started.elapsed()));
+    s.result
+}
+
+struct Session<'a> {
+    p: &'a SessionParams,
+    result: SessionResult,
+    started: Instant,
+}
+
+/// Marker: the session stopped; the reason is already in `result.error`.
+struct Stop;
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Session<'_> {
+    fn deadline(&self) -> (Instant, bool) {
+        let phase = Instant::now() + self.p.phase_timeout;
+        if phase >= self.p.run_deadline {
+            (self.p.run_deadline, true)
+        } else {
+            (phase, false)
+        }
+    }
+
+    fn fail(
+        &mut self,
+        phase: Phase,
+        kind: FailureKind,
+        message: String,
+        reply: Option<&Reply>,
+    ) -> Stop {
+        self.result.error = Some(Failure {
+            phase,
+            kind,
+            message,
+            reply: reply.map(ReplySummary::from),
+        });
+        Stop
+    }
+
+    fn stream_failure(&mut self, phase: Phase, e: StreamError, by_run_deadline: bool) -> Stop {
+        let kind = match &e {
+            StreamError::Timeout if by_run_deadline => FailureKind::Deadline,
+            StreamError::Timeout => FailureKind::Timeout,
+            StreamError::Closed => FailureKind::Closed,
+            StreamError::Io(io) if is_reset(io) => FailureKind::Closed,
+            StreamError::Io(_) => FailureKind::Io,
+            StreamError::LineTooLong | StreamError::Reply(_) => FailureKind::Protocol,
+            StreamError::PlaintextAfterStarttls(_) => FailureKind::PlaintextInjection,
+        };
+        let message = match kind {
+            FailureKind::Timeout => format!("no complete reply within {:?}", self.p.phase_timeout),
+            FailureKind::Deadline => "the run deadline passed before the reply was complete".into(),
+            _ => e.to_string(),
+        };
+        self.fail(phase, kind, message, None)
+    }
+
+    async fn run(&mut self) {
+        let Ok(tcp) = self.connect().await else {
+            return;
+        };
+        let local = tcp.local_addr().ok();
+        let ehlo_name = self.p.ehlo.for_local(local);
+        if self.p.implicit_tls {
+            let Ok((tls, _)) = self.tls(tcp, Vec::new(), 0).await else {
+                return;
+            };
+            let mut stream = SmtpStream::new(tls);
+            if self.greeting(&mut stream).await.is_ok() {
+                if let Ok(ext) = self.ehlo(&mut stream, &ehlo_name, Phase::Ehlo).await {
+                    self.result.smtp.tls_ehlo_keywords = Some(ext.keywords());
+                    self.result.smtp.starttls_offered = false;
+                    self.quit(&mut stream).await;
+                }
+            }
+            self.keep_transcript(&mut stream);
+            return;
+        }
+
+        let mut stream = SmtpStream::new(tcp);
+        let outcome = self.plaintext_part(&mut stream, &ehlo_name).await;
+        if outcome.is_err() {
+            self.keep_transcript(&mut stream);
+            return;
+        }
+        let (transcript, dropped) = stream.take_transcript();
+        let tcp = match stream.into_tls_ready() {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                self.result.smtp.transcript = transcript;
+                self.result.smtp.transcript_dropped = dropped;
+                self.stream_failure(Phase::Starttls, e, false);
+                return;
+            }
+        };
+        let Ok((tls, (transcript, dropped))) = self.tls(tcp, transcript, dropped).await else {
+            return;
+        };
+        let mut stream = SmtpStream::with_transcript(tls, transcript, dropped);
+        if let Ok(ext) = self.ehlo(&mut stream, &ehlo_name, Phase::TlsEhlo).await {
+            self.result.smtp.tls_ehlo_keywords = Some(ext.keywords());
+            self.quit(&mut stream).await;
+        }
+        self.keep_transcript(&mut stream);
+    }
+
+    fn keep_transcript<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut SmtpStream<S>) {
+        let (mut lines, dropped) = stream.take_transcript();
+        self.result.smtp.transcript.append(&mut lines);
+        self.result.smtp.transcript_dropped += dropped;
+    }
+
+    async fn connect(&mut self) -> Result<TcpStream, Stop> {
+        let (deadline, by_run) = self.deadline();
+        let t0 = Instant::now();
+        let r = timeout_at(deadline, TcpStream::connect(self.p.addr)).await;
+        self.result.timings.connect = Some(ms(t0.elapsed()));
+        match r {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) => {
+                let kind = match e.kind() {
+                    std::io::ErrorKind::ConnectionRefused => FailureKind::Refused,
+                    std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable => FailureKind::Unreachable,
+                    _ => FailureKind::Io,
+                };
+                Err(self.fail(
+                    Phase::Connect,
+                    kind,
+                    format!("connect to {}: {e}", self.p.addr),
+                    None,
+                ))
+            }
+            Err(_) => {
+                let (kind, msg) = if by_run {
+                    (
+                        FailureKind::Deadline,
+                        "the run deadline passed while connecting".to_string(),
+                    )
+                } else {
+                    (
+                        FailureKind::Timeout,
+                        format!(
+                            "no answer to the TCP connection within {:?}",
+                            self.p.phase_timeout
+                        ),
+                    )
+                };
+                Err(self.fail(Phase::Connect, kind, msg, None))
+            }
+        }
+    }
+
+    /// Greeting, EHLO and STARTTLS; `Ok` means the server said 220 to STARTTLS.
+    async fn plaintext_part(
+        &mut self,
+        stream: &mut SmtpStream<TcpStream>,
+        ehlo_name: &str,
+    ) -> Result<(), Stop> {
+        self.greeting(stream).await?;
+        let ext = self.ehlo(stream, ehlo_name, Phase::Ehlo).await?;
+        self.result.smtp.ehlo_keywords = ext.keywords();
+        self.result.smtp.starttls_offered = ext.starttls();
+        if !ext.starttls() {
+            self.quit(stream).await;
+            return Err(Stop);
+        }
+        let (deadline, by_run) = self.deadline();
+        let t0 = Instant::now();
+        if let Err(e) = stream.send("STARTTLS", deadline).await {
+            return Err(self.stream_failure(Phase::Starttls, e, by_run));
+        }
+        let reply = match stream.read_reply(deadline).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.stream_failure(Phase::Starttls, e, by_run)),
+        };
+        self.result.timings.starttls = Some(ms(t0.elapsed()));
+        self.result.smtp.starttls_reply = Some(ReplySummary::from(&reply));
+        if reply.code.as_u16() != 220 {
+            let kind = if reply.is_throttle() {
+                FailureKind::Throttled
+            } else {
+                FailureKind::Rejected
+            };
+            let msg = format!(
+                "STARTTLS answered with {}",
+                ReplySummary::from(&reply).text()
+            );
+            let stop = self.fail(Phase::Starttls, kind, msg, Some(&reply));
+            if reply.code.as_u16() != 421 {
+                self.quit(stream).await;
+            }
+            return Err(stop);
+        }
+        Ok(())
+    }
+
+    async fn greeting<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut SmtpStream<S>,
+    ) -> Result<(), Stop> {
+        let (deadline, by_run) = self.deadline();
+        let t0 = Instant::now();
+        let reply = match stream.read_reply(deadline).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.stream_failure(Phase::Greeting, e, by_run)),
+        };
+        self.result.timings.banner = Some(ms(t0.elapsed()));
+        self.result.smtp.banner = Some(ReplySummary::from(&reply));
+        if reply.code.as_u16() == 220 {
+            return Ok(());
+        }
+        let kind = if reply.is_throttle() {
+            FailureKind::Throttled
+        } else {
+            FailureKind::Rejected
+        };
+        let msg = format!("greeting was {}", ReplySummary::from(&reply).text());
+        let stop = self.fail(Phase::Greeting, kind, msg, Some(&reply));
+        // RFC 5321 §3.1: after a 554 greeting the client should QUIT; after 421 the server closes.
+        if reply.code.as_u16() == 554 {
+            self.quit(stream).await;
+        }
+        Err(stop)
+    }
+
+    async fn ehlo<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut SmtpStream<S>,
+        name: &str,
+        phase: Phase,
+    ) -> Result<Extensions, Stop> {
+        let (deadline, by_run) = self.deadline();
+        let t0 = Instant::now();
+        if let Err(e) = stream.send(&format!("EHLO {name}"), deadline).await {
+            return Err(self.stream_failure(phase, e, by_run));
+        }
+        let reply = match stream.read_reply(deadline).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.stream_failure(phase, e, by_run)),
+        };
+        if phase == Phase::Ehlo {
+            self.result.timings.ehlo = Some(ms(t0.elapsed()));
+            self.result.smtp.ehlo = Some(ReplySummary::from(&reply));
+        }
+        if reply.code.as_u16() != 250 {
+            let kind = if reply.is_throttle() {
+                FailureKind::Throttled
+            } else {
+                FailureKind::Rejected
+            };
+            let msg = format!("EHLO answered with {}", ReplySummary::from(&reply).text());
+            let stop = self.fail(phase, kind, msg, Some(&reply));
+            if reply.code.as_u16() != 421 {
+                self.quit(stream).await;
+            }
+            return Err(stop);
+        }
+        Ok(Extensions::from_reply(&reply))
+    }
+
+    /// QUIT politely; its outcome is only kept in the transcript.
+    async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut SmtpStream<S>) {
+        let (deadline, _) = self.deadline();
+        if stream.send("QUIT", deadline).await.is_ok() {
+            let _ = stream.read_reply(deadline).await;
+        }
+    }
+
+    async fn tls<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        io: S,
+        transcript: Vec<crate::report::TranscriptLine>,
+        dropped: usize,
+    ) -> Result<
+        (
+            tokio_rustls::client::TlsStream<S>,
+            (Vec<crate::report::TranscriptLine>, usize),
+        ),
+        Stop,
+    > {
+        let server_name = match &self.p.host_name {
+            Some(h) => ServerName::try_from(h.clone())
+                .unwrap_or_else(|_| ServerName::IpAddress(ip_of(self.p.addr.ip()))),
+            None => ServerName::IpAddress(ip_of(self.p.addr.ip())),
+        };
+        let (deadline, by_run) = self.deadline();
+        let t0 = Instant::now();
+        let r = handshake(io, server_name, deadline).await;
+        self.result.timings.handshake = Some(ms(t0.elapsed()));
+        match r {
+            Ok((stream, negotiated)) => {
+                self.result.negotiated = Some(negotiated);
+                Ok((stream, (transcript, dropped)))
+            }
+            Err(e) => {
+                self.result.smtp.transcript = transcript;
+                self.result.smtp.transcript_dropped = dropped;
+                let kind = match &e {
+                    HandshakeError::Timeout if by_run => FailureKind::Deadline,
+                    HandshakeError::Timeout => FailureKind::Timeout,
+                    HandshakeError::Failed(io) if is_reset(io) => FailureKind::Closed,
+                    _ => FailureKind::Tls,
+                };
+                Err(self.fail(Phase::Handshake, kind, e.to_string(), None))
+            }
+        }
+    }
+}
+
+fn ip_of(ip: IpAddr) -> rustls_pki_types::IpAddr {
+    rustls_pki_types::IpAddr::from(ip)
+}
+
+fn is_reset(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::UnexpectedEof
+    )
+}

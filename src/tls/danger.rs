@@ -1,0 +1,89 @@
+//! DANGER: a certificate verifier that accepts every chain.
+//!
+//! tlscheck must finish the handshake with servers whose chains are expired, mis-named or
+//! untrusted, because a diagnosis needs the negotiated version, suite and the whole chain — the
+//! facts a failing handshake would hide. So this verifier *records* what the server presented (the
+//! chain, the stapled OCSP response, the name asked for) and says "verified"; the real verdict is
+//! computed afterwards from the recording by `cert::chain::validate`. Handshake signatures are
+//! still checked (the server must hold the key of the certificate it sent).
+//!
+//! Nothing is ever sent over a connection made with this verifier except EHLO and QUIT: it is a
+//! probe, never a mail transport. Do not reuse it anywhere else.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+/// What the server presented.
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub ocsp_response: Vec<u8>,
+}
+
+/// Records the presented chain and accepts it; see the module documentation.
+#[derive(Debug)]
+pub struct RecordingVerifier {
+    captured: Arc<Mutex<Option<Captured>>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl RecordingVerifier {
+    pub fn new(algorithms: WebPkiSupportedAlgorithms) -> (Arc<Self>, Arc<Mutex<Option<Captured>>>) {
+        let captured = Arc::new(Mutex::new(None));
+        (
+            Arc::new(Self {
+                captured: captured.clone(),
+                algorithms,
+            }),
+            captured,
+        )
+    }
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain = Vec::with_capacity(intermediates.len() + 1);
+        chain.push(end_entity.clone().into_owned());
+        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        if let Ok(mut slot) = self.captured.lock() {
+            *slot = Some(Captured {
+                chain,
+                ocsp_response: ocsp_response.to_vec(),
+            });
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}

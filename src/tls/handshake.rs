@@ -1,0 +1,156 @@
+//! The TLS handshake over an SMTP connection (after STARTTLS, or at once for port 465), with
+//! rustls on the aws-lc-rs provider, and the facts it yields.
+//!
+//! rustls speaks TLS 1.2 and 1.3 with ephemeral key exchange only, so every handshake it completes
+//! has forward secrecy; TLS 1.0/1.1 and static-RSA servers are told apart by separate raw probes.
+//! The client offers the post-quantum hybrid X25519MLKEM768 first, as current mail servers do.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use rustls::client::ClientConfig;
+use rustls::{CipherSuite, NamedGroup, ProtocolVersion};
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{timeout_at, Instant};
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use crate::tls::danger::{Captured, RecordingVerifier};
+
+/// What a completed handshake told us, before any judgement.
+#[derive(Debug, Clone)]
+pub struct Negotiated {
+    pub version: String,
+    pub cipher_suite: String,
+    pub kx_group: Option<String>,
+    pub post_quantum: bool,
+    pub forward_secrecy: bool,
+    pub sni: Option<String>,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub stapled_ocsp: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandshakeError {
+    #[error("TLS handshake timed out")]
+    Timeout,
+    #[error("TLS handshake failed: {0}")]
+    Failed(std::io::Error),
+    #[error("cannot configure TLS: {0}")]
+    Config(String),
+}
+
+/// Runs the handshake on `io` for `server_name` (SNI is sent for DNS names only, RFC 6066 §3).
+pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    io: S,
+    server_name: ServerName<'static>,
+    deadline: Instant,
+) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let (verifier, captured) = RecordingVerifier::new(provider.signature_verification_algorithms);
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| HandshakeError::Config(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    let sni = match &server_name {
+        ServerName::DnsName(d) => Some(d.as_ref().to_string()),
+        _ => None,
+    };
+    let connector = TlsConnector::from(Arc::new(config));
+    let stream = match timeout_at(deadline, connector.connect(server_name, io)).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(HandshakeError::Failed(e)),
+        Err(_) => return Err(HandshakeError::Timeout),
+    };
+    let (_, conn) = stream.get_ref();
+    let captured: Captured = captured
+        .lock()
+        .ok()
+        .and_then(|mut c| c.take())
+        .unwrap_or_default();
+    let chain = if captured.chain.is_empty() {
+        conn.peer_certificates()
+            .map(|c| c.iter().map(|d| d.clone().into_owned()).collect())
+            .unwrap_or_default()
+    } else {
+        captured.chain
+    };
+    let group = conn.negotiated_key_exchange_group().map(|g| g.name());
+    let negotiated = Negotiated {
+        version: conn
+            .protocol_version()
+            .map(version_name)
+            .unwrap_or_else(|| "unknown".into()),
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .map(|s| suite_name(s.suite()))
+            .unwrap_or_else(|| "unknown".into()),
+        kx_group: group.map(group_name),
+        post_quantum: group.is_some_and(is_post_quantum),
+        // Every suite rustls implements uses an ephemeral (EC)DHE exchange.
+        forward_secrecy: true,
+        sni,
+        chain,
+        stapled_ocsp: (!captured.ocsp_response.is_empty())
+            .then(|| base64::engine::general_purpose::STANDARD.encode(&captured.ocsp_response)),
+    };
+    Ok((stream, negotiated))
+}
+
+pub fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
+        ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
+        ProtocolVersion::TLSv1_1 => "TLSv1.1".into(),
+        ProtocolVersion::TLSv1_0 => "TLSv1.0".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// IANA name of a cipher suite (rustls prefixes TLS 1.3 suites with `TLS13_`; IANA does not).
+pub fn suite_name(s: CipherSuite) -> String {
+    let name = format!("{s:?}");
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
+    }
+}
+
+/// IANA TLS Supported Groups name (`x25519`, `secp256r1`, `X25519MLKEM768`, ...).
+pub fn group_name(g: NamedGroup) -> String {
+    match g {
+        NamedGroup::X25519 => "x25519".into(),
+        NamedGroup::X448 => "x448".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn is_post_quantum(g: NamedGroup) -> bool {
+    format!("{g:?}").contains("MLKEM")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_iana() {
+        assert_eq!(
+            suite_name(CipherSuite::TLS13_AES_256_GCM_SHA384),
+            "TLS_AES_256_GCM_SHA384"
+        );
+        assert_eq!(
+            suite_name(CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        );
+        assert_eq!(group_name(NamedGroup::X25519), "x25519");
+        assert_eq!(group_name(NamedGroup::secp256r1), "secp256r1");
+        assert_eq!(group_name(NamedGroup::X25519MLKEM768), "X25519MLKEM768");
+        assert!(is_post_quantum(NamedGroup::X25519MLKEM768));
+        assert!(!is_post_quantum(NamedGroup::X25519));
+        assert_eq!(version_name(ProtocolVersion::TLSv1_3), "TLSv1.3");
+    }
+}
