@@ -230,7 +230,8 @@ impl Dns {
 }
 
 fn options(timeout: Duration, mut opts: ResolverOpts) -> ResolverOpts {
-    opts.timeout = timeout;
+    // Two attempts fit in one phase timeout; the caller also bounds the whole lookup by it.
+    opts.timeout = (timeout / 2).max(Duration::from_millis(250));
     opts.attempts = 2;
     // Mail routing never uses /etc/hosts or search domains.
     opts.ndots = 0;

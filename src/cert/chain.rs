@@ -211,6 +211,8 @@ pub fn validate(
                 // Trusted apart from time: keep the time error and the anchor.
                 Some(mid) => match verify(&leaf, &intermediates, s, mid) {
                     Ok(a) => Outcome::TimeOnly(e, s.describe(&a, source)),
+                    // Another time error says nothing new about trust: keep the one at `now`.
+                    Err(other) if is_time_error(&other) => Outcome::Invalid(e),
                     Err(other) => Outcome::Invalid(other),
                 },
                 None => Outcome::Invalid(e),

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian/Ubuntu machine with a Rust toolchain (rustup, with
+# rustfmt and clippy): installs what the tests need, checks formatting and lints, runs every test.
+# `.ci/run` calls exactly this script; so should you.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+apt_install() {
+  if [ "$(id -u)" = 0 ] && need apt-get; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  else
+    echo "test-all: missing $*; install them (apt-get install $*) and rerun" >&2
+    exit 1
+  fi
+}
+
+# Build tools: aws-lc-sys needs a C compiler; the lab suite (tests/lab) will add its own packages.
+need cc || apt_install build-essential
+need cargo || { echo "test-all: cargo not found: install Rust with rustup" >&2; exit 1; }
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --locked --all-targets

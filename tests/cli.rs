@@ -1,0 +1,612 @@
+//! End-to-end tests of the real `tlscheck` binary against in-process servers on loopback: a DNS
+//! server for test zones and scripted STARTTLS SMTP servers with a generated test PKI.
+
+mod support;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::dns::{TestDns, Zone};
+use support::pki::{rustls_server_config, Issuer, LeafSpec, TestPki};
+use support::smtp::{closed_port, Greeting, SmtpServer, SmtpServerConfig};
+use time::OffsetDateTime;
+
+fn ip(last: u8) -> Ipv4Addr {
+    // Each test uses its own 127.0.N.x range so parallel tests never share an address.
+    Ipv4Addr::new(127, 0, 9, last)
+}
+
+/// A test environment: PKI, a trust file with the test root, a temp dir.
+struct Env {
+    pki: TestPki,
+    dir: tempfile::TempDir,
+    trust: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let pki = TestPki::new();
+        let dir = tempfile::tempdir().unwrap();
+        let trust = pki.write_trust_file(dir.path());
+        Self { pki, dir, trust }
+    }
+
+    fn server(&self, bind: SocketAddr, spec: LeafSpec) -> SmtpServer {
+        let leaf = self.pki.leaf(spec);
+        SmtpServer::start_blocking(
+            bind,
+            SmtpServerConfig::starttls(rustls_server_config(&leaf)),
+        )
+        .unwrap()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+fn tlscheck() -> Command {
+    Command::cargo_bin("tlscheck").unwrap()
+}
+
+/// Runs tlscheck with JSON output; returns (exit code, report).
+fn run_json(args: &[&str]) -> (i32, Value) {
+    let out = tlscheck()
+        .args(args)
+        .args(["--format", "json", "--ehlo", "probe.tlscheck.test"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+fn codes(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn first_address(report: &Value) -> &Value {
+    &report["targets"][0]["hosts"][0]["addresses"][0]
+}
+
+fn mx_args<'a>(dns: &'a str, port: &'a str, trust: &'a Path) -> Vec<String> {
+    vec![
+        "--resolver".into(),
+        dns.into(),
+        "--port".into(),
+        port.into(),
+        "--trust".into(),
+        trust.display().to_string(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// One MX host on its own loopback address, serving `spec`; returns the report.
+fn probe_single_mx(
+    env: &Env,
+    addr_last: u8,
+    domain: &str,
+    spec: LeafSpec,
+    extra: &[&str],
+) -> (i32, Value) {
+    let mx = format!("mx.{domain}");
+    let server = env.server(SocketAddr::new(IpAddr::V4(ip(addr_last)), 0), spec);
+    let dns = TestDns::start_blocking(Zone::new().mx(domain, 10, &mx).a(&mx, ip(addr_last)));
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), domain.to_string()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    if extra.contains(&"--trust") {
+        // The test chooses its own trust store.
+        args.truncate(args.len() - 2);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let r = run_json(&strs(&args));
+    drop(server);
+    r
+}
+
+fn spki_of_pem(pem: &str) -> String {
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+    tlscheck::cert::summary::summarize(&der).spki_sha256
+}
+
+use rustls_pki_types::pem::PemObject;
+
+#[test]
+fn good_chain_passes_with_full_facts() {
+    let env = Env::new();
+    let (code, r) = probe_single_mx(&env, 1, "good.test", LeafSpec::new(["mx.good.test"]), &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["verdict"], "pass");
+    assert!(codes(&r).is_empty(), "{:?}", codes(&r));
+    let t = &r["targets"][0];
+    assert_eq!(t["mx"][0]["exchange"], "mx.good.test");
+    let a = first_address(&r);
+    assert_eq!(a["smtp"]["starttls_offered"], true);
+    assert_eq!(a["smtp"]["starttls_reply"]["code"], 220);
+    assert!(a["smtp"]["tls_ehlo_keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|k| k != "STARTTLS"));
+    let tls = &a["tls"];
+    assert_eq!(tls["version"], "TLSv1.3");
+    assert!(
+        tls["cipher_suite"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLS_AES_"),
+        "{}",
+        tls["cipher_suite"]
+    );
+    assert_eq!(tls["kx_group"], "X25519MLKEM768");
+    assert_eq!(tls["post_quantum"], true);
+    assert_eq!(tls["forward_secrecy"], true);
+    assert_eq!(tls["sni"], "mx.good.test");
+    assert_eq!(tls["chain_valid"], true);
+    assert_eq!(tls["name_valid"], true);
+    assert_eq!(tls["chain"].as_array().unwrap().len(), 2);
+    assert_eq!(tls["chain"][0]["common_name"], "mx.good.test");
+    assert_eq!(
+        tls["anchor"]["spki_sha256"],
+        spki_of_pem(&env.pki.root_pem()).as_str()
+    );
+    assert_eq!(tls["anchor"]["source"], "trust-store");
+    assert!(tls["trust_store"].as_str().unwrap().starts_with("file:"));
+    // The whole transcript: greeting, EHLO, STARTTLS, EHLO again, QUIT.
+    let commands: Vec<&str> = a["smtp"]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["dir"] == "C")
+        .map(|l| l["line"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        commands,
+        vec![
+            "EHLO probe.tlscheck.test",
+            "STARTTLS",
+            "EHLO probe.tlscheck.test",
+            "QUIT"
+        ]
+    );
+}
+
+#[test]
+fn good_chain_text_output_reads_well() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(2)), 0),
+        LeafSpec::new(["mx.text.test"]),
+    );
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("text.test", 10, "mx.text.test")
+            .a("mx.text.test", ip(2)),
+    );
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "text.test".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    let out = tlscheck().args(strs(&args)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("PASS  mx text.test: 0 errors, 0 warnings, 0 infos\n"),
+        "{text}"
+    );
+    assert!(text.contains("MX: 10 mx.text.test"), "{text}");
+    assert!(text.contains("127.0.9.2:"), "{text}");
+    assert!(text.contains("STARTTLS offered and accepted"), "{text}");
+    assert!(text.contains("TLSv1.3 TLS_AES_"), "{text}");
+    assert!(text.contains("name      matches mx.text.test"), "{text}");
+}
+
+#[test]
+fn starttls_not_offered_fails() {
+    let server = SmtpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(3)), 0),
+        SmtpServerConfig::plain(),
+    )
+    .unwrap();
+    let (code, r) = run_json(&["host", &server.addr.to_string()]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(codes(&r), vec!["starttls-not-offered"]);
+    assert!(first_address(&r)["tls"].is_null());
+}
+
+#[test]
+fn starttls_refused_with_454() {
+    let mut cfg = SmtpServerConfig::plain();
+    cfg.offer_starttls = true;
+    cfg.starttls_reply = Some("454 4.7.0 TLS not available due to local problem".into());
+    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(4)), 0), cfg).unwrap();
+    let (code, r) = run_json(&["host", &server.addr.to_string()]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(codes(&r), vec!["starttls-refused"]);
+    assert_eq!(first_address(&r)["error"]["reply"]["code"], 454);
+}
+
+#[test]
+fn expired_leaf_is_expired_but_still_anchored() {
+    let env = Env::new();
+    let mut spec = LeafSpec::new(["mx.expired.test"]);
+    spec.not_before = OffsetDateTime::now_utc() - Duration::from_secs(400 * 86400);
+    spec.not_after = OffsetDateTime::now_utc() - Duration::from_secs(10 * 86400);
+    let (code, r) = probe_single_mx(&env, 5, "expired.test", spec, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["cert-expired"], "{r:#}");
+    let tls = &first_address(&r)["tls"];
+    assert_eq!(tls["chain_valid"], false);
+    assert_eq!(tls["chain_error"]["kind"], "expired");
+    assert_eq!(
+        tls["anchor"]["spki_sha256"],
+        spki_of_pem(&env.pki.root_pem()).as_str()
+    );
+}
+
+#[test]
+fn wrong_name_is_a_mismatch() {
+    let env = Env::new();
+    let (code, r) = probe_single_mx(
+        &env,
+        6,
+        "wrongname.test",
+        LeafSpec::new(["other.example.org"]),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["cert-name-mismatch"], "{r:#}");
+    assert_eq!(first_address(&r)["tls"]["name_valid"], false);
+    assert_eq!(first_address(&r)["tls"]["chain_valid"], true);
+}
+
+#[test]
+fn untrusted_root_is_untrusted() {
+    let env = Env::new();
+    let mut spec = LeafSpec::new(["mx.untrusted.test"]);
+    spec.issuer = Issuer::OtherRoot;
+    let (code, r) = probe_single_mx(&env, 7, "untrusted.test", spec, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["cert-untrusted"], "{r:#}");
+    assert_eq!(
+        first_address(&r)["tls"]["chain_error"]["kind"],
+        "unknown-issuer"
+    );
+    assert!(first_address(&r)["tls"]["anchor"].is_null());
+}
+
+/// A profile expecting the test root by key, named exactly like it.
+fn test_profile(env: &Env, with_pem: bool) -> PathBuf {
+    let root_pem = env.pki.root_pem();
+    let pem = if with_pem {
+        format!("pem = \"\"\"\n{root_pem}\"\"\"\n")
+    } else {
+        String::new()
+    };
+    env.write(
+        "profile.toml",
+        &format!(
+            "name = \"test-expectation\"\ndescription = \"expects the test root\"\nmin_tls = \"1.2\"\n\
+             [[roots]]\nname = \"tlscheck Test Root\"\nspki_sha256 = \"{}\"\n{pem}",
+            spki_of_pem(&root_pem)
+        ),
+    )
+}
+
+#[test]
+fn impostor_root_with_the_expected_name_is_a_root_mismatch() {
+    let env = Env::new();
+    let profile = test_profile(&env, false);
+    // The impostor root is trusted locally (as a TLS-intercepting box's root would be).
+    let impostor_trust = env.write("impostor.pem", &env.pki.impostor_root_pem());
+    let mut spec = LeafSpec::new(["mx.impostor.test"]);
+    spec.issuer = Issuer::ImpostorRoot;
+    let (code, r) = probe_single_mx(
+        &env,
+        8,
+        "impostor.test",
+        spec,
+        &[
+            "--trust",
+            impostor_trust.to_str().unwrap(),
+            "--profile",
+            profile.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(codes(&r), vec!["root-mismatch"], "{r:#}");
+    let tls = &first_address(&r)["tls"];
+    assert_eq!(tls["chain_valid"], true);
+    assert!(tls["anchor"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("tlscheck Test Root"));
+    assert!(r["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the name matches but the key does not"));
+
+    // The genuine root under the same profile passes.
+    let (code, r) = probe_single_mx(
+        &env,
+        9,
+        "genuine.test",
+        LeafSpec::new(["mx.genuine.test"]),
+        &["--profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["options"]["profile"], "test-expectation");
+}
+
+#[test]
+fn profile_anchor_checks_the_chain_when_the_store_lacks_the_root() {
+    let env = Env::new();
+    let profile = test_profile(&env, true);
+    // webpki does not know the test root; the profile carries it (as exchange-online-2018 carries
+    // GlobalSign R1, which webpki-roots dropped).
+    let (code, r) = probe_single_mx(
+        &env,
+        10,
+        "profileanchor.test",
+        LeafSpec::new(["mx.profileanchor.test"]),
+        &["--trust", "webpki", "--profile", profile.to_str().unwrap()],
+    );
+    assert_eq!(codes(&r), vec!["anchor-not-in-trust-store"], "{r:#}");
+    assert_eq!(code, 0);
+    let tls = &first_address(&r)["tls"];
+    assert_eq!(tls["trust_store"], "webpki");
+    assert_eq!(tls["anchor"]["source"], "profile");
+    assert_eq!(tls["chain_valid"], false);
+}
+
+#[test]
+fn implicit_mx_uses_the_domain_address() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(11)), 0),
+        LeafSpec::new(["implicit.test"]),
+    );
+    let dns = TestDns::start_blocking(Zone::new().a("implicit.test", ip(11)));
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "implicit.test".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    let (code, r) = run_json(&strs(&args));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(codes(&r), vec!["implicit-mx"]);
+    assert_eq!(r["targets"][0]["implicit_mx"], true);
+    assert_eq!(r["targets"][0]["hosts"][0]["name"], "implicit.test");
+    assert_eq!(first_address(&r)["tls"]["name_valid"], true);
+}
+
+#[test]
+fn null_mx_is_reported_and_inconclusive() {
+    let dns = TestDns::start_blocking(Zone::new().null_mx("nullmx.test").a("nullmx.test", ip(12)));
+    let (code, r) = run_json(&["mx", "nullmx.test", "--resolver", &dns.addr.to_string()]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), vec!["null-mx"]);
+    assert_eq!(r["targets"][0]["null_mx"], true);
+    assert!(
+        r["targets"][0]["hosts"].as_array().unwrap().is_empty(),
+        "a null MX domain is not probed"
+    );
+}
+
+#[test]
+fn nxdomain_is_inconclusive() {
+    let dns = TestDns::start_blocking(Zone::new().a("other.test", ip(13)));
+    let (code, r) = run_json(&["mx", "missing.test", "--resolver", &dns.addr.to_string()]);
+    assert_eq!(code, 3);
+    assert_eq!(codes(&r), vec!["domain-unresolvable"]);
+    assert_eq!(r["targets"][0]["dns_error"]["kind"], "nxdomain");
+}
+
+#[test]
+fn connection_refused_is_recorded() {
+    let addr = closed_port();
+    let (code, r) = run_json(&["host", &addr.to_string()]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), vec!["connect-failed"]);
+    assert_eq!(first_address(&r)["error"]["phase"], "connect");
+    assert_eq!(first_address(&r)["error"]["kind"], "refused");
+}
+
+#[test]
+fn silent_server_ends_within_the_timeout() {
+    let mut cfg = SmtpServerConfig::plain();
+    cfg.greeting = Greeting::Silent;
+    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(14)), 0), cfg).unwrap();
+    let t0 = Instant::now();
+    let (code, r) = run_json(&["host", &server.addr.to_string(), "--timeout", "1"]);
+    let elapsed = t0.elapsed();
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), vec!["smtp-timeout"]);
+    assert_eq!(first_address(&r)["error"]["phase"], "greeting");
+    assert_eq!(first_address(&r)["error"]["kind"], "timeout");
+}
+
+#[test]
+fn run_deadline_bounds_everything() {
+    let mut cfg = SmtpServerConfig::plain();
+    cfg.greeting = Greeting::Silent;
+    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(15)), 0), cfg).unwrap();
+    let t0 = Instant::now();
+    let (code, r) = run_json(&[
+        "host",
+        &server.addr.to_string(),
+        "--timeout",
+        "30",
+        "--deadline",
+        "1",
+    ]);
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(code, 3);
+    assert_eq!(first_address(&r)["error"]["kind"], "deadline");
+}
+
+#[test]
+fn greeting_421_is_throttled_not_missing_starttls() {
+    let mut cfg = SmtpServerConfig::plain();
+    cfg.greeting = Greeting::Custom("421 4.7.0 Too many connections, try again later".into());
+    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(16)), 0), cfg).unwrap();
+    let (code, r) = run_json(&["host", &server.addr.to_string()]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), vec!["smtp-throttled"]);
+    assert_eq!(first_address(&r)["smtp"]["banner"]["code"], 421);
+    assert_eq!(first_address(&r)["error"]["kind"], "throttled");
+}
+
+#[test]
+fn two_mx_hosts_one_down_gives_a_partial_result() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(17)), 0),
+        LeafSpec::new(["mx1.partial.test"]),
+    );
+    let port = server.addr.port();
+    // mx2's address has nothing listening on the same port.
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("partial.test", 10, "mx1.partial.test")
+            .mx("partial.test", 20, "mx2.partial.test")
+            .a("mx1.partial.test", ip(17))
+            .a("mx2.partial.test", ip(18)),
+    );
+    let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
+    let mut args = vec!["mx".to_string(), "partial.test".into()];
+    args.extend(mx_args(&dns_s, &port_s, &env.trust));
+    let (code, r) = run_json(&strs(&args));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(codes(&r), vec!["connect-failed"]);
+    assert_eq!(r["findings"][0]["host"], "mx2.partial.test");
+    let hosts = r["targets"][0]["hosts"].as_array().unwrap();
+    assert_eq!(hosts[0]["name"], "mx1.partial.test");
+    assert_eq!(hosts[0]["preference"], 10);
+    assert_eq!(hosts[0]["addresses"][0]["tls"]["chain_valid"], true);
+    assert_eq!(hosts[1]["addresses"][0]["error"]["kind"], "refused");
+}
+
+#[test]
+fn implicit_tls_on_an_smtps_port() {
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new(["smtps.test"]));
+    let server = SmtpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(19)), 0),
+        SmtpServerConfig::implicit_tls(rustls_server_config(&leaf)),
+    )
+    .unwrap();
+    let dns = TestDns::start_blocking(Zone::new().a("smtps.test", ip(19)));
+    let target = format!("smtps.test:{}", server.addr.port());
+    let (code, r) = run_json(&[
+        "host",
+        &target,
+        "--implicit-tls",
+        "--resolver",
+        &dns.addr.to_string(),
+        "--trust",
+        env.trust.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+    let a = first_address(&r);
+    assert_eq!(a["implicit_tls"], true);
+    assert_eq!(a["tls"]["version"], "TLSv1.3");
+    assert_eq!(a["smtp"]["banner"]["code"], 220);
+    assert_eq!(server.tls_handshakes(), 1);
+}
+
+#[test]
+fn one_connection_per_address_and_output_file() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(20)), 0),
+        LeafSpec::new(["mx.file.test"]),
+    );
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("file.test", 10, "mx.file.test")
+            .a("mx.file.test", ip(20)),
+    );
+    let out = env.dir.path().join("report.json");
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "file.test".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "-o".into(),
+        out.display().to_string(),
+    ]);
+    let o = tlscheck().args(strs(&args)).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty(), "with -o nothing goes to stdout");
+    let r: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(r["verdict"], "pass");
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["mx"],
+        vec!["mx", "a.test", "--profile", "no-such-profile"],
+        vec!["mx", "a.test", "--require-tls", "1.0"],
+        vec!["mx", "a.test", "--trust", "/nonexistent/roots.pem"],
+        vec!["bogus"],
+    ] {
+        let o = tlscheck().args(&args).output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!o.stderr.is_empty());
+    }
+    let o = tlscheck().arg("--help").output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3  inconclusive"));
+}
+
+#[test]
+fn builtin_exchange_profile_flags_a_foreign_certificate() {
+    let env = Env::new();
+    let (code, r) = probe_single_mx(
+        &env,
+        21,
+        "exo.test",
+        LeafSpec::new(["mx.exo.test"]),
+        &["--profile", "exchange-online"],
+    );
+    assert_eq!(code, 1);
+    let c = codes(&r);
+    for expected in [
+        "root-mismatch",
+        "cert-name-unexpected",
+        "cert-organization-unexpected",
+    ] {
+        assert!(c.contains(&expected.to_string()), "{c:?}");
+    }
+}
