@@ -23,6 +23,8 @@
 //!   [`exit`] the exit codes; [`limits`] every bound on network input.
 
 #![forbid(unsafe_code)]
+// Network data must never panic the run: no unwrap/expect/panic outside tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod cert;
 pub mod cli;
