@@ -42,7 +42,8 @@ fn main() {
             zone = zone.a(&name, ip);
             let mut cfg = SmtpServerConfig::starttls(tls.clone());
             cfg.reply_delay = Duration::from_millis(delay_ms);
-            let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip), port), cfg).unwrap();
+            let server =
+                SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip), port), cfg).unwrap();
             port = server.addr.port();
             servers.push(server);
         }

@@ -24,7 +24,10 @@
 
 #![forbid(unsafe_code)]
 // Network data must never panic the run: no unwrap/expect/panic outside tests.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod cert;
 pub mod cli;

@@ -610,3 +610,51 @@ fn builtin_exchange_profile_flags_a_foreign_certificate() {
         assert!(c.contains(&expected.to_string()), "{c:?}");
     }
 }
+
+#[test]
+fn families_restrict_the_addresses_probed() {
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new(["mx.dual.test"]));
+    let cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
+    // The same port on both addresses: retry if another test holds it on ::1.
+    let (v4, v6) = (0..20)
+        .find_map(|_| {
+            let v4 =
+                SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(22)), 0), cfg.clone())
+                    .ok()?;
+            let v6 = SmtpServer::start_blocking(
+                SocketAddr::new("::1".parse().ok()?, v4.addr.port()),
+                cfg.clone(),
+            )
+            .ok()?;
+            Some((v4, v6))
+        })
+        .expect("a port free on both 127.0.9.22 and ::1");
+    let port = v4.addr.port();
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("dual.test", 10, "mx.dual.test")
+            .a("mx.dual.test", ip(22))
+            .aaaa("mx.dual.test", "::1".parse().unwrap()),
+    );
+    let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
+    let ips = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["mx".to_string(), "dual.test".into()];
+        args.extend(mx_args(&dns_s, &port_s, &env.trust));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (code, r) = run_json(&strs(&args));
+        assert_eq!(code, 0, "{r:#}");
+        r["targets"][0]["hosts"][0]["addresses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["ip"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut both = ips(&[]);
+    both.sort();
+    assert_eq!(both, vec!["127.0.9.22", "::1"]);
+    assert_eq!(ips(&["-4"]), vec!["127.0.9.22"]);
+    assert_eq!(ips(&["-6"]), vec!["::1"]);
+    drop(v6);
+}
