@@ -43,6 +43,23 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Explain an SMTP reply or log line: likely causes, the finding that would confirm each,
+    /// and the command to run. Example: tlscheck explain "451 5.7.3 Must issue a STARTTLS command first"
+    Explain {
+        /// The reply or log line (several words are joined with spaces).
+        #[arg(required = true, value_name = "TEXT")]
+        text: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+    },
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Job {
+    Probe(Box<Plan>),
+    Explain { text: String, format: Format },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -105,17 +122,39 @@ pub struct CommonArgs {
     pub quiet: bool,
 }
 
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
 /// A configuration error: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
 
 impl Cli {
-    /// Validates the input into a [`Plan`] (reads the trust store and the profile).
+    /// Validates the input into a [`Job`].
+    pub fn into_job(self) -> Result<Job, UsageError> {
+        match self.command {
+            Command::Explain { text, format } => Ok(Job::Explain {
+                text: text.join(" "),
+                format: format.into(),
+            }),
+            _ => self.into_plan().map(|p| Job::Probe(Box::new(p))),
+        }
+    }
+
+    /// Validates a probing command (`mx`, `host`) into a [`Plan`] (reads the trust store and the
+    /// profile).
     pub fn into_plan(self) -> Result<Plan, UsageError> {
         let (command, inputs, common) = match self.command {
             Command::Mx { domains, common } => (CommandKind::Mx, domains, common),
             Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
+            Command::Explain { .. } => return Err(UsageError("explain does not probe".into())),
         };
         let targets = inputs
             .iter()
@@ -191,10 +230,7 @@ impl Cli {
             trust,
             profile,
             require_tls,
-            format: match c.format {
-                FormatArg::Text => Format::Text,
-                FormatArg::Json => Format::Json,
-            },
+            format: c.format.into(),
             output: c.output,
             verbose: c.verbose,
             quiet: c.quiet,

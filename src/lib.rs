@@ -19,6 +19,7 @@
 //! - [`tls`]: [`tls::handshake`] (rustls, aws-lc-rs) and [`tls::danger`] (the recording verifier).
 //! - [`cert`]: [`cert::summary`] (certificate facts) and [`cert::chain`] (trust, anchor, name).
 //! - [`profile`]: expectation profiles from `profiles/*.toml`.
+//! - [`explain`] reads SMTP replies and log lines (`tlscheck explain`).
 //! - [`report`] is the versioned JSON wire format; [`diagnose`] holds the finding codes and rules;
 //!   [`exit`] the exit codes; [`limits`] every bound on network input.
 
@@ -34,6 +35,7 @@ pub mod cli;
 pub mod diagnose;
 pub mod dns;
 pub mod exit;
+pub mod explain;
 pub mod limits;
 pub mod plan;
 pub mod probe;
@@ -94,6 +96,26 @@ pub async fn run(plan: &Plan) -> Result<Outcome, Error> {
         exit_code: exit::for_verdict(report.verdict),
         report,
     })
+}
+
+/// `tlscheck explain`: prints the explanation; returns the exit code.
+pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
+    let e = explain::explain(text);
+    let mut buf = Vec::new();
+    let r = match format {
+        plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &e)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(buf)),
+        plan::Format::Text => explain::render_text(&e, &mut buf),
+    };
+    if r.is_err() {
+        return exit::INTERNAL;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => exit::INTERNAL,
+        _ => exit::PASS,
+    }
 }
 
 /// Probes and judges, without rendering.

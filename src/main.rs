@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tlscheck::cli::Cli;
+use tlscheck::cli::{Cli, Job};
 use tlscheck::exit;
 
 fn main() -> ExitCode {
@@ -20,8 +20,11 @@ fn main() -> ExitCode {
             });
         }
     };
-    let plan = match cli.into_plan() {
-        Ok(plan) => plan,
+    let plan = match cli.into_job() {
+        Ok(Job::Probe(plan)) => plan,
+        Ok(Job::Explain { text, format }) => {
+            return exit::to_exit_code(tlscheck::explain_to_stdout(&text, format))
+        }
         Err(e) => {
             eprintln!("tlscheck: error: {e}");
             return exit::to_exit_code(exit::USAGE);
@@ -37,11 +40,21 @@ fn main() -> ExitCode {
             return exit::to_exit_code(exit::INTERNAL);
         }
     };
-    match runtime.block_on(tlscheck::run(&plan)) {
-        Ok(outcome) => exit::to_exit_code(outcome.exit_code),
-        Err(e) => {
+    // A panic is a bug, never a verdict: report it as an internal error (exit 4), not as 101.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(tlscheck::run(&plan))
+    }));
+    match result {
+        Ok(Ok(outcome)) => exit::to_exit_code(outcome.exit_code),
+        Ok(Err(e)) => {
             eprintln!("tlscheck: error: {e:#}");
             exit::to_exit_code(e.exit_code())
+        }
+        Err(_) => {
+            eprintln!(
+                "tlscheck: error: internal error (a bug: please report it with the command line)"
+            );
+            exit::to_exit_code(exit::INTERNAL)
         }
     }
 }

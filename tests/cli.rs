@@ -658,3 +658,28 @@ fn families_restrict_the_addresses_probed() {
     assert_eq!(ips(&["-6"]), vec!["::1"]);
     drop(v6);
 }
+
+#[test]
+fn explain_names_cause_finding_and_command() {
+    let o = tlscheck()
+        .args(["explain", "451 5.7.3 Must issue a STARTTLS command first"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("Likely causes:"), "{text}");
+    assert!(
+        text.contains("confirmed by finding: starttls-not-offered"),
+        "{text}"
+    );
+    assert!(text.contains("tlscheck host"), "{text}");
+
+    let o = tlscheck()
+        .args(["explain", "--format", "json", "252 whatever"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let e: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["known"], false);
+    assert_eq!(e["reply_code"], 252);
+}
