@@ -45,6 +45,7 @@ pub mod report;
 pub mod smtp;
 pub mod target;
 pub mod tls;
+pub mod versions;
 
 use std::io::Write;
 

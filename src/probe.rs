@@ -22,6 +22,8 @@ use crate::report::{
 use crate::smtp::session::{run_session, SessionParams};
 use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
+use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
+use crate::versions;
 
 /// Shared state of one run.
 pub struct Prober<'a> {
@@ -176,20 +178,40 @@ impl<'a> Prober<'a> {
         };
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.limit.clone().acquire_owned().await.ok();
-        let result = run_session(&params).await;
-        let tls = result.negotiated.map(|n| self.tls_facts(n, host_name));
+        // The main session and the first round of version probes run side by side.
+        let (mut result, tls12, legacy) = tokio::join!(
+            run_session(&params),
+            versions::rustls_tls12(&params),
+            versions::raw_hello(&params, TLS1_1, LEGACY_SUITES)
+        );
+        let assessment = versions::assess(&params, &result, tls12, legacy).await;
+        let (versions, fallback) = match assessment {
+            Some(a) => (Some(a.versions), a.fallback),
+            None => (None, None),
+        };
+        let tls = match (result.negotiated.take(), fallback) {
+            (Some(n), _) => Some(self.tls_facts(n, host_name, true)),
+            (None, Some(n)) => Some(self.tls_facts(n, host_name, false)),
+            (None, None) => None,
+        };
         AddressReport {
             ip: addr.ip(),
             port: addr.port(),
             implicit_tls: self.plan.implicit_tls,
             smtp: result.smtp,
             tls,
+            versions,
             timings_ms: result.timings,
             error: result.error,
         }
     }
 
-    fn tls_facts(&self, n: Negotiated, host_name: Option<&str>) -> TlsFacts {
+    fn tls_facts(
+        &self,
+        n: Negotiated,
+        host_name: Option<&str>,
+        handshake_completed: bool,
+    ) -> TlsFacts {
         let name = host_name.and_then(|h| ServerName::try_from(h.to_string()).ok());
         let chain: Vec<CertificateDer<'static>> = n.chain;
         let validation = validate(
@@ -200,6 +222,7 @@ impl<'a> Prober<'a> {
             UnixTime::now(),
         );
         TlsFacts {
+            handshake_completed,
             version: n.version,
             cipher_suite: n.cipher_suite,
             kx_group: n.kx_group,

@@ -121,6 +121,10 @@ pub struct AddressReport {
     pub smtp: SmtpFacts,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsFacts>,
+    /// Which TLS versions the server accepts, from separate connections (absent when TLS could
+    /// not be reached: no STARTTLS, refused, throttled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Versions>,
     pub timings_ms: Timings,
     /// Where and why the session stopped early; absent when it ran to QUIT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,6 +173,10 @@ pub struct SmtpFacts {
     pub transcript_dropped: usize,
 }
 
+fn yes() -> bool {
+    true
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -180,8 +188,48 @@ pub struct TranscriptLine {
     pub line: String,
 }
 
+/// What a version probe found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VersionStatus {
+    /// The server completed a ServerHello (or handshake) at this version.
+    Accepted,
+    /// The server refused it (alert, another version, or closed the connection).
+    Rejected,
+    /// The probe could not tell (timeout, connection or SMTP failure).
+    Error,
+}
+
+/// TLS versions accepted by the server, each from its own connection (TLS 1.3 and 1.2 with
+/// rustls, 1.0 and 1.1 and static RSA with raw ClientHellos).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Versions {
+    pub tls1_0: VersionStatus,
+    pub tls1_1: VersionStatus,
+    pub tls1_2: VersionStatus,
+    pub tls1_3: VersionStatus,
+    /// TLS 1.2 with static-RSA suites only; probed only when no ECDHE handshake succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_rsa: Option<VersionStatus>,
+    /// Each probe: what was offered and what came back.
+    #[serde(default)]
+    pub probes: Vec<VersionProbe>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VersionProbe {
+    /// e.g. `TLSv1.2 (rustls)`, `up to TLSv1.1 (raw ClientHello)`, `TLSv1.2 static RSA`.
+    pub offered: String,
+    /// e.g. `ServerHello TLSv1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`, `alert protocol_version`.
+    pub result: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TlsFacts {
+    /// tlscheck completed the handshake (rustls). `false`: the facts come from the ServerHello of
+    /// a raw probe, because the server speaks only what rustls cannot (TLS 1.0/1.1, static RSA).
+    #[serde(default = "yes")]
+    pub handshake_completed: bool,
     /// `TLSv1.2` or `TLSv1.3`.
     pub version: String,
     /// IANA name, e.g. `TLS_AES_256_GCM_SHA384`.

@@ -171,6 +171,22 @@ fn good_chain_passes_with_full_facts() {
         spki_of_pem(&env.pki.root_pem()).as_str()
     );
     assert_eq!(tls["anchor"]["source"], "trust-store");
+    assert_eq!(tls["handshake_completed"], true);
+    let v = &a["versions"];
+    assert_eq!(
+        (v["tls1_0"].as_str(), v["tls1_1"].as_str()),
+        (Some("rejected"), Some("rejected")),
+        "{v:#}"
+    );
+    assert_eq!(
+        (v["tls1_2"].as_str(), v["tls1_3"].as_str()),
+        (Some("accepted"), Some("accepted")),
+        "{v:#}"
+    );
+    assert!(
+        v["static_rsa"].is_null(),
+        "static RSA is probed only when ECDHE fails"
+    );
     assert!(tls["trust_store"].as_str().unwrap().starts_with("file:"));
     // The whole transcript: greeting, EHLO, STARTTLS, EHLO again, QUIT.
     let commands: Vec<&str> = a["smtp"]["transcript"]
@@ -231,6 +247,10 @@ fn starttls_not_offered_fails() {
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(codes(&r), vec!["starttls-not-offered"]);
     assert!(first_address(&r)["tls"].is_null());
+    assert!(
+        first_address(&r)["versions"].is_null(),
+        "no versions without STARTTLS"
+    );
 }
 
 #[test]
@@ -534,7 +554,8 @@ fn implicit_tls_on_an_smtps_port() {
     assert_eq!(a["implicit_tls"], true);
     assert_eq!(a["tls"]["version"], "TLSv1.3");
     assert_eq!(a["smtp"]["banner"]["code"], 220);
-    assert_eq!(server.tls_handshakes(), 1);
+    // The main session and the TLS 1.2-only version probe complete a handshake.
+    assert_eq!(server.tls_handshakes(), 2);
 }
 
 #[test]
@@ -564,7 +585,8 @@ fn one_connection_per_address_and_output_file() {
     assert!(o.stdout.is_empty(), "with -o nothing goes to stdout");
     let r: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(r["verdict"], "pass");
-    assert_eq!(server.connections(), 1);
+    // The main session, the TLS 1.2-only probe and the raw TLS 1.0/1.1 probe.
+    assert_eq!(server.connections(), 3);
 }
 
 #[test]

@@ -187,6 +187,43 @@ fn tls13_only_server_agrees_with_openssl() {
     agrees_with_openssl("tls13", "TLSv1.3");
 }
 
+fn versions(r: &Value) -> [String; 4] {
+    let v = &address(r)["versions"];
+    ["tls1_0", "tls1_1", "tls1_2", "tls1_3"].map(|k| v[k].as_str().unwrap_or("absent").to_string())
+}
+
+#[test]
+fn modern_server_rejects_legacy_versions() {
+    let (_, r) = mx(&var("LAB_MODERN_DOMAIN"), &[]);
+    assert_eq!(
+        versions(&r),
+        ["rejected", "rejected", "accepted", "accepted"],
+        "{r:#}"
+    );
+    // The oracle agrees that TLS 1.0 and 1.1 are refused.
+    let (ip, host) = (var("LAB_MODERN_IP"), var("LAB_MODERN_HOST"));
+    assert!(openssl_negotiates(&ip, &host, &["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"]).is_none());
+    assert!(
+        openssl_negotiates(&ip, &host, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]).is_none()
+    );
+}
+
+#[test]
+fn single_version_servers_are_told_apart() {
+    let (_, r) = mx(&var("LAB_TLS12_DOMAIN"), &[]);
+    assert_eq!(
+        versions(&r),
+        ["rejected", "rejected", "accepted", "rejected"],
+        "{r:#}"
+    );
+    let (_, r) = mx(&var("LAB_TLS13_DOMAIN"), &[]);
+    assert_eq!(
+        versions(&r),
+        ["rejected", "rejected", "rejected", "accepted"],
+        "{r:#}"
+    );
+}
+
 #[test]
 fn tls12_only_server_fails_require_tls_13() {
     let (code, r) = mx(&var("LAB_TLS12_DOMAIN"), &["--require-tls", "1.3"]);
@@ -210,26 +247,66 @@ fn postfix_requiring_starttls_passes() {
 }
 
 #[test]
-fn legacy_only_server_fails_the_modern_handshake() {
+fn legacy_only_server_is_reported_legacy_only() {
     let (code, r) = mx(&var("LAB_LEGACY_DOMAIN"), &[]);
     assert_eq!(code, 1);
-    assert_eq!(codes(&r), vec!["tls-handshake-failed"], "{r:#}");
-    // The oracle: TLS 1.0 works with openssl, TLS 1.2 does not.
+    assert_eq!(codes(&r), vec!["tls-legacy-only"], "{r:#}");
+    assert_eq!(
+        versions(&r),
+        ["accepted", "accepted", "rejected", "rejected"],
+        "{r:#}"
+    );
+    let msg = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("accepts only TLS 1.0/1.1") && msg.contains("enable TLS 1.2"),
+        "{msg}"
+    );
+    assert!(r["findings"][0]["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("DisabledByDefault=0"));
+    // What it does speak, from the raw probe, agrees with the oracle.
+    let tls = &address(&r)["tls"];
+    assert_eq!(tls["handshake_completed"], false);
     let (ip, host) = (var("LAB_LEGACY_IP"), var("LAB_LEGACY_HOST"));
+    let (proto, cipher) =
+        openssl_negotiates(&ip, &host, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+            .expect("openssl TLS 1.1");
+    assert_eq!(tls["version"].as_str().unwrap(), proto);
+    assert_eq!(tls["cipher_suite"].as_str().unwrap(), cipher);
+    assert_eq!(
+        tls["chain_valid"], true,
+        "the chain sent in the clear is captured and validated"
+    );
     assert!(openssl_negotiates(&ip, &host, &["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"]).is_some());
     assert!(openssl_negotiates(&ip, &host, &["-tls1_2"]).is_none());
 }
 
 #[test]
-fn static_rsa_only_server_fails_the_ecdhe_handshake() {
+fn static_rsa_only_server_has_no_forward_secrecy() {
     let (code, r) = mx(&var("LAB_STATICRSA_DOMAIN"), &[]);
     assert_eq!(code, 1);
-    assert_eq!(codes(&r), vec!["tls-handshake-failed"], "{r:#}");
+    assert_eq!(
+        codes(&r),
+        vec!["no-forward-secrecy"],
+        "not tls-handshake-failed: {r:#}"
+    );
+    let a = address(&r);
+    assert_eq!(a["versions"]["static_rsa"], "accepted");
+    assert_eq!(
+        versions(&r),
+        ["rejected", "rejected", "accepted", "rejected"],
+        "{r:#}"
+    );
+    let tls = &a["tls"];
+    assert_eq!(tls["forward_secrecy"], false);
     let (proto, cipher) =
         openssl_negotiates(&var("LAB_STATICRSA_IP"), &var("LAB_STATICRSA_HOST"), &[])
             .expect("openssl handshake");
-    assert_eq!(proto, "TLSv1.2");
+    assert_eq!(tls["version"].as_str().unwrap(), proto);
+    assert_eq!(tls["cipher_suite"].as_str().unwrap(), cipher);
     assert!(cipher.starts_with("TLS_RSA_WITH_"), "{cipher}");
+    assert_eq!(tls["chain_valid"], true);
 }
 
 #[test]

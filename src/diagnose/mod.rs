@@ -181,7 +181,14 @@ pub fn diagnose_address(
 ) -> Vec<(Code, String)> {
     let mut out = Vec::new();
     let at = format!("{}:{}", fmt_ip(a), a.port);
-    if let Some(e) = &a.error {
+    // A failed modern handshake is explained more precisely when a raw probe found what the
+    // server does speak (legacy TLS, static RSA).
+    let explained_by_probe = a.tls.as_ref().is_some_and(|t| !t.handshake_completed);
+    if let Some(e) = a
+        .error
+        .as_ref()
+        .filter(|e| !(e.phase == Phase::Handshake && explained_by_probe))
+    {
         let reply = e
             .reply
             .as_ref()
@@ -231,10 +238,38 @@ pub fn diagnose_address(
             format!("{at}: EHLO offered {keywords}; no STARTTLS"),
         ));
     }
+    if let Some(v) = &a.versions {
+        use crate::report::VersionStatus::Accepted;
+        let legacy = v.tls1_0 == Accepted || v.tls1_1 == Accepted;
+        let modern = v.tls1_2 == Accepted || v.tls1_3 == Accepted;
+        let list = format!(
+            "TLS 1.0 {}, 1.1 {}, 1.2 {}, 1.3 {}",
+            status(v.tls1_0),
+            status(v.tls1_1),
+            status(v.tls1_2),
+            status(v.tls1_3)
+        );
+        if legacy && !modern {
+            out.push((
+                Code::TlsLegacyOnly,
+                format!("{at}: this server accepts only TLS 1.0/1.1 ({list}); Exchange Online will drop the connection: enable TLS 1.2"),
+            ));
+        } else if legacy {
+            out.push((Code::TlsLegacyAccepted, format!("{at}: {list}")));
+        }
+    }
     if let Some(tls) = &a.tls {
         out.extend(diagnose_tls(tls, &at, host, policy, now));
     }
     out
+}
+
+fn status(s: crate::report::VersionStatus) -> &'static str {
+    match s {
+        crate::report::VersionStatus::Accepted => "accepted",
+        crate::report::VersionStatus::Rejected => "rejected",
+        crate::report::VersionStatus::Error => "error",
+    }
 }
 
 fn fmt_ip(a: &AddressReport) -> String {
@@ -252,6 +287,15 @@ fn diagnose_tls(
     now: OffsetDateTime,
 ) -> Vec<(Code, String)> {
     let mut out = Vec::new();
+    if !tls.forward_secrecy {
+        out.push((
+            Code::NoForwardSecrecy,
+            format!(
+                "{at}: {} {} uses static-RSA key exchange; no ECDHE suite was accepted",
+                tls.version, tls.cipher_suite
+            ),
+        ));
+    }
     if let Some(required) = policy.required_tls() {
         match TlsVersion::parse(&tls.version) {
             Some(v) if v >= required => {}

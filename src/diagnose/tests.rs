@@ -45,6 +45,7 @@ fn cert(cn: &str) -> CertSummary {
 
 fn good_tls() -> TlsFacts {
     TlsFacts {
+        handshake_completed: true,
         version: "TLSv1.3".into(),
         cipher_suite: "TLS_AES_256_GCM_SHA384".into(),
         kx_group: Some("X25519MLKEM768".into()),
@@ -88,6 +89,7 @@ fn address(tls: Option<TlsFacts>, error: Option<Failure>) -> AddressReport {
             ..Default::default()
         },
         tls,
+        versions: None,
         timings_ms: Timings::default(),
         error,
     }
@@ -478,4 +480,92 @@ fn overall_verdict_order() {
     assert_eq!(overall([Pass, Inconclusive].into_iter()), Inconclusive);
     assert_eq!(overall([Inconclusive, Fail, Pass].into_iter()), Fail);
     assert_eq!(overall(std::iter::empty()), Pass);
+}
+
+fn versions(v: [crate::report::VersionStatus; 4]) -> crate::report::Versions {
+    crate::report::Versions {
+        tls1_0: v[0],
+        tls1_1: v[1],
+        tls1_2: v[2],
+        tls1_3: v[3],
+        static_rsa: None,
+        probes: vec![],
+    }
+}
+
+#[test]
+fn legacy_versions_are_judged() {
+    use crate::report::VersionStatus::{Accepted as A, Error as E, Rejected as R};
+    let mut a = address(Some(good_tls()), None);
+    a.versions = Some(versions([R, R, A, A]));
+    assert!(codes(&a, &Policy::default()).is_empty());
+    a.versions = Some(versions([A, R, A, A]));
+    assert_eq!(codes(&a, &Policy::default()), vec![Code::TlsLegacyAccepted]);
+    a.versions = Some(versions([R, R, E, E]));
+    assert!(
+        codes(&a, &Policy::default()).is_empty(),
+        "errors are not acceptance"
+    );
+
+    // Legacy only: the modern handshake failed; the facts come from the raw ServerHello.
+    let mut tls = good_tls();
+    tls.handshake_completed = false;
+    tls.version = "TLSv1.1".into();
+    tls.cipher_suite = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into();
+    let mut a = address(
+        Some(tls),
+        Some(Failure::new(Phase::Handshake, FailureKind::Tls, "alert")),
+    );
+    a.versions = Some(versions([A, A, R, R]));
+    let f = diagnose_address(&a, "mx", &Policy::default(), NOW);
+    assert_eq!(
+        f.iter().map(|x| x.0).collect::<Vec<_>>(),
+        vec![Code::TlsLegacyOnly],
+        "no tls-handshake-failed"
+    );
+    assert!(f[0].1.contains("Exchange Online will drop the connection"));
+    let p = Policy {
+        profile: None,
+        require_tls: Some(TlsVersion::Tls12),
+    };
+    assert_eq!(
+        codes(&a, &p),
+        vec![Code::TlsLegacyOnly, Code::TlsBelowRequired]
+    );
+}
+
+#[test]
+fn static_rsa_is_no_forward_secrecy_not_a_failed_handshake() {
+    use crate::report::VersionStatus::{Accepted as A, Rejected as R};
+    let mut tls = good_tls();
+    tls.handshake_completed = false;
+    tls.version = "TLSv1.2".into();
+    tls.cipher_suite = "TLS_RSA_WITH_AES_256_GCM_SHA384".into();
+    tls.forward_secrecy = false;
+    tls.kx_group = None;
+    let mut a = address(
+        Some(tls),
+        Some(Failure::new(
+            Phase::Handshake,
+            FailureKind::Tls,
+            "handshake_failure",
+        )),
+    );
+    let mut v = versions([R, R, A, R]);
+    v.static_rsa = Some(A);
+    a.versions = Some(v);
+    assert_eq!(codes(&a, &Policy::default()), vec![Code::NoForwardSecrecy]);
+    // Without a raw ServerHello, the failed handshake is reported as such.
+    let a = address(
+        None,
+        Some(Failure::new(
+            Phase::Handshake,
+            FailureKind::Tls,
+            "handshake_failure",
+        )),
+    );
+    assert_eq!(
+        codes(&a, &Policy::default()),
+        vec![Code::TlsHandshakeFailed]
+    );
 }

@@ -12,6 +12,7 @@ use crate::limits::MAX_DISPLAY_TEXT;
 use crate::render::TextOptions;
 use crate::report::{
     AddressReport, AnchorSource, CertSummary, Report, TargetKind, TargetReport, TlsFacts,
+    VersionStatus,
 };
 
 pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -169,6 +170,29 @@ fn address_block(
     if let Some(tls) = &a.tls {
         tls_lines(tls, now, pad, out)?;
     }
+    if let Some(v) = &a.versions {
+        let st = |s: VersionStatus| match s {
+            VersionStatus::Accepted => "yes",
+            VersionStatus::Rejected => "no",
+            VersionStatus::Error => "?",
+        };
+        let mut line = format!(
+            "TLS 1.0 {}, 1.1 {}, 1.2 {}, 1.3 {}",
+            st(v.tls1_0),
+            st(v.tls1_1),
+            st(v.tls1_2),
+            st(v.tls1_3)
+        );
+        if let Some(s) = v.static_rsa {
+            line.push_str(&format!("; static RSA {}", st(s)));
+        }
+        writeln!(out, "{pad}versions  {line}")?;
+        if opts.verbose > 0 {
+            for p in &v.probes {
+                writeln!(out, "{pad}  probe   {}: {}", p.offered, clean(&p.result))?;
+            }
+        }
+    }
     if let Some(e) = &a.error {
         writeln!(
             out,
@@ -226,10 +250,13 @@ fn tls_lines(
     pad: &str,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mut kx = tls
-        .kx_group
-        .clone()
-        .unwrap_or_else(|| "unknown group".into());
+    let mut kx = tls.kx_group.clone().unwrap_or_else(|| {
+        if tls.forward_secrecy {
+            "group not recorded".into()
+        } else {
+            "static RSA key exchange".into()
+        }
+    });
     if tls.post_quantum {
         kx.push_str(" (post-quantum hybrid)");
     }
@@ -243,6 +270,12 @@ fn tls_lines(
         "{pad}tls       {} {}, {kx}, {fs}",
         tls.version, tls.cipher_suite
     )?;
+    if !tls.handshake_completed {
+        writeln!(
+            out,
+            "{pad}          (from the server's ServerHello: a modern client cannot complete this handshake)"
+        )?;
+    }
     if let Some(sni) = &tls.sni {
         writeln!(out, "{pad}sni       {}", clean(sni))?;
     }

@@ -84,6 +84,40 @@ pub async fn run_session(p: &SessionParams) -> SessionResult {
     s.result
 }
 
+/// Connects and runs the plaintext part (greeting, EHLO, STARTTLS) so the socket is ready for a
+/// TLS ClientHello — for the extra version probes, which need no transcript. Implicit TLS returns
+/// the socket right after connecting.
+pub async fn open_for_tls(p: &SessionParams) -> Result<TcpStream, Failure> {
+    let mut s = Session {
+        p,
+        result: SessionResult::default(),
+        started: Instant::now(),
+    };
+    let failure = |s: Session<'_>, phase| {
+        s.result.error.unwrap_or_else(|| {
+            Failure::new(phase, FailureKind::Rejected, "STARTTLS is not offered")
+        })
+    };
+    let Ok(tcp) = s.connect().await else {
+        return Err(failure(s, Phase::Connect));
+    };
+    if p.implicit_tls {
+        return Ok(tcp);
+    }
+    let ehlo_name = p.ehlo.for_local(tcp.local_addr().ok());
+    let mut stream = SmtpStream::new(tcp);
+    if s.plaintext_part(&mut stream, &ehlo_name).await.is_err() {
+        return Err(failure(s, Phase::Starttls));
+    }
+    stream.into_tls_ready().map_err(|e| {
+        Failure::new(
+            Phase::Starttls,
+            FailureKind::PlaintextInjection,
+            e.to_string(),
+        )
+    })
+}
+
 struct Session<'a> {
     p: &'a SessionParams,
     result: SessionResult,

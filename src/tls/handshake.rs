@@ -47,10 +47,26 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     server_name: ServerName<'static>,
     deadline: Instant,
 ) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
+    handshake_versions(
+        io,
+        server_name,
+        deadline,
+        &[&rustls::version::TLS13, &rustls::version::TLS12],
+    )
+    .await
+}
+
+/// [`handshake`] offering only the given protocol versions (used to test TLS 1.2 acceptance).
+pub async fn handshake_versions<S: AsyncRead + AsyncWrite + Unpin>(
+    io: S,
+    server_name: ServerName<'static>,
+    deadline: Instant,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let (verifier, captured) = RecordingVerifier::new(provider.signature_verification_algorithms);
     let config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .with_protocol_versions(versions)
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)

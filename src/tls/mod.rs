@@ -3,3 +3,4 @@
 
 pub mod danger;
 pub mod handshake;
+pub mod legacy;
