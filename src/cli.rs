@@ -111,6 +111,10 @@ pub struct CommonArgs {
     /// Fail when the negotiated TLS version is below this (1.2 or 1.3).
     #[arg(long, value_name = "1.2|1.3")]
     pub require_tls: Option<String>,
+    /// Also enumerate the accepted cipher suites per accepted TLS version, in the server's order
+    /// (one connection per suite: opt-in).
+    #[arg(long)]
+    pub ciphers: bool,
     /// Most addresses probed at the same time.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub concurrency: usize,
@@ -230,6 +234,7 @@ impl Cli {
             trust,
             profile,
             require_tls,
+            ciphers: c.ciphers,
             format: c.format.into(),
             output: c.output,
             verbose: c.verbose,

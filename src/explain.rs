@@ -45,7 +45,7 @@ struct Known {
 
 const LEGACY_TLS: (&str, &[&str]) = (
     "The server accepts only TLS 1.0/1.1, which Exchange Online refuses: enable TLS 1.2 (on Windows: SCHANNEL\\Protocols\\TLS 1.2\\Server and \\Client, Enabled=1, DisabledByDefault=0, then restart).",
-    &["tls-handshake-failed", "tls-below-required"],
+    &["tls-legacy-only", "tls-below-required"],
 );
 
 const KNOWN: &[Known] = &[
@@ -54,7 +54,7 @@ const KNOWN: &[Known] = &[
         meaning: "Exchange Online dropped the connection during or right after the TLS handshake (421 4.4.2: a transient network/routing failure).",
         causes: &[
             LEGACY_TLS,
-            ("No cipher suite in common, often a server that offers no ECDHE (forward secrecy) suites.", &["tls-handshake-failed"]),
+            ("No cipher suite in common, often a server that offers no ECDHE (forward secrecy) suites.", &["no-forward-secrecy", "tls-handshake-failed"]),
             ("A certificate problem on the server side of a connector that requires TLS (expired, wrong name, untrusted).", &["cert-expired", "cert-name-mismatch", "cert-untrusted", "chain-incomplete"]),
             ("A firewall or SMTP inspection device between the two sides breaks STARTTLS.", &["smtp-protocol-error", "starttls-not-offered"]),
         ],
@@ -65,7 +65,7 @@ const KNOWN: &[Known] = &[
         meaning: "The TLS handshake between Exchange Online and the other server failed at the socket level: the peer closed the connection instead of completing TLS.",
         causes: &[
             LEGACY_TLS,
-            ("No cipher suite in common (no ECDHE suites, or only weak ones).", &["tls-handshake-failed"]),
+            ("No cipher suite in common (no ECDHE suites, or only weak ones).", &["no-forward-secrecy", "tls-handshake-failed"]),
             ("The server's certificate or key is unusable, so it aborts the handshake.", &["tls-handshake-failed", "cert-expired"]),
         ],
         commands: &["tlscheck host YOUR.SERVER --require-tls 1.2"],
@@ -74,7 +74,7 @@ const KNOWN: &[Known] = &[
         needles: &["must issue a starttls command first"],
         meaning: "The receiving server requires TLS and the sender tried to send mail without STARTTLS (RFC 3207 §4: 530; Exchange Online answers 451 5.7.3 for a connector that requires TLS).",
         causes: &[
-            ("The sender could not negotiate TLS (for example it speaks only TLS 1.0/1.1) and fell back to plaintext.", &["tls-handshake-failed"]),
+            ("The sender could not negotiate TLS (for example it speaks only TLS 1.0/1.1) and fell back to plaintext.", &["tls-legacy-only", "tls-handshake-failed"]),
             ("STARTTLS is not offered, or stripped from EHLO by a firewall, so the sender never tried it.", &["starttls-not-offered", "smtp-protocol-error"]),
             ("The sender does not use TLS at all: enable opportunistic TLS on it (Postfix: smtp_tls_security_level = may).", &[]),
         ],
@@ -317,7 +317,7 @@ mod tests {
         assert_eq!(e.enhanced_code.as_deref(), Some("4.4.2"));
         assert!(e.causes[0]
             .confirmed_by
-            .contains(&"tls-handshake-failed".to_string()));
+            .contains(&"tls-legacy-only".to_string()));
         assert!(e.causes[0].cause.contains("DisabledByDefault=0"));
     }
 

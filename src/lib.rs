@@ -31,6 +31,7 @@
 )]
 
 pub mod cert;
+pub mod ciphers;
 pub mod cli;
 pub mod diagnose;
 pub mod dns;
@@ -177,6 +178,7 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         trust_store: plan.trust.label.clone(),
         profile: plan.profile.as_ref().map(|p| p.name.clone()),
         require_tls: plan.require_tls.map(|v| v.label().to_string()),
+        ciphers: plan.ciphers,
     }
 }
 

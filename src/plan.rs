@@ -88,6 +88,8 @@ pub struct Plan {
     pub trust: TrustStore,
     pub profile: Option<Profile>,
     pub require_tls: Option<TlsVersion>,
+    /// Enumerate accepted cipher suites per version (many connections; opt-in).
+    pub ciphers: bool,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub verbose: u8,

@@ -189,6 +189,10 @@ impl<'a> Prober<'a> {
             Some(a) => (Some(a.versions), a.fallback),
             None => (None, None),
         };
+        let ciphers = match (&versions, self.plan.ciphers) {
+            (Some(v), true) => Some(crate::ciphers::enumerate(&params, v).await),
+            _ => None,
+        };
         let tls = match (result.negotiated.take(), fallback) {
             (Some(n), _) => Some(self.tls_facts(n, host_name, true)),
             (None, Some(n)) => Some(self.tls_facts(n, host_name, false)),
@@ -201,6 +205,7 @@ impl<'a> Prober<'a> {
             smtp: result.smtp,
             tls,
             versions,
+            ciphers,
             timings_ms: result.timings,
             error: result.error,
         }

@@ -64,6 +64,9 @@ pub struct RunOptions {
     pub profile: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub require_tls: Option<String>,
+    /// `--ciphers`: cipher suites were enumerated.
+    #[serde(default)]
+    pub ciphers: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +128,9 @@ pub struct AddressReport {
     /// not be reached: no STARTTLS, refused, throttled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versions: Option<Versions>,
+    /// Accepted cipher suites per version, with `--ciphers` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphers: Option<Vec<CipherList>>,
     pub timings_ms: Timings,
     /// Where and why the session stopped early; absent when it ran to QUIT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +220,17 @@ pub struct Versions {
     /// Each probe: what was offered and what came back.
     #[serde(default)]
     pub probes: Vec<VersionProbe>,
+}
+
+/// The suites accepted at one version, in the order the server picked them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CipherList {
+    pub version: String,
+    pub suites: Vec<String>,
+    /// The server imposes its own order (`true`) or follows the client's (`false`); absent with
+    /// fewer than two suites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_preference: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

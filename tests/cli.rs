@@ -705,3 +705,68 @@ fn explain_names_cause_finding_and_command() {
     assert_eq!(e["known"], false);
     assert_eq!(e["reply_code"], 252);
 }
+
+#[test]
+fn ciphers_are_enumerated_per_version_on_request() {
+    let env = Env::new();
+    let (code, r) = probe_single_mx(
+        &env,
+        23,
+        "ciphers.test",
+        LeafSpec::new(["mx.ciphers.test"]),
+        &["--ciphers"],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["options"]["ciphers"], true);
+    let lists = first_address(&r)["ciphers"].as_array().unwrap().clone();
+    let by_version = |v: &str| -> Vec<String> {
+        let mut s: Vec<String> = lists
+            .iter()
+            .find(|l| l["version"] == v)
+            .unwrap_or_else(|| panic!("no {v} list: {lists:?}"))["suites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        s.sort();
+        s
+    };
+    // rustls as a server with an ECDSA P-256 certificate: exactly these.
+    assert_eq!(
+        by_version("TLSv1.2"),
+        vec![
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        ]
+    );
+    assert_eq!(
+        by_version("TLSv1.3"),
+        vec![
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256"
+        ]
+    );
+    // rustls follows the client's order unless told otherwise.
+    assert!(
+        lists.iter().all(|l| l["server_preference"] == false),
+        "{lists:?}"
+    );
+    assert_eq!(
+        lists.len(),
+        2,
+        "TLS 1.0/1.1 are rejected, so not enumerated"
+    );
+
+    // Without --ciphers nothing is enumerated.
+    let (_, r) = probe_single_mx(
+        &env,
+        24,
+        "nociphers.test",
+        LeafSpec::new(["mx.nociphers.test"]),
+        &[],
+    );
+    assert!(first_address(&r)["ciphers"].is_null());
+}

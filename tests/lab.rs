@@ -144,6 +144,20 @@ fn iana(openssl_name: &str) -> String {
         .unwrap_or_else(|| openssl_name.to_string())
 }
 
+/// IANA name -> OpenSSL cipher name.
+fn openssl_name(iana_name: &str) -> Option<String> {
+    let out = Process::new("openssl")
+        .args(["ciphers", "-stdname", "ALL:@SECLEVEL=0"])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| {
+        let mut parts = l.split(" - ");
+        let std = parts.next()?.trim();
+        let ossl = parts.next()?.split_whitespace().next()?;
+        (std == iana_name).then(|| ossl.to_string())
+    })
+}
+
 /// tlscheck and openssl agree on version and suite for a configuration.
 fn agrees_with_openssl(name: &str, expected_version: &str) {
     let upper = name.to_ascii_uppercase();
@@ -340,4 +354,56 @@ fn null_and_implicit_mx_from_a_real_dns_server() {
     let (code, r) = mx(&var("LAB_IMPLICIT_DOMAIN"), &[]);
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(codes(&r), vec!["implicit-mx"]);
+}
+
+/// `--ciphers` against the static-RSA and legacy servers: every suite tlscheck lists is accepted
+/// by the oracle on its own, and an ECDHE suite the static-RSA server lacks is refused by both.
+#[test]
+fn cipher_enumeration_agrees_with_openssl() {
+    for (name, version, flag) in [
+        ("staticrsa", "TLSv1.2", "-tls1_2"),
+        ("legacy", "TLSv1.0", "-tls1"),
+    ] {
+        let upper = name.to_ascii_uppercase();
+        let (_, r) = mx(&var(&format!("LAB_{upper}_DOMAIN")), &["--ciphers"]);
+        let lists = address(&r)["ciphers"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {r:#}"))
+            .clone();
+        let list = lists
+            .iter()
+            .find(|l| l["version"] == version)
+            .unwrap_or_else(|| panic!("{name}: {lists:?}"));
+        let suites: Vec<&str> = list["suites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert!(!suites.is_empty(), "{name}");
+        let (ip, host) = (
+            var(&format!("LAB_{upper}_IP")),
+            var(&format!("LAB_{upper}_HOST")),
+        );
+        for suite in &suites {
+            let Some(ossl) = openssl_name(suite) else {
+                continue;
+            };
+            let cipher = format!("{ossl}:@SECLEVEL=0");
+            let got = openssl_negotiates(&ip, &host, &[flag, "-cipher", &cipher]);
+            assert_eq!(
+                got.map(|g| g.1),
+                Some(suite.to_string()),
+                "{name}: openssl refused {suite}"
+            );
+        }
+        if name == "staticrsa" {
+            assert!(
+                suites.iter().all(|s| s.starts_with("TLS_RSA_WITH_")),
+                "{suites:?}"
+            );
+            let ecdhe = "ECDHE-RSA-AES128-GCM-SHA256";
+            assert!(openssl_negotiates(&ip, &host, &["-tls1_2", "-cipher", ecdhe]).is_none());
+        }
+    }
 }

@@ -90,6 +90,7 @@ fn address(tls: Option<TlsFacts>, error: Option<Failure>) -> AddressReport {
         },
         tls,
         versions: None,
+        ciphers: None,
         timings_ms: Timings::default(),
         error,
     }

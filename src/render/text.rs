@@ -187,6 +187,20 @@ fn address_block(
             line.push_str(&format!("; static RSA {}", st(s)));
         }
         writeln!(out, "{pad}versions  {line}")?;
+        for list in a.ciphers.iter().flatten() {
+            let order = match list.server_preference {
+                Some(true) => "server's order",
+                Some(false) => "client's order",
+                None => "order unknown",
+            };
+            writeln!(
+                out,
+                "{pad}ciphers   {} ({}, {order}): {}",
+                list.version,
+                list.suites.len(),
+                list.suites.join(", ")
+            )?;
+        }
         if opts.verbose > 0 {
             for p in &v.probes {
                 writeln!(out, "{pad}  probe   {}: {}", p.offered, clean(&p.result))?;

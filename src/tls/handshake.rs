@@ -63,7 +63,26 @@ pub async fn handshake_versions<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Instant,
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    handshake_with(io, server_name, deadline, versions, None).await
+}
+
+/// [`handshake_versions`] offering only `suites`, in that order (cipher enumeration).
+pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
+    io: S,
+    server_name: ServerName<'static>,
+    deadline: Instant,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    suites: Option<&[CipherSuite]>,
+) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    if let Some(wanted) = suites {
+        let all = std::mem::take(&mut provider.cipher_suites);
+        provider.cipher_suites = wanted
+            .iter()
+            .filter_map(|w| all.iter().find(|s| s.suite() == *w).copied())
+            .collect();
+    }
+    let provider = Arc::new(provider);
     let (verifier, captured) = RecordingVerifier::new(provider.signature_verification_algorithms);
     let config = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
@@ -142,6 +161,16 @@ pub fn group_name(g: NamedGroup) -> String {
         NamedGroup::X448 => "x448".into(),
         other => format!("{other:?}"),
     }
+}
+
+/// The TLS 1.3 suites rustls can offer, in its order of preference.
+pub fn tls13_suites() -> Vec<CipherSuite> {
+    rustls::crypto::aws_lc_rs::default_provider()
+        .cipher_suites
+        .iter()
+        .filter(|s| s.version() == &rustls::version::TLS13)
+        .map(|s| s.suite())
+        .collect()
 }
 
 pub fn is_post_quantum(g: NamedGroup) -> bool {

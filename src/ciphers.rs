@@ -1,0 +1,161 @@
+//! `--ciphers`: the cipher suites an address accepts, per accepted TLS version, in the order the
+//! server picks them.
+//!
+//! Repeated ClientHellos: offer every candidate suite, note the one the server picks, remove it,
+//! offer the rest, until the server refuses. Then one more hello offering the first two picks in
+//! reverse order tells whether the server imposes its own order (`server_preference: true`) or
+//! follows the client's. TLS 1.0–1.2 use raw ClientHellos offering every suite `tls-parser` knows
+//! with RSA, DHE or ECDHE key exchange; TLS 1.3 uses rustls, one handshake per suite it can offer.
+//! Each hello is a connection of its own, run one after another, so this is opt-in.
+
+use rustls::CipherSuite;
+use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherKx, CIPHERS};
+
+use crate::report::{CipherList, VersionStatus, Versions};
+use crate::smtp::session::{open_for_tls, SessionParams};
+use crate::tls::handshake::{handshake_with, suite_name, tls13_suites};
+use crate::tls::legacy::{
+    client_hello, send_hello, suite_facts, version_label, HelloOutcome, TLS1_0, TLS1_1, TLS1_2,
+};
+
+/// Most suites recorded per version (a guard against a server that never refuses).
+const MAX_PICKS: usize = 64;
+
+/// Candidate suites for raw ClientHellos: every known suite with RSA/DHE/ECDHE key exchange and
+/// RSA/DSS/ECDSA authentication, by id.
+pub fn raw_candidates() -> Vec<u16> {
+    let mut ids: Vec<u16> = CIPHERS
+        .values()
+        .filter(|c| {
+            matches!(
+                c.kx,
+                TlsCipherKx::Rsa | TlsCipherKx::Dhe | TlsCipherKx::Ecdhe
+            )
+        })
+        .filter(|c| {
+            matches!(
+                c.au,
+                TlsCipherAu::Rsa | TlsCipherAu::Dss | TlsCipherAu::Ecdsa
+            )
+        })
+        .filter(|c| !matches!(c.enc, TlsCipherEnc::Null))
+        .map(|c| c.id.0)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Enumerates the suites of every accepted version.
+pub async fn enumerate(p: &SessionParams, versions: &Versions) -> Vec<CipherList> {
+    let mut out = Vec::new();
+    for (status, v) in [
+        (versions.tls1_0, TLS1_0),
+        (versions.tls1_1, TLS1_1),
+        (versions.tls1_2, TLS1_2),
+    ] {
+        if status == VersionStatus::Accepted {
+            out.push(enumerate_raw(p, v).await);
+        }
+    }
+    if versions.tls1_3 == VersionStatus::Accepted {
+        out.push(enumerate_tls13(p).await);
+    }
+    out
+}
+
+async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<u16> {
+    let mut tcp = open_for_tls(p).await.ok()?;
+    let sni = p
+        .host_name
+        .as_deref()
+        .filter(|h| h.parse::<std::net::IpAddr>().is_err());
+    let deadline = (tokio::time::Instant::now() + p.phase_timeout).min(p.run_deadline);
+    match send_hello(&mut tcp, &client_hello(version, offer, sni), deadline).await {
+        Ok(HelloOutcome::ServerHello {
+            version: v, suite, ..
+        }) if v == version => Some(suite),
+        _ => None,
+    }
+}
+
+async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
+    let mut remaining = raw_candidates();
+    let mut picks = Vec::new();
+    while picks.len() < MAX_PICKS {
+        match raw_pick(p, version, &remaining).await {
+            Some(s) if remaining.contains(&s) => {
+                remaining.retain(|r| *r != s);
+                picks.push(s);
+            }
+            _ => break,
+        }
+    }
+    let server_preference = match picks.as_slice() {
+        [first, second, ..] => raw_pick(p, version, &[*second, *first])
+            .await
+            .map(|s| s == *first),
+        _ => None,
+    };
+    CipherList {
+        version: version_label(version),
+        suites: picks.iter().map(|s| suite_facts(*s).0).collect(),
+        server_preference,
+    }
+}
+
+async fn tls13_pick(p: &SessionParams, offer: &[CipherSuite]) -> Option<CipherSuite> {
+    let tcp = open_for_tls(p).await.ok()?;
+    let name = p
+        .host_name
+        .as_ref()
+        .and_then(|h| rustls_pki_types::ServerName::try_from(h.clone()).ok())
+        .unwrap_or_else(|| rustls_pki_types::ServerName::IpAddress(p.addr.ip().into()));
+    let deadline = (tokio::time::Instant::now() + p.phase_timeout).min(p.run_deadline);
+    let (stream, _) = handshake_with(tcp, name, deadline, &[&rustls::version::TLS13], Some(offer))
+        .await
+        .ok()?;
+    stream
+        .get_ref()
+        .1
+        .negotiated_cipher_suite()
+        .map(|s| s.suite())
+}
+
+async fn enumerate_tls13(p: &SessionParams) -> CipherList {
+    let mut remaining = tls13_suites();
+    let mut picks = Vec::new();
+    while !remaining.is_empty() {
+        match tls13_pick(p, &remaining).await {
+            Some(s) if remaining.contains(&s) => {
+                remaining.retain(|r| *r != s);
+                picks.push(s);
+            }
+            _ => break,
+        }
+    }
+    let server_preference = match picks.as_slice() {
+        [first, second, ..] => tls13_pick(p, &[*second, *first]).await.map(|s| s == *first),
+        _ => None,
+    };
+    CipherList {
+        version: "TLSv1.3".into(),
+        suites: picks.into_iter().map(suite_name).collect(),
+        server_preference,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidates_cover_the_usual_suites_and_no_anonymous_ones() {
+        let c = raw_candidates();
+        for id in [0xc02f, 0xc030, 0xc02b, 0x009c, 0x002f, 0xc014, 0x0039] {
+            assert!(c.contains(&id), "missing 0x{id:04x}");
+        }
+        assert!(!c.contains(&0x0018), "anonymous DH is never offered");
+        assert!(!c.contains(&0x1301), "TLS 1.3 suites go through rustls");
+        assert!(c.len() > 40 && c.len() < 400, "{}", c.len());
+    }
+}
