@@ -101,16 +101,16 @@ codes! {
         "Enable TLS 1.2 or later with ECDHE suites on the server. Exchange Online reports this as 'TLS negotiation failed with error SocketError' or '421 4.4.2 Connection dropped due to SocketError'.";
     TlsLegacyOnly = "tls-legacy-only", Error,
         "The server accepts only TLS 1.0/1.1: no TLS 1.2 or 1.3. Exchange Online refuses TLS 1.0/1.1 and drops the connection (421 4.4.2 Connection dropped due to SocketError; TLS negotiation failed with error SocketError; 451 5.7.3 Must issue a STARTTLS command first).",
-        "Enable TLS 1.2 on the server. Windows/Exchange: under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2, set Client and Server Enabled=1 and DisabledByDefault=0 (and .NET SchUseStrongCrypto=1), then restart. Postfix/OpenSSL: smtpd_tls_protocols = >=TLSv1.2 with an OpenSSL that supports it.";
+        "Exchange Online meets this server as '421 4.4.2 Connection dropped due to SocketError', 'TLS negotiation failed with error SocketError' or '451 5.7.3 Must issue a STARTTLS command first'. Enable TLS 1.2 on the server. Windows/Exchange: under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2, set Client and Server Enabled=1 and DisabledByDefault=0 (and .NET SchUseStrongCrypto=1), then restart. Postfix/OpenSSL: smtpd_tls_protocols = >=TLSv1.2 with an OpenSSL that supports it.";
     TlsLegacyAccepted = "tls-legacy-accepted", Warning,
         "The server still accepts TLS 1.0 or 1.1 beside TLS 1.2+.",
         "Disable TLS 1.0 and 1.1 (Postfix: smtpd_tls_protocols = >=TLSv1.2; Windows: SCHANNEL\\Protocols\\TLS 1.0 and TLS 1.1 Server Enabled=0). Peers that can do TLS 1.2 lose nothing.";
     NoForwardSecrecy = "no-forward-secrecy", Error,
         "The server negotiates only static-RSA key exchange (no ECDHE/DHE): no forward secrecy, and modern clients (rustls, Go, strict MTAs) cannot complete the handshake.",
-        "Enable ECDHE cipher suites (Postfix: remove kECDHE from smtpd_tls_exclude_ciphers and do not set smtpd_tls_eecdh_grade = none; Windows: enable the TLS_ECDHE_RSA_WITH_AES_*_GCM suites in the cipher suite order policy).";
+        "Strict peers fail the handshake ('TLS negotiation failed with error SocketError' in Exchange Online). Enable ECDHE cipher suites (Postfix: remove kECDHE from smtpd_tls_exclude_ciphers and do not set smtpd_tls_eecdh_grade = none; Windows: enable the TLS_ECDHE_RSA_WITH_AES_*_GCM suites in the cipher suite order policy).";
     TlsBelowRequired = "tls-below-required", Error,
         "The negotiated TLS version is below the required one (--require-tls or the profile's min_tls).",
-        "Enable the required TLS version on the server (TLS 1.2: on Windows set SCHANNEL\\Protocols\\TLS 1.2\\Server and Client Enabled=1, DisabledByDefault=0, then restart).";
+        "Exchange Online drops connections below TLS 1.2 ('421 4.4.2 Connection dropped due to SocketError'). Enable the required TLS version on the server (TLS 1.2: on Windows set SCHANNEL\\Protocols\\TLS 1.2\\Server and Client Enabled=1, DisabledByDefault=0, then restart).";
     CertExpired = "cert-expired", Error,
         "A certificate in the presented chain has expired.",
         "Renew the certificate and install the new chain on every MX host and address.";
