@@ -17,6 +17,7 @@ use crate::tls::handshake::{handshake_with, suite_name, tls13_suites};
 use crate::tls::legacy::{
     client_hello, send_hello, suite_facts, version_label, HelloOutcome, TLS1_0, TLS1_1, TLS1_2,
 };
+use crate::versions::{phase_deadline, server_name, sni};
 
 /// Most suites recorded per version (a guard against a server that never refuses).
 const MAX_PICKS: usize = 64;
@@ -65,12 +66,13 @@ pub async fn enumerate(p: &SessionParams, versions: &Versions) -> Vec<CipherList
 
 async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<u16> {
     let mut tcp = open_for_tls(p).await.ok()?;
-    let sni = p
-        .host_name
-        .as_deref()
-        .filter(|h| h.parse::<std::net::IpAddr>().is_err());
-    let deadline = (tokio::time::Instant::now() + p.phase_timeout).min(p.run_deadline);
-    match send_hello(&mut tcp, &client_hello(version, offer, sni), deadline).await {
+    match send_hello(
+        &mut tcp,
+        &client_hello(version, offer, sni(p)),
+        phase_deadline(p),
+    )
+    .await
+    {
         Ok(HelloOutcome::ServerHello {
             version: v, suite, ..
         }) if v == version => Some(suite),
@@ -105,15 +107,16 @@ async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
 
 async fn tls13_pick(p: &SessionParams, offer: &[CipherSuite]) -> Option<CipherSuite> {
     let tcp = open_for_tls(p).await.ok()?;
-    let name = p
-        .host_name
-        .as_ref()
-        .and_then(|h| rustls_pki_types::ServerName::try_from(h.clone()).ok())
-        .unwrap_or_else(|| rustls_pki_types::ServerName::IpAddress(p.addr.ip().into()));
-    let deadline = (tokio::time::Instant::now() + p.phase_timeout).min(p.run_deadline);
-    let (stream, _) = handshake_with(tcp, name, deadline, &[&rustls::version::TLS13], Some(offer))
-        .await
-        .ok()?;
+    let versions = [&rustls::version::TLS13];
+    let (stream, _) = handshake_with(
+        tcp,
+        server_name(p),
+        phase_deadline(p),
+        &versions,
+        Some(offer),
+    )
+    .await
+    .ok()?;
     stream
         .get_ref()
         .1

@@ -81,11 +81,13 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
         Ok(t) => t,
         Err(f) => return not_reached(f),
     };
-    let sni = p
-        .host_name
-        .as_deref()
-        .filter(|h| h.parse::<std::net::IpAddr>().is_err());
-    match send_hello(&mut tcp, &client_hello(max, suites, sni), phase_deadline(p)).await {
+    match send_hello(
+        &mut tcp,
+        &client_hello(max, suites, sni(p)),
+        phase_deadline(p),
+    )
+    .await
+    {
         Ok(HelloOutcome::ServerHello {
             version,
             suite,
@@ -105,15 +107,24 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
     }
 }
 
-fn phase_deadline(p: &SessionParams) -> Instant {
+/// The end of one probe phase: the phase timeout, never past the run deadline.
+pub(crate) fn phase_deadline(p: &SessionParams) -> Instant {
     (Instant::now() + p.phase_timeout).min(p.run_deadline)
 }
 
-fn server_name(p: &SessionParams) -> ServerName<'static> {
+/// The name for SNI and the handshake: the host name, or the address for IP literals.
+pub(crate) fn server_name(p: &SessionParams) -> ServerName<'static> {
     p.host_name
         .as_ref()
         .and_then(|h| ServerName::try_from(h.clone()).ok())
         .unwrap_or_else(|| ServerName::IpAddress(p.addr.ip().into()))
+}
+
+/// The host name to send as SNI in a raw hello (none for IP literals, RFC 6066 §3).
+pub(crate) fn sni(p: &SessionParams) -> Option<&str> {
+    p.host_name
+        .as_deref()
+        .filter(|h| h.parse::<std::net::IpAddr>().is_err())
 }
 
 /// Versions, and — when no rustls handshake succeeded but a raw probe got a ServerHello — the

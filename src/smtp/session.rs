@@ -433,7 +433,8 @@ fn ip_of(ip: IpAddr) -> rustls_pki_types::IpAddr {
     rustls_pki_types::IpAddr::from(ip)
 }
 
-fn is_reset(e: &std::io::Error) -> bool {
+/// The peer reset or closed the connection under us.
+pub(crate) fn is_reset(e: &std::io::Error) -> bool {
     matches!(
         e.kind(),
         std::io::ErrorKind::ConnectionReset

@@ -13,6 +13,8 @@ use tls_parser::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{timeout_at, Instant};
 
+use crate::smtp::session::is_reset;
+
 /// TLS protocol version numbers on the wire.
 pub const TLS1_0: u16 = 0x0301;
 pub const TLS1_1: u16 = 0x0302;
@@ -183,15 +185,6 @@ pub async fn send_hello<S: AsyncRead + AsyncWrite + Unpin>(
             return Ok(outcome);
         }
     }
-}
-
-fn is_reset(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::BrokenPipe
-    )
 }
 
 /// Assembles records and handshake messages from the server's bytes (pure, for tests).

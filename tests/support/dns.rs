@@ -8,22 +8,21 @@
 //! to read in one sitting: no recursion, no wildcards, no CNAME chasing.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::io;
 use std::net::{
     Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener as StdTcpListener, UdpSocket as StdUdpSocket,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread;
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, AAAA, MX, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
+
+use super::runner::Runner;
 
 /// TTL of every answer. Irrelevant to tests, but a resolver cache needs one.
 const TTL: u32 = 300;
@@ -315,61 +314,6 @@ async fn serve_tcp_conn(mut stream: TcpStream, zone: Arc<Zone>, queries: Arc<Ato
         framed.extend_from_slice(&reply);
         if stream.write_all(&framed).await.is_err() {
             return;
-        }
-    }
-}
-
-/// Keeps a server alive and stops it on drop: either a task on the caller's
-/// runtime (aborted) or a dedicated thread with its own runtime (signalled, joined).
-enum Runner {
-    Task(JoinHandle<()>),
-    Thread {
-        stop: Option<oneshot::Sender<()>>,
-        thread: Option<thread::JoinHandle<()>>,
-    },
-}
-
-impl Runner {
-    fn thread<F, Fut>(name: &str, make: F) -> Runner
-    where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = ()>,
-    {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("build test server runtime");
-                rt.block_on(async move {
-                    tokio::select! {
-                        _ = make() => {}
-                        _ = stopped => {}
-                    }
-                });
-            })
-            .expect("spawn test server thread");
-        Runner::Thread {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Runner {
-    fn drop(&mut self) {
-        match self {
-            Runner::Task(task) => task.abort(),
-            Runner::Thread { stop, thread } => {
-                if let Some(stop) = stop.take() {
-                    let _ = stop.send(());
-                }
-                if let Some(thread) = thread.take() {
-                    let _ = thread.join();
-                }
-            }
         }
     }
 }

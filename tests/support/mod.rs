@@ -1,7 +1,7 @@
 //! Test-support code shared by the integration tests (`mod support;` in
 //! `tests/*.rs`) and the examples (`#[path = "../tests/support/mod.rs"] mod support;`):
 //! a throw-away PKI ([`pki`]), an in-process authoritative DNS server ([`dns`]) and a
-//! scripted SMTP server with STARTTLS ([`smtp`]). It depends only on dev-dependencies,
+//! scripted SMTP server with STARTTLS ([`smtp`]), both stopped when dropped ([`runner`]). It depends only on dev-dependencies,
 //! never on the `tlscheck` crate itself, so the tests exercise the real binary and
 //! library from the outside.
 
@@ -10,4 +10,5 @@
 
 pub mod dns;
 pub mod pki;
+pub mod runner;
 pub mod smtp;

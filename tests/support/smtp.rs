@@ -8,20 +8,19 @@
 //! before every reply to stand in for network round-trip time. Counters let tests
 //! assert how many connections and completed TLS handshakes the client made.
 
-use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
+
+use super::runner::Runner;
 
 /// Longest command line accepted, CRLF included (RFC 5321 only needs 512; the
 /// slack tolerates clients that send long EHLO arguments).
@@ -374,59 +373,4 @@ async fn reply<W: AsyncWrite + Unpin>(w: &mut W, delay: Duration, text: &str) ->
     out.push_str("\r\n");
     w.write_all(out.as_bytes()).await?;
     w.flush().await
-}
-
-/// Keeps a server alive and stops it on drop: either a task on the caller's
-/// runtime (aborted) or a dedicated thread with its own runtime (signalled, joined).
-enum Runner {
-    Task(JoinHandle<()>),
-    Thread {
-        stop: Option<oneshot::Sender<()>>,
-        thread: Option<thread::JoinHandle<()>>,
-    },
-}
-
-impl Runner {
-    fn thread<F, Fut>(name: &str, make: F) -> Runner
-    where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = ()>,
-    {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let thread = thread::Builder::new()
-            .name(name.to_string())
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("build test server runtime");
-                rt.block_on(async move {
-                    tokio::select! {
-                        _ = make() => {}
-                        _ = stopped => {}
-                    }
-                });
-            })
-            .expect("spawn test server thread");
-        Runner::Thread {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Runner {
-    fn drop(&mut self) {
-        match self {
-            Runner::Task(task) => task.abort(),
-            Runner::Thread { stop, thread } => {
-                if let Some(stop) = stop.take() {
-                    let _ = stop.send(());
-                }
-                if let Some(thread) = thread.take() {
-                    let _ = thread.join();
-                }
-            }
-        }
-    }
 }
