@@ -37,7 +37,7 @@ pub enum Command {
     /// Check given hosts (names or IP literals) without an MX lookup.
     #[command(after_help = crate::exit::HELP)]
     Host {
-        /// Hosts: name, name:port, 192.0.2.1, [2001:db8::1]:25 ...
+        /// Hosts: name, name:port, 192.0.2.1:25, or an IPv6 literal such as 2001:db8::1 (in brackets with a port).
         #[arg(required = true, value_name = "HOST[:PORT]")]
         hosts: Vec<String>,
         #[command(flatten)]

@@ -16,7 +16,10 @@
 //! - [`smtp`]: [`smtp::reply`] (bounded reply parser), [`smtp::extensions`] (EHLO keywords),
 //!   [`smtp::stream`] (limits, timeouts, STARTTLS injection guard), [`smtp::session`] (the state
 //!   machine).
-//! - [`tls`]: [`tls::handshake`] (rustls, aws-lc-rs) and [`tls::danger`] (the recording verifier).
+//! - [`tls`]: [`tls::handshake`] (rustls, aws-lc-rs), [`tls::danger`] (the recording verifier) and
+//!   [`tls::legacy`] (raw ClientHellos for TLS 1.0/1.1 and static RSA).
+//! - [`versions`] decides which TLS versions an address accepts; [`ciphers`] enumerates suites
+//!   (`--ciphers`).
 //! - [`cert`]: [`cert::summary`] (certificate facts) and [`cert::chain`] (trust, anchor, name).
 //! - [`profile`]: expectation profiles from `profiles/*.toml`.
 //! - [`explain`] reads SMTP replies and log lines (`tlscheck explain`).

@@ -559,7 +559,7 @@ fn implicit_tls_on_an_smtps_port() {
 }
 
 #[test]
-fn one_connection_per_address_and_output_file() {
+fn three_connections_per_address_and_output_file() {
     let env = Env::new();
     let server = env.server(
         SocketAddr::new(IpAddr::V4(ip(20)), 0),
