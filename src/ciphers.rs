@@ -114,6 +114,7 @@ async fn tls13_pick(p: &SessionParams, offer: &[CipherSuite]) -> Option<CipherSu
         phase_deadline(p),
         &versions,
         Some(offer),
+        &p.client_auth(),
     )
     .await
     .ok()?;

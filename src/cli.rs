@@ -9,10 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
 use crate::dns::Families;
-use crate::plan::{CommandKind, Format, Plan, TlsVersion};
+use crate::plan::{CommandKind, EndpointsPlan, Format, Plan, TlsVersion};
 use crate::profile::Profile;
+use crate::report::EndpointKind;
 use crate::smtp::session::EhloName;
 use crate::target::{parse_domain, parse_host};
+use crate::tls::client_auth::ClientIdentity;
 
 const ABOUT: &str = "Diagnose SMTP TLS: MX records, STARTTLS, TLS version and cipher, certificate chain, expected roots.";
 
@@ -43,6 +45,22 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Check that the CRL, OCSP and CA-issuer endpoints of a CA answer from this machine (the
+    /// firewall check, like `certutil -URL`), without any SMTP. Default: the endpoints of the
+    /// exchange-online profile.
+    #[command(after_help = crate::exit::HELP)]
+    Endpoints {
+        /// Profile whose endpoints to check (built-in name or TOML file) [default:
+        /// exchange-online, unless --url is given].
+        #[arg(long, value_name = "NAME|FILE")]
+        profile: Option<String>,
+        /// A URL to check (repeatable): kind taken from the name (.crl = CRL, .crt/.cer/.p7c =
+        /// CA issuer, ocsp in the host or path = OCSP), else a plain GET.
+        #[arg(long = "url", value_name = "URL")]
+        urls: Vec<String>,
+        #[command(flatten)]
+        fetch: FetchArgs,
+    },
     /// Explain an SMTP reply or log line: likely causes, the finding that would confirm each,
     /// and the command to run. Example: tlscheck explain "451 5.7.3 Must issue a STARTTLS command first"
     Explain {
@@ -55,10 +73,34 @@ pub enum Command {
     },
 }
 
+/// Options of commands that only fetch over HTTP.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// DNS resolver to use instead of the system's, as IP or IP:PORT.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub resolver: Option<String>,
+    /// Seconds allowed for each request.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Seconds allowed for the whole run.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub deadline: f64,
+    /// Allow fetches from private, loopback and link-local addresses (labs, internal CAs).
+    #[arg(long)]
+    pub allow_private_fetch: bool,
+}
+
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Job {
     Probe(Box<Plan>),
+    Endpoints(Box<EndpointsPlan>),
     Explain { text: String, format: Format },
 }
 
@@ -115,6 +157,20 @@ pub struct CommonArgs {
     /// (one connection per suite: opt-in).
     #[arg(long)]
     pub ciphers: bool,
+    /// Skip revocation checks (no CRL download, no OCSP query).
+    #[arg(long)]
+    pub no_revocation: bool,
+    /// Let revocation fetches reach private, loopback and link-local addresses (labs, internal
+    /// CAs); refused by default because the URLs come from certificates strangers send.
+    #[arg(long)]
+    pub allow_private_fetch: bool,
+    /// Client certificate (PEM, leaf first) to present when a server asks for one (mutual TLS,
+    /// as forced-TLS partners configure it).
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// Private key (PEM) of --client-cert.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Most addresses probed at the same time.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub concurrency: usize,
@@ -148,6 +204,11 @@ impl Cli {
                 text: text.join(" "),
                 format: format.into(),
             }),
+            Command::Endpoints {
+                profile,
+                urls,
+                fetch,
+            } => endpoints_plan(profile, urls, fetch).map(|p| Job::Endpoints(Box::new(p))),
             _ => self.into_plan().map(|p| Job::Probe(Box::new(p))),
         }
     }
@@ -158,7 +219,9 @@ impl Cli {
         let (command, inputs, common) = match self.command {
             Command::Mx { domains, common } => (CommandKind::Mx, domains, common),
             Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
-            Command::Explain { .. } => return Err(UsageError("explain does not probe".into())),
+            Command::Explain { .. } | Command::Endpoints { .. } => {
+                return Err(UsageError("this command does not probe".into()))
+            }
         };
         let targets = inputs
             .iter()
@@ -169,16 +232,12 @@ impl Cli {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| UsageError(e.to_string()))?;
         let c = common;
-        let secs = |v: f64, what: &str| -> Result<Duration, UsageError> {
-            if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
-                return Err(UsageError(format!(
-                    "--{what} must be a number of seconds between 0 and 86400"
-                )));
-            }
-            Ok(Duration::from_secs_f64(v))
+        let timeout = seconds(c.timeout, "timeout")?;
+        let deadline = seconds(c.deadline, "deadline")?;
+        let client_identity = match (&c.client_cert, &c.client_key) {
+            (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key).map_err(UsageError)?),
+            _ => None,
         };
-        let timeout = secs(c.timeout, "timeout")?;
-        let deadline = secs(c.deadline, "deadline")?;
         if c.port == 0 {
             return Err(UsageError("--port must be between 1 and 65535".into()));
         }
@@ -235,12 +294,59 @@ impl Cli {
             profile,
             require_tls,
             ciphers: c.ciphers,
+            revocation: !c.no_revocation,
+            allow_private_fetch: c.allow_private_fetch,
+            client_identity,
             format: c.format.into(),
             output: c.output,
             verbose: c.verbose,
             quiet: c.quiet,
         })
     }
+}
+
+fn seconds(v: f64, what: &str) -> Result<Duration, UsageError> {
+    if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
+        return Err(UsageError(format!(
+            "--{what} must be a number of seconds between 0 and 86400"
+        )));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+fn endpoints_plan(
+    profile: Option<String>,
+    urls: Vec<String>,
+    f: FetchArgs,
+) -> Result<EndpointsPlan, UsageError> {
+    let profile = match (&profile, urls.is_empty()) {
+        (None, true) => Some("exchange-online".to_string()),
+        _ => profile,
+    };
+    let mut endpoints = Vec::new();
+    if let Some(name) = &profile {
+        let p = Profile::load(name).map_err(|e| UsageError(e.to_string()))?;
+        if p.endpoints.is_empty() && urls.is_empty() {
+            return Err(UsageError(format!(
+                "profile {name} lists no endpoints; give --url URL"
+            )));
+        }
+        endpoints.extend(p.endpoints.iter().map(|e| (e.kind, e.url.clone())));
+    }
+    for u in &urls {
+        url::Url::parse(u).map_err(|e| UsageError(format!("--url {u:?} is not a URL: {e}")))?;
+        endpoints.push((EndpointKind::guess(u), u.clone()));
+    }
+    Ok(EndpointsPlan {
+        profile,
+        endpoints,
+        timeout: seconds(f.timeout, "timeout")?,
+        deadline: seconds(f.deadline, "deadline")?,
+        resolver: f.resolver.as_deref().map(parse_resolver).transpose()?,
+        allow_private_fetch: f.allow_private_fetch,
+        format: f.format.into(),
+        output: f.output,
+    })
 }
 
 fn parse_resolver(s: &str) -> Result<SocketAddr, UsageError> {

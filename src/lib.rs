@@ -21,6 +21,9 @@
 //! - [`versions`] decides which TLS versions an address accepts; [`ciphers`] enumerates suites
 //!   (`--ciphers`).
 //! - [`cert`]: [`cert::summary`] (certificate facts) and [`cert::chain`] (trust, anchor, name).
+//! - [`revocation`]: CRL ([`revocation::crl`]) and OCSP ([`revocation::ocsp`]) checks, each URL
+//!   fetched once per run through [`fetch`] (http/https only, no private destinations, size caps).
+//! - [`tls::client_auth`]: `--client-cert` and what a server's CertificateRequest asked for.
 //! - [`profile`]: expectation profiles from `profiles/*.toml`.
 //! - [`explain`] reads SMTP replies and log lines (`tlscheck explain`).
 //! - [`report`] is the versioned JSON wire format; [`diagnose`] holds the finding codes and rules;
@@ -38,20 +41,25 @@ pub mod ciphers;
 pub mod cli;
 pub mod diagnose;
 pub mod dns;
+pub mod endpoints;
 pub mod exit;
 pub mod explain;
+pub mod fetch;
 pub mod limits;
 pub mod plan;
 pub mod probe;
 pub mod profile;
 pub mod render;
 pub mod report;
+pub mod revocation;
 pub mod smtp;
 pub mod target;
 pub mod tls;
 pub mod versions;
 
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::time::Instant;
@@ -123,6 +131,17 @@ pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
     }
 }
 
+pub(crate) fn make_dns(
+    resolver: Option<std::net::SocketAddr>,
+    timeout: Duration,
+) -> Result<Dns, Error> {
+    match resolver {
+        Some(addr) => Dns::server(addr, timeout),
+        None => Dns::system(timeout),
+    }
+    .map_err(|e| Error::Usage(e.to_string()))
+}
+
 /// Probes and judges, without rendering.
 pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
     let started_at = OffsetDateTime::now_utc();
@@ -137,22 +156,29 @@ pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
             }
         )
     });
-    let dns = if needs_dns {
-        let d = match plan.resolver {
-            Some(addr) => Dns::server(addr, plan.timeout),
-            None => Dns::system(plan.timeout),
-        };
-        Some(d.map_err(|e| Error::Usage(e.to_string()))?)
+    // Revocation URLs name hosts even when every target is an IP literal.
+    let dns = if needs_dns || plan.revocation {
+        Some(Arc::new(make_dns(plan.resolver, plan.timeout)?))
     } else {
         None
     };
-    let targets = probe::Prober::new(plan, dns.as_ref(), deadline).run().await;
+    let checker = match (&dns, plan.revocation) {
+        (Some(dns), true) => {
+            let fetcher = fetch::Fetcher::new(dns.clone(), plan.allow_private_fetch, plan.timeout)
+                .map_err(Error::Usage)?;
+            Some(revocation::Checker::new(fetcher, deadline))
+        }
+        _ => None,
+    };
+    let targets = probe::Prober::new(plan, dns.as_deref(), deadline, checker.as_ref())
+        .run()
+        .await;
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
         started_at,
         duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-        options: run_options(plan, dns.as_ref()),
+        options: run_options(plan, dns.as_deref()),
         targets,
         findings: vec![],
         verdict: Verdict::Inconclusive,
@@ -160,6 +186,7 @@ pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
     let policy = Policy {
         profile: plan.profile.clone(),
         require_tls: plan.require_tls,
+        revocation: plan.revocation,
     };
     judge(&mut report, &policy);
     Ok(report)
@@ -182,6 +209,9 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         profile: plan.profile.as_ref().map(|p| p.name.clone()),
         require_tls: plan.require_tls.map(|v| v.label().to_string()),
         ciphers: plan.ciphers,
+        revocation: plan.revocation,
+        allow_private_fetch: plan.allow_private_fetch,
+        client_cert: plan.client_identity.as_ref().map(|c| c.path.clone()),
     }
 }
 
@@ -193,14 +223,35 @@ fn write_report(plan: &Plan, report: &Report) -> Result<(), Error> {
     let mut buf = Vec::new();
     render::render(report, plan.format, opts, &mut buf)
         .map_err(|e| Error::Internal(e.to_string()))?;
-    match &plan.output {
-        Some(path) => std::fs::write(path, &buf).map_err(|source| Error::Output {
+    emit(plan.output.as_deref(), &buf)
+}
+
+/// `tlscheck endpoints`: fetches, renders, writes; returns the exit code (1 when an endpoint
+/// did not answer as expected).
+pub async fn run_endpoints(plan: &plan::EndpointsPlan) -> Result<u8, Error> {
+    let report = endpoints::run_plan(plan).await?;
+    let mut buf = Vec::new();
+    match plan.format {
+        plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(buf)),
+        plan::Format::Text => endpoints::render_text(&report, &mut buf),
+    }
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    emit(plan.output.as_deref(), &buf)?;
+    Ok(exit::for_verdict(report.verdict))
+}
+
+/// Writes a rendered report to the output file or standard output.
+fn emit(output: Option<&std::path::Path>, buf: &[u8]) -> Result<(), Error> {
+    match output {
+        Some(path) => std::fs::write(path, buf).map_err(|source| Error::Output {
             path: path.display().to_string(),
             source,
         }),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&buf).and_then(|_| stdout.flush()) {
+            match stdout.write_all(buf).and_then(|_| stdout.flush()) {
                 // A closed pipe (`tlscheck ... | head`) is not an error worth reporting.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
                 r => r.map_err(|source| Error::Output {

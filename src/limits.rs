@@ -31,3 +31,21 @@ pub const MAX_ADDRESSES_PER_HOST: usize = 16;
 
 /// Most bytes of a server-provided text (banner line, reply text) shown in the text report.
 pub const MAX_DISPLAY_TEXT: usize = 200;
+
+/// Most bytes of a CRL read over HTTP (large public CAs publish CRLs of a few MB).
+pub const MAX_CRL_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most bytes of an OCSP response read over HTTP (real ones are 1-4 KB).
+pub const MAX_OCSP_BYTES: usize = 64 * 1024;
+
+/// Most bytes of a CA-issuer certificate (or PKCS#7 bundle) read over HTTP.
+pub const MAX_CA_ISSUERS_BYTES: usize = 256 * 1024;
+
+/// Most HTTP redirects followed for one fetch.
+pub const MAX_REDIRECTS: usize = 3;
+
+/// Most CRL URLs and most OCSP URLs checked per certificate.
+pub const MAX_REVOCATION_URLS: usize = 4;
+
+/// Most certificates of an OCSP response tried as delegated responders.
+pub const MAX_OCSP_CERTS: usize = 4;

@@ -20,11 +20,11 @@ fn main() -> ExitCode {
             });
         }
     };
-    let plan = match cli.into_job() {
-        Ok(Job::Probe(plan)) => plan,
+    let job = match cli.into_job() {
         Ok(Job::Explain { text, format }) => {
             return exit::to_exit_code(tlscheck::explain_to_stdout(&text, format))
         }
+        Ok(job) => job,
         Err(e) => {
             eprintln!("tlscheck: error: {e}");
             return exit::to_exit_code(exit::USAGE);
@@ -42,10 +42,16 @@ fn main() -> ExitCode {
     };
     // A panic is a bug, never a verdict: report it as an internal error (exit 4), not as 101.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime.block_on(tlscheck::run(&plan))
+        runtime.block_on(async {
+            match &job {
+                Job::Probe(plan) => tlscheck::run(plan).await.map(|o| o.exit_code),
+                Job::Endpoints(plan) => tlscheck::run_endpoints(plan).await,
+                Job::Explain { .. } => Ok(exit::PASS),
+            }
+        })
     }));
     match result {
-        Ok(Ok(outcome)) => exit::to_exit_code(outcome.exit_code),
+        Ok(Ok(code)) => exit::to_exit_code(code),
         Ok(Err(e)) => {
             eprintln!("tlscheck: error: {e:#}");
             exit::to_exit_code(e.exit_code())

@@ -10,6 +10,7 @@ use crate::dns::Families;
 use crate::profile::Profile;
 use crate::smtp::session::EhloName;
 use crate::target::Target;
+use crate::tls::client_auth::ClientIdentity;
 
 /// A TLS protocol version that can be required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,10 +91,30 @@ pub struct Plan {
     pub require_tls: Option<TlsVersion>,
     /// Enumerate accepted cipher suites per version (many connections; opt-in).
     pub ciphers: bool,
+    /// Check CRLs and OCSP (`--no-revocation` turns it off).
+    pub revocation: bool,
+    /// Revocation fetches may reach private/loopback/link-local addresses.
+    pub allow_private_fetch: bool,
+    /// Client certificate presented when a server asks (`--client-cert`, `--client-key`).
+    pub client_identity: Option<ClientIdentity>,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub verbose: u8,
     pub quiet: bool,
+}
+
+/// `tlscheck endpoints`: which URLs to fetch, and how.
+#[derive(Debug, Clone)]
+pub struct EndpointsPlan {
+    /// The profile whose endpoints are checked (its name), if any.
+    pub profile: Option<String>,
+    pub endpoints: Vec<(crate::report::EndpointKind, String)>,
+    pub timeout: Duration,
+    pub deadline: Duration,
+    pub resolver: Option<SocketAddr>,
+    pub allow_private_fetch: bool,
+    pub format: Format,
+    pub output: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -17,13 +17,16 @@ use crate::dns::{Dns, MxAnswer};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::plan::Plan;
 use crate::report::{
-    AddressReport, Failure, FailureKind, HostReport, Phase, TargetKind, TargetReport, TlsFacts,
+    AddressReport, CertRevocation, Failure, FailureKind, HostReport, Phase, TargetKind,
+    TargetReport, TlsFacts,
 };
+use crate::revocation::Checker;
 use crate::smtp::session::{run_session, SessionParams};
 use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
+use base64::Engine;
 
 /// Shared state of one run.
 pub struct Prober<'a> {
@@ -32,17 +35,25 @@ pub struct Prober<'a> {
     profile_anchors: Option<TrustStore>,
     limit: Arc<Semaphore>,
     deadline: Instant,
+    revocation: Option<&'a Checker>,
 }
 
 impl<'a> Prober<'a> {
     /// `dns` may be `None` when every target is an IP literal.
-    pub fn new(plan: &'a Plan, dns: Option<&'a Dns>, deadline: Instant) -> Self {
+    /// `revocation`: the run's revocation checker (`None` with `--no-revocation`).
+    pub fn new(
+        plan: &'a Plan,
+        dns: Option<&'a Dns>,
+        deadline: Instant,
+        revocation: Option<&'a Checker>,
+    ) -> Self {
         Self {
             plan,
             dns,
             profile_anchors: plan.profile.as_ref().and_then(|p| p.anchors()),
             limit: Arc::new(Semaphore::new(plan.concurrency)),
             deadline,
+            revocation,
         }
     }
 
@@ -175,12 +186,22 @@ impl<'a> Prober<'a> {
             implicit_tls: self.plan.implicit_tls,
             phase_timeout: self.plan.timeout,
             run_deadline: self.deadline,
+            client_identity: self.plan.client_identity.clone(),
         };
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.limit.clone().acquire_owned().await.ok();
-        // The main session and the first round of version probes run side by side.
-        let (mut result, tls12, legacy) = tokio::join!(
-            run_session(&params),
+        // The main session and the first round of version probes run side by side; revocation
+        // starts as soon as the main session has the chain.
+        let main = async {
+            let result = run_session(&params).await;
+            let revocation = match &result.negotiated {
+                Some(n) => self.check_revocation(n).await,
+                None => None,
+            };
+            (result, revocation)
+        };
+        let ((mut result, mut revocation), tls12, legacy) = tokio::join!(
+            main,
             versions::rustls_tls12(&params),
             versions::raw_hello(&params, TLS1_1, LEGACY_SUITES)
         );
@@ -193,11 +214,21 @@ impl<'a> Prober<'a> {
             (Some(v), true) => Some(crate::ciphers::enumerate(&params, v).await),
             _ => None,
         };
-        let tls = match (result.negotiated.take(), fallback) {
+        if let (None, Some(n)) = (&result.negotiated, &fallback) {
+            // Only a raw probe saw the chain (TLS 1.0/1.1 or static-RSA servers).
+            revocation = self.check_revocation(n).await;
+        }
+        let mut tls = match (result.negotiated.take(), fallback) {
             (Some(n), _) => Some(self.tls_facts(n, host_name, true)),
             (None, Some(n)) => Some(self.tls_facts(n, host_name, false)),
             (None, None) => None,
         };
+        if let Some(t) = tls.as_mut() {
+            t.client_auth = result.client_auth.take();
+            for (cert, rev) in t.chain.iter_mut().zip(revocation.unwrap_or_default()) {
+                cert.revocation = rev;
+            }
+        }
         AddressReport {
             ip: addr.ip(),
             port: addr.port(),
@@ -209,6 +240,29 @@ impl<'a> Prober<'a> {
             timings_ms: result.timings,
             error: result.error,
         }
+    }
+
+    /// Revocation of every certificate of the chain `n` carries (one round of HTTP requests,
+    /// shared with other addresses of the run).
+    async fn check_revocation(&self, n: &Negotiated) -> Option<Vec<Option<CertRevocation>>> {
+        let checker = self.revocation?;
+        let chain: Vec<Vec<u8>> = n.chain.iter().map(|c| c.to_vec()).collect();
+        let stapled = n
+            .stapled_ocsp
+            .as_deref()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+        let anchors = |issuer: &[u8]| {
+            let mut keys = self.plan.trust.issuer_keys(issuer);
+            if let Some(p) = &self.profile_anchors {
+                keys.extend(p.issuer_keys(issuer));
+            }
+            keys
+        };
+        Some(
+            checker
+                .check_chain(&chain, stapled.as_deref(), &anchors)
+                .await,
+        )
     }
 
     fn tls_facts(
@@ -249,6 +303,7 @@ impl<'a> Prober<'a> {
                 .as_ref()
                 .map(|_| host_name.unwrap_or_default().to_string()),
             name_valid: validation.name_valid,
+            client_auth: None,
         }
     }
 }

@@ -53,6 +53,17 @@ pub struct Profile {
     /// The expected roots: the chain must end at one of them (by SPKI SHA-256).
     #[serde(default)]
     pub roots: Vec<ExpectedRoot>,
+    /// The CA's CRL, OCSP and CA-issuer endpoints the firewall must let through
+    /// (`tlscheck endpoints`).
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub kind: crate::report::EndpointKind,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

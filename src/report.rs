@@ -67,6 +67,15 @@ pub struct RunOptions {
     /// `--ciphers`: cipher suites were enumerated.
     #[serde(default)]
     pub ciphers: bool,
+    /// Revocation (CRL, OCSP) was checked; `false` with `--no-revocation`.
+    #[serde(default)]
+    pub revocation: bool,
+    /// `--allow-private-fetch`: revocation URLs could point at private/loopback addresses.
+    #[serde(default)]
+    pub allow_private_fetch: bool,
+    /// `--client-cert`: the client certificate file presented when a server asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +295,27 @@ pub struct TlsFacts {
     /// The leaf is valid for `name_checked`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_valid: Option<bool>,
+    /// Client authentication: present when the server asked for a client certificate
+    /// (CertificateRequest) or when `--client-cert` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth: Option<ClientAuth>,
+}
+
+/// Mutual TLS: what the server asked for and how our certificate fared.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientAuth {
+    /// The server sent a CertificateRequest.
+    pub requested: bool,
+    /// The CA names the server said it accepts (may be empty: any CA).
+    #[serde(default)]
+    pub ca_names: Vec<String>,
+    /// The subject of the certificate we presented (absent: we sent none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented: Option<String>,
+    /// The handshake, and the EHLO after it, succeeded with what we sent (absent: not known,
+    /// because the session stopped before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<bool>,
 }
 
 /// A stable classification of chain validation failures.
@@ -373,6 +403,127 @@ pub struct CertSummary {
     /// Parsing failed: the other fields are empty and this says why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
+    /// Revocation status from the CRLs and OCSP responders the certificate names (absent with
+    /// `--no-revocation`, for a self-issued root, and for certificates not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<CertRevocation>,
+}
+
+/// The revocation checks of one certificate: one entry per CRL distribution point and per OCSP
+/// responder URL it names, plus the OCSP response the server stapled (leaf only).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CertRevocation {
+    #[serde(default)]
+    pub crl: Vec<RevocationCheck>,
+    #[serde(default)]
+    pub ocsp: Vec<RevocationCheck>,
+    /// The stapled OCSP response, checked like a fetched one (leaf only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stapled: Option<RevocationCheck>,
+    /// Why some checks could not be made (e.g. the issuer certificate is not available).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What one revocation source said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevocationStatus {
+    /// Verified answer: not revoked.
+    Good,
+    /// Verified answer: revoked (see `revoked_at`, `reason`).
+    Revoked,
+    /// The OCSP responder does not know the certificate.
+    Unknown,
+    /// No HTTP answer from here (DNS, connect, timeout): a firewall question.
+    Unreachable,
+    /// The server answered with an HTTP error status.
+    HttpError,
+    /// Not fetched: the URL's scheme or destination is not allowed (`file:`, private address).
+    Refused,
+    /// An answer came but cannot be used: unparseable, too large, bad signature, wrong issuer.
+    Invalid,
+    /// The OCSP responder answered with an error status (`tryLater`, `unauthorized`, ...).
+    ResponderError,
+    /// An answer came but its signature could not be checked (no issuer certificate here).
+    Unverified,
+}
+
+impl RevocationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RevocationStatus::Good => "good",
+            RevocationStatus::Revoked => "revoked",
+            RevocationStatus::Unknown => "unknown",
+            RevocationStatus::Unreachable => "unreachable",
+            RevocationStatus::HttpError => "http-error",
+            RevocationStatus::Refused => "refused",
+            RevocationStatus::Invalid => "invalid",
+            RevocationStatus::ResponderError => "responder-error",
+            RevocationStatus::Unverified => "unverified",
+        }
+    }
+}
+
+/// One CRL fetch or OCSP query (or a stapled OCSP response, which has no `url`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RevocationCheck {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The host (and port, when not the scheme's default) the firewall must let through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// An HTTP response came back (whatever its status).
+    pub reachable: bool,
+    pub status: RevocationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Body size read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// OCSP: the responder's `responseStatus` when not `successful`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responder_status: Option<String>,
+    /// OCSP: when the response was signed.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub produced_at: Option<OffsetDateTime>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub this_update: Option<OffsetDateTime>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub next_update: Option<OffsetDateTime>,
+    /// `next_update` has passed (or `this_update` is in the future).
+    #[serde(default)]
+    pub stale: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// RFC 5280 CRLReason, e.g. `keyCompromise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who signed the answer: `issuer` or `delegated responder CN=...`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// Time the fetch took (shared by every certificate that named the same URL in this run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+    /// What went wrong, for any status but `good`/`revoked`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// The SMTP/TLS phase in which a session stopped.
@@ -463,4 +614,86 @@ impl AddressReport {
     pub fn got_ehlo(&self) -> bool {
         self.smtp.ehlo.is_some() || self.tls.is_some()
     }
+}
+
+/// `tlscheck endpoints`: the reachability of CRL, OCSP and CA-issuer endpoints from here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointsReport {
+    pub schema_version: u32,
+    /// Always `endpoints` (a probe report has no `kind`).
+    pub kind: String,
+    pub tool: Tool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    pub duration_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub allow_private_fetch: bool,
+    pub endpoints: Vec<EndpointCheck>,
+    /// `pass` when every endpoint answered usefully, else `fail`.
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointKind {
+    Crl,
+    Ocsp,
+    CaIssuers,
+    /// A URL given with `--url` whose kind could not be told: fetched with GET.
+    Other,
+}
+
+impl EndpointKind {
+    /// The kind a bare URL most likely is, from its file name or host.
+    pub fn guess(url: &str) -> Self {
+        let lower = url.to_ascii_lowercase();
+        let path = lower.split(['?', '#']).next().unwrap_or_default();
+        if path.ends_with(".crl") {
+            EndpointKind::Crl
+        } else if [".crt", ".cer", ".der", ".p7c"]
+            .iter()
+            .any(|e| path.ends_with(e))
+        {
+            EndpointKind::CaIssuers
+        } else if lower.contains("ocsp") {
+            EndpointKind::Ocsp
+        } else {
+            EndpointKind::Other
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointKind::Crl => "crl",
+            EndpointKind::Ocsp => "ocsp",
+            EndpointKind::CaIssuers => "ca-issuers",
+            EndpointKind::Other => "other",
+        }
+    }
+}
+
+/// One endpoint fetched by `tlscheck endpoints`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointCheck {
+    pub kind: EndpointKind,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// An HTTP response came back.
+    pub reachable: bool,
+    /// `ok`, or what was wrong (`unreachable`, `http-error`, `refused`, `invalid`).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+    /// What the body is: `CRL issued by ..., next update ...`, `certificate CN=...`, `OCSP
+    /// response: unauthorized`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

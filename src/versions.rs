@@ -61,7 +61,16 @@ pub async fn rustls_tls12(p: &SessionParams) -> Attempt {
         Err(f) => return not_reached(f),
     };
     let name = server_name(p);
-    match handshake_versions(tcp, name, phase_deadline(p), &[&rustls::version::TLS12]).await {
+    let client = p.client_auth();
+    match handshake_versions(
+        tcp,
+        name,
+        phase_deadline(p),
+        &[&rustls::version::TLS12],
+        &client,
+    )
+    .await
+    {
         Ok((_, n)) => Attempt::Hello {
             version: TLS1_2,
             suite: n.cipher_suite,

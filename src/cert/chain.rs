@@ -130,6 +130,19 @@ impl TrustStore {
         self.anchors.is_empty()
     }
 
+    /// The keys of the anchors whose subject is exactly `subject_der` (DER, with SEQUENCE): the
+    /// possible issuers of a certificate with that issuer name.
+    pub fn issuer_keys(&self, subject_der: &[u8]) -> Vec<crate::revocation::IssuerKey> {
+        self.anchors
+            .iter()
+            .filter(|a| der_sequence(&a.subject) == subject_der)
+            .map(|a| crate::revocation::IssuerKey {
+                subject: subject_der.to_vec(),
+                spki: der_sequence(&a.subject_public_key_info),
+            })
+            .collect()
+    }
+
     /// Whether an anchor's subject is exactly this (DER, with SEQUENCE) name.
     pub fn has_subject(&self, subject_der: &[u8]) -> bool {
         self.anchors

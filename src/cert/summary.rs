@@ -61,6 +61,7 @@ fn unparsed(sha256: String, der: String, why: String) -> CertSummary {
         crl_urls: vec![],
         der,
         parse_error: Some(why),
+        revocation: None,
     }
 }
 
@@ -89,37 +90,8 @@ fn summarize_parsed(cert: &X509Certificate<'_>, sha256: String, der: String) -> 
         }
     }
 
-    let mut ocsp_urls = Vec::new();
-    let mut ca_issuers_urls = Vec::new();
-    let mut crl_urls = Vec::new();
-    for ext in cert.extensions() {
-        match ext.parsed_extension() {
-            ParsedExtension::AuthorityInfoAccess(aia) => {
-                for desc in &aia.accessdescs {
-                    if let GeneralName::URI(uri) = desc.access_location {
-                        if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
-                            ocsp_urls.push(uri.to_string());
-                        } else if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
-                            ca_issuers_urls.push(uri.to_string());
-                        }
-                    }
-                }
-            }
-            ParsedExtension::CRLDistributionPoints(points) => {
-                for point in points.iter() {
-                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point
-                    {
-                        for n in names {
-                            if let GeneralName::URI(uri) = n {
-                                crl_urls.push(uri.to_string());
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+    let (ocsp_urls, ca_issuers_urls) = aia_urls(cert);
+    let crl_urls = crl_urls(cert);
 
     let (key_type, key_bits, curve) = key_facts(cert);
     let sig_oid = &cert.signature_algorithm.algorithm;
@@ -153,7 +125,47 @@ fn summarize_parsed(cert: &X509Certificate<'_>, sha256: String, der: String) -> 
         crl_urls,
         der,
         parse_error: None,
+        revocation: None,
     }
+}
+
+/// The AIA URLs of a certificate: (OCSP responders, CA issuers), in order.
+pub fn aia_urls(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<String>) {
+    let mut ocsp_urls = Vec::new();
+    let mut ca_issuers_urls = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
+            for desc in &aia.accessdescs {
+                if let GeneralName::URI(uri) = desc.access_location {
+                    if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_OCSP {
+                        ocsp_urls.push(uri.to_string());
+                    } else if desc.access_method == OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS {
+                        ca_issuers_urls.push(uri.to_string());
+                    }
+                }
+            }
+        }
+    }
+    (ocsp_urls, ca_issuers_urls)
+}
+
+/// The URIs of a certificate's CRL distribution points (full names only), in order.
+pub fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    let mut crl_urls = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
+            for point in points.iter() {
+                if let Some(DistributionPointName::FullName(names)) = &point.distribution_point {
+                    for n in names {
+                        if let GeneralName::URI(uri) = n {
+                            crl_urls.push(uri.to_string());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    crl_urls
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {

@@ -141,6 +141,33 @@ codes! {
     WeakKey = "weak-key", Error,
         "The certificate key is smaller than required (RSA below the minimum bits, EC below 256 bits).",
         "Reissue the certificate with an RSA key of at least 2048 bits or an ECDSA P-256 key.";
+    CertRevoked = "cert-revoked", Error,
+        "The CA has revoked a certificate of the chain (by its CRL, its OCSP responder or the stapled response).",
+        "Replace the certificate now: install a newly issued certificate (and its intermediates) on the server and restart the SMTP service. Peers that check revocation, as Exchange Online does, refuse the connection.";
+    RevocationUnreachable = "revocation-unreachable", Warning,
+        "A CRL or OCSP endpoint named in the certificate could not be reached from this machine.",
+        "Open the firewall (or proxy) for HTTP (TCP 80) from the mail servers to the host named in the finding, as the CA documents it (for GlobalSign: crl.globalsign.com, ocsp.globalsign.com, secure.globalsign.com). Servers that cannot check revocation stop accepting mail when certificates change. Check from the mail server itself with `tlscheck endpoints --url URL` (or `certutil -URL` on Windows).";
+    RevocationUrlRefused = "revocation-url-refused", Warning,
+        "The certificate names a revocation URL that tlscheck does not fetch: a scheme other than http/https, or a private, loopback or link-local address.",
+        "Public certificates must name public http URLs (RFC 5280 §4.2.1.13, CA/B Forum). For an internal CA, run with --allow-private-fetch from a machine inside the network; LDAP-only distribution points cannot be checked by peers outside the domain.";
+    CrlStale = "crl-stale", Warning,
+        "The CRL's nextUpdate has passed (or its thisUpdate is in the future): the CA is not publishing fresh CRLs.",
+        "Peers that check CRLs treat a stale CRL as a failure. Publish a fresh CRL (AD CS: certutil -CRL) or ask the CA; check this machine's clock.";
+    RevocationInvalid = "revocation-invalid", Warning,
+        "A revocation answer could not be used: not a CRL/OCSP response, too large, stale, signed by the wrong key, or for another issuer.",
+        "Fix the CA's publication: the CRL and OCSP responses must be signed by the issuing CA (or an authorized OCSP responder) and served as DER. Check for a proxy or captive portal answering instead of the CA.";
+    RevocationUnknown = "revocation-unknown", Warning,
+        "The OCSP responder does not know the certificate, or answered with an error (tryLater, unauthorized, internalError).",
+        "An 'unknown' answer usually means the certificate was not issued by the CA this responder serves, or the responder lags behind issuance; an error status means the responder is unhealthy. Ask the CA; peers treat this as a failed revocation check.";
+    OcspNotStapled = "ocsp-not-stapled", Info,
+        "The server did not staple an OCSP response to the handshake (RFC 6066 status_request).",
+        "Stapling spares peers the OCSP round trip and keeps working when they cannot reach the responder. Most MTAs (Postfix, Exchange) do not staple for SMTP; this is informational.";
+    ClientCertRejected = "client-cert-rejected", Error,
+        "The server refused the client certificate given with --client-cert.",
+        "The partner's server must trust the CA of your certificate (see the CA names it sends) and accept its subject. Send the partner your certificate and chain, or use one issued by a CA it lists.";
+    ClientCertRequired = "client-cert-required", Error,
+        "The server asks for a client certificate and ends the session without one (mutual TLS).",
+        "This server only talks to partners that present a certificate it trusts: run again with --client-cert FILE --client-key FILE, using a certificate from one of the CAs the server names.";
 }
 
 /// The text of docs/findings.md: one heading per code, with severity, meaning and remediation.

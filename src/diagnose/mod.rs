@@ -13,7 +13,8 @@ pub use codes::{Code, Severity};
 use crate::plan::TlsVersion;
 use crate::profile::Profile;
 use crate::report::{
-    AddressReport, AnchorSource, ChainErrorKind, FailureKind, Phase, Report, TargetReport, TlsFacts,
+    AddressReport, AnchorSource, ChainErrorKind, FailureKind, Phase, Report, RevocationStatus,
+    TargetReport, TlsFacts,
 };
 
 /// Default minimum RSA key size when no profile says otherwise.
@@ -24,6 +25,8 @@ pub const DEFAULT_MIN_RSA_BITS: u32 = 2048;
 pub struct Policy {
     pub profile: Option<Profile>,
     pub require_tls: Option<TlsVersion>,
+    /// Revocation was checked (so a missing stapled response is worth an `info`).
+    pub revocation: bool,
 }
 
 impl Policy {
@@ -260,6 +263,7 @@ pub fn diagnose_address(
     }
     if let Some(tls) = &a.tls {
         out.extend(diagnose_tls(tls, &at, host, policy, now));
+        out.extend(diagnose_revocation(tls, &at, policy.revocation));
     }
     out
 }
@@ -497,6 +501,131 @@ fn diagnose_tls(
         }
     }
     out
+}
+
+/// Findings from the revocation checks of every certificate of the chain, and from client
+/// authentication.
+fn diagnose_revocation(tls: &TlsFacts, at: &str, checked: bool) -> Vec<(Code, String)> {
+    let mut out = Vec::new();
+    if let Some(auth) = &tls.client_auth {
+        match (&auth.presented, auth.accepted, auth.requested) {
+            (Some(subject), Some(false), _) => out.push((
+                Code::ClientCertRejected,
+                format!(
+                    "{at}: the server refused our client certificate {subject:?}{}",
+                    ca_list(&auth.ca_names)
+                ),
+            )),
+            (None, Some(false), true) => out.push((
+                Code::ClientCertRequired,
+                format!(
+                    "{at}: the server asked for a client certificate and ended the session without one{}",
+                    ca_list(&auth.ca_names)
+                ),
+            )),
+            _ => {}
+        }
+    }
+    if !checked {
+        return out;
+    }
+    for (i, cert) in tls.chain.iter().enumerate() {
+        let Some(rev) = &cert.revocation else {
+            continue;
+        };
+        let which = if i == 0 {
+            "the leaf certificate".to_string()
+        } else {
+            format!("chain certificate #{i}")
+        };
+        let name = cert
+            .common_name
+            .clone()
+            .unwrap_or_else(|| cert.subject.clone());
+        let sources = rev
+            .crl
+            .iter()
+            .map(|c| ("CRL", c))
+            .chain(rev.ocsp.iter().map(|c| ("OCSP", c)))
+            .chain(rev.stapled.iter().map(|c| ("stapled OCSP", c)));
+        let mut revoked_reported = false;
+        for (kind, check) in sources {
+            let url = check.url.as_deref().unwrap_or("(stapled)");
+            let host = check.host.as_deref().unwrap_or("?");
+            let error = check.error.as_deref().unwrap_or("");
+            match check.status {
+                RevocationStatus::Revoked if !revoked_reported => {
+                    revoked_reported = true;
+                    out.push((
+                        Code::CertRevoked,
+                        format!(
+                            "{at}: {which} {name:?} (serial {}) is revoked{}{} according to {kind} {url}",
+                            cert.serial,
+                            check.revoked_at.map(|t| format!(" since {}", date(t))).unwrap_or_default(),
+                            check.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+                        ),
+                    ));
+                }
+                RevocationStatus::Unreachable | RevocationStatus::HttpError => out.push((
+                    Code::RevocationUnreachable,
+                    format!("{at}: {kind} {url} for {which} could not be fetched from here ({error}); host {host} must be reachable"),
+                )),
+                RevocationStatus::Refused => {
+                    // An LDAP distribution point beside an http one is normal (AD CS): only
+                    // report a refusal when nothing of the same kind was fetchable.
+                    let list = if kind == "CRL" { &rev.crl } else { &rev.ocsp };
+                    let alternative = list
+                        .iter()
+                        .any(|c| c.status != RevocationStatus::Refused);
+                    if !alternative {
+                        out.push((
+                            Code::RevocationUrlRefused,
+                            format!("{at}: {kind} {url} of {which}: {error}"),
+                        ));
+                    }
+                }
+                RevocationStatus::Invalid => out.push((
+                    Code::RevocationInvalid,
+                    format!("{at}: {kind} {url} for {which}: {error}"),
+                )),
+                RevocationStatus::Unknown | RevocationStatus::ResponderError => out.push((
+                    Code::RevocationUnknown,
+                    format!("{at}: {kind} {url} for {which}: {error}"),
+                )),
+                _ => {}
+            }
+            if check.stale && kind == "CRL" && check.status != RevocationStatus::Invalid {
+                out.push((
+                    Code::CrlStale,
+                    format!(
+                        "{at}: CRL {url} for {which} is stale{}",
+                        check
+                            .next_update
+                            .map(|t| format!(" (next update was due {})", date(t)))
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+    }
+    let leaf_has_ocsp = tls.chain.first().is_some_and(|c| !c.ocsp_urls.is_empty());
+    if tls.handshake_completed && leaf_has_ocsp && tls.stapled_ocsp.is_none() {
+        out.push((
+            Code::OcspNotStapled,
+            format!(
+                "{at}: no OCSP response was stapled; peers must query the responder themselves"
+            ),
+        ));
+    }
+    out
+}
+
+fn ca_list(names: &[String]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("; it accepts certificates from: {}", names.join("; "))
+    }
 }
 
 /// A profile root name like "GlobalSign Root CA - R1" against a subject "CN=GlobalSign Root CA, ...".

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 use super::*;
 use crate::profile::Profile;
 use crate::report::{
-    Anchor, AnchorSource, CertSummary, ChainError, ChainErrorKind, Failure, FailureKind,
-    HostReport, Phase, SmtpFacts, TargetKind, TargetReport, Timings, TlsFacts,
+    Anchor, AnchorSource, CertRevocation, CertSummary, ChainError, ChainErrorKind, ClientAuth,
+    Failure, FailureKind, HostReport, Phase, RevocationCheck, SmtpFacts, TargetKind, TargetReport,
+    Timings, TlsFacts,
 };
 use crate::smtp::reply::ReplySummary;
 
@@ -40,6 +41,7 @@ fn cert(cn: &str) -> CertSummary {
         crl_urls: vec![],
         der: String::new(),
         parse_error: None,
+        revocation: None,
     }
 }
 
@@ -66,6 +68,7 @@ fn good_tls() -> TlsFacts {
         }),
         name_checked: Some("mx.example.test".into()),
         name_valid: Some(true),
+        client_auth: None,
     }
 }
 
@@ -101,6 +104,25 @@ fn codes(a: &AddressReport, policy: &Policy) -> Vec<Code> {
         .into_iter()
         .map(|(c, _)| c)
         .collect()
+}
+
+/// (code, severity, message) of each finding for one address.
+fn findings(a: &AddressReport, policy: &Policy) -> Vec<Found> {
+    diagnose_address(a, "mx.example.test", policy, NOW)
+        .into_iter()
+        .map(|(code, message)| Found {
+            code,
+            severity: code.severity(),
+            message,
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct Found {
+    code: Code,
+    severity: Severity,
+    message: String,
 }
 
 fn target(addresses: Vec<AddressReport>) -> TargetReport {
@@ -319,6 +341,7 @@ fn profile_expectations_hold() {
     let p = Policy {
         profile: Some(profile()),
         require_tls: None,
+        revocation: false,
     };
     assert!(codes(&address(Some(exo_tls()), None), &p).is_empty());
 }
@@ -328,6 +351,7 @@ fn root_mismatch_is_by_key_not_name() {
     let p = Policy {
         profile: Some(profile()),
         require_tls: None,
+        revocation: false,
     };
     let mut tls = exo_tls();
     // Same name as the expected root, different key.
@@ -354,6 +378,7 @@ fn profile_name_org_and_key_size() {
     let p = Policy {
         profile: Some(profile()),
         require_tls: None,
+        revocation: false,
     };
     let mut tls = exo_tls();
     tls.chain[0].common_name = Some("mx.contoso.test".into());
@@ -388,6 +413,7 @@ fn profile_anchor_outside_the_store_is_a_warning() {
     let p = Policy {
         profile: Some(profile()),
         require_tls: None,
+        revocation: false,
     };
     let mut tls = exo_tls();
     tls.chain_valid = false;
@@ -411,7 +437,8 @@ fn require_tls_takes_the_stricter_of_flag_and_profile() {
         &a,
         &Policy {
             profile: None,
-            require_tls: Some(TlsVersion::Tls12)
+            require_tls: Some(TlsVersion::Tls12),
+            revocation: false,
         }
     )
     .is_empty());
@@ -420,7 +447,8 @@ fn require_tls_takes_the_stricter_of_flag_and_profile() {
             &a,
             &Policy {
                 profile: None,
-                require_tls: Some(TlsVersion::Tls13)
+                require_tls: Some(TlsVersion::Tls13),
+                revocation: false,
             }
         ),
         vec![Code::TlsBelowRequired]
@@ -528,6 +556,7 @@ fn legacy_versions_are_judged() {
     let p = Policy {
         profile: None,
         require_tls: Some(TlsVersion::Tls12),
+        revocation: false,
     };
     assert_eq!(
         codes(&a, &p),
@@ -569,4 +598,168 @@ fn static_rsa_is_no_forward_secrecy_not_a_failed_handshake() {
         codes(&a, &Policy::default()),
         vec![Code::TlsHandshakeFailed]
     );
+}
+
+fn check(status: RevocationStatus, url: &str) -> RevocationCheck {
+    let mut c = crate::revocation::blank(status);
+    c.url = Some(url.into());
+    c.host = crate::fetch::host_label(url);
+    c.reachable = !matches!(
+        status,
+        RevocationStatus::Unreachable | RevocationStatus::Refused
+    );
+    c
+}
+
+fn with_revocation(rev: CertRevocation) -> TlsFacts {
+    let mut tls = good_tls();
+    tls.chain[0].revocation = Some(rev);
+    tls
+}
+
+fn checked() -> Policy {
+    Policy {
+        revocation: true,
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn revoked_by_crl_or_ocsp_is_one_error() {
+    let mut crl = check(RevocationStatus::Revoked, "http://crl.example.test/ca.crl");
+    crl.reason = Some("keyCompromise".into());
+    crl.revoked_at = Some(datetime!(2026-11-01 0:00 UTC));
+    let ocsp = check(RevocationStatus::Revoked, "http://ocsp.example.test/");
+    let tls = with_revocation(CertRevocation {
+        crl: vec![crl],
+        ocsp: vec![ocsp],
+        ..Default::default()
+    });
+    let f = findings(&address(Some(tls), None), &checked());
+    let revoked: Vec<_> = f.iter().filter(|f| f.code == Code::CertRevoked).collect();
+    assert_eq!(revoked.len(), 1, "{f:?}");
+    assert!(
+        revoked[0].message.contains("keyCompromise"),
+        "{}",
+        revoked[0].message
+    );
+    assert!(
+        revoked[0].message.contains("2026-11-01"),
+        "{}",
+        revoked[0].message
+    );
+    assert_eq!(revoked[0].severity, Severity::Error);
+}
+
+#[test]
+fn unreachable_endpoint_names_the_host() {
+    let mut c = check(
+        RevocationStatus::Unreachable,
+        "http://crl.globalsign.com/gs/x.crl",
+    );
+    c.error = Some("timed out".into());
+    let tls = with_revocation(CertRevocation {
+        crl: vec![c],
+        ..Default::default()
+    });
+    let f = findings(&address(Some(tls), None), &checked());
+    let u = f
+        .iter()
+        .find(|f| f.code == Code::RevocationUnreachable)
+        .expect("revocation-unreachable");
+    assert_eq!(u.severity, Severity::Warning);
+    assert!(u.message.contains("crl.globalsign.com"), "{}", u.message);
+    assert!(
+        u.message.contains("http://crl.globalsign.com/gs/x.crl"),
+        "{}",
+        u.message
+    );
+}
+
+#[test]
+fn ldap_beside_http_is_not_reported_but_ldap_alone_is() {
+    let ldap = check(RevocationStatus::Refused, "ldap:///CN=CA,CN=CDP");
+    let http = check(RevocationStatus::Good, "http://crl.example.test/ca.crl");
+    let both = with_revocation(CertRevocation {
+        crl: vec![ldap.clone(), http],
+        ..Default::default()
+    });
+    assert!(!codes(&address(Some(both), None), &checked()).contains(&Code::RevocationUrlRefused));
+    let alone = with_revocation(CertRevocation {
+        crl: vec![ldap],
+        ..Default::default()
+    });
+    assert!(codes(&address(Some(alone), None), &checked()).contains(&Code::RevocationUrlRefused));
+}
+
+#[test]
+fn stale_invalid_unknown_map_to_their_codes() {
+    let mut stale = check(RevocationStatus::Good, "http://crl.example.test/ca.crl");
+    stale.stale = true;
+    let invalid = check(
+        RevocationStatus::Invalid,
+        "http://crl.example.test/other.crl",
+    );
+    let mut unknown = check(
+        RevocationStatus::ResponderError,
+        "http://ocsp.example.test/",
+    );
+    unknown.responder_status = Some("tryLater".into());
+    let tls = with_revocation(CertRevocation {
+        crl: vec![stale, invalid],
+        ocsp: vec![unknown],
+        ..Default::default()
+    });
+    let c = codes(&address(Some(tls), None), &checked());
+    assert!(c.contains(&Code::CrlStale), "{c:?}");
+    assert!(c.contains(&Code::RevocationInvalid), "{c:?}");
+    assert!(c.contains(&Code::RevocationUnknown), "{c:?}");
+    assert!(!c.contains(&Code::CertRevoked), "{c:?}");
+}
+
+#[test]
+fn ocsp_not_stapled_only_when_checked_and_the_leaf_has_a_responder() {
+    let mut tls = good_tls();
+    assert!(!codes(&address(Some(tls.clone()), None), &checked()).contains(&Code::OcspNotStapled));
+    tls.chain[0].ocsp_urls = vec!["http://ocsp.example.test/".into()];
+    assert!(codes(&address(Some(tls.clone()), None), &checked()).contains(&Code::OcspNotStapled));
+    assert!(
+        !codes(&address(Some(tls.clone()), None), &Policy::default())
+            .contains(&Code::OcspNotStapled)
+    );
+    tls.stapled_ocsp = Some("MAA=".into());
+    assert!(!codes(&address(Some(tls), None), &checked()).contains(&Code::OcspNotStapled));
+}
+
+#[test]
+fn client_certificate_outcomes() {
+    let mut tls = good_tls();
+    tls.client_auth = Some(ClientAuth {
+        requested: true,
+        ca_names: vec!["CN=Partner CA".into()],
+        presented: Some("CN=us".into()),
+        accepted: Some(false),
+    });
+    let f = findings(&address(Some(tls.clone()), None), &Policy::default());
+    let r = f
+        .iter()
+        .find(|f| f.code == Code::ClientCertRejected)
+        .expect("rejected");
+    assert!(r.message.contains("CN=Partner CA"), "{}", r.message);
+    tls.client_auth = Some(ClientAuth {
+        requested: true,
+        ca_names: vec![],
+        presented: None,
+        accepted: Some(false),
+    });
+    assert!(codes(&address(Some(tls.clone()), None), &Policy::default())
+        .contains(&Code::ClientCertRequired));
+    tls.client_auth = Some(ClientAuth {
+        requested: true,
+        ca_names: vec![],
+        presented: Some("CN=us".into()),
+        accepted: Some(true),
+    });
+    let c = codes(&address(Some(tls), None), &Policy::default());
+    assert!(!c.contains(&Code::ClientCertRejected) && !c.contains(&Code::ClientCertRequired));
 }

@@ -15,10 +15,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::{timeout_at, Instant};
 
+use crate::report::ClientAuth;
 use crate::report::{Failure, FailureKind, Phase, SmtpFacts, Timings};
 use crate::smtp::extensions::Extensions;
 use crate::smtp::reply::{Reply, ReplySummary};
 use crate::smtp::stream::{SmtpStream, StreamError};
+use crate::tls::client_auth::{ClientAuthSetup, ClientIdentity};
 use crate::tls::handshake::{handshake, HandshakeError, Negotiated};
 
 /// The name sent with EHLO.
@@ -61,6 +63,15 @@ pub struct SessionParams {
     pub implicit_tls: bool,
     pub phase_timeout: Duration,
     pub run_deadline: Instant,
+    /// The client certificate to present when a server asks for one (`--client-cert`).
+    pub client_identity: Option<ClientIdentity>,
+}
+
+impl SessionParams {
+    /// A fresh client-auth setup for one handshake of this session's kind.
+    pub fn client_auth(&self) -> ClientAuthSetup {
+        ClientAuthSetup::new(self.client_identity.as_ref())
+    }
 }
 
 /// What the session observed.
@@ -68,6 +79,8 @@ pub struct SessionParams {
 pub struct SessionResult {
     pub smtp: SmtpFacts,
     pub negotiated: Option<Negotiated>,
+    /// Present when the server asked for a client certificate or one was configured.
+    pub client_auth: Option<ClientAuth>,
     pub timings: Timings,
     pub error: Option<Failure>,
 }
@@ -81,6 +94,18 @@ pub async fn run_session(p: &SessionParams) -> SessionResult {
     };
     s.run().await;
     s.result.timings.total = Some(ms(s.started.elapsed()));
+    // With client authentication, success means the server went on talking after the handshake
+    // (TLS 1.3 servers reject a client certificate only after the client's Finished).
+    let completed = s.result.negotiated.is_some()
+        && s.result
+            .error
+            .as_ref()
+            .is_none_or(|e| e.phase == Phase::Quit);
+    if let Some(auth) = s.result.client_auth.as_mut() {
+        if auth.accepted.is_none() {
+            auth.accepted = Some(completed);
+        }
+    }
     s.result
 }
 
@@ -407,8 +432,21 @@ impl Session<'_> {
         };
         let (deadline, by_run) = self.deadline();
         let t0 = Instant::now();
-        let r = handshake(io, server_name, deadline).await;
+        let client = self.p.client_auth();
+        let r = handshake(io, server_name, deadline, &client).await;
         self.result.timings.handshake = Some(ms(t0.elapsed()));
+        let requested = client.requested();
+        if requested.is_some() || self.p.client_identity.is_some() {
+            self.result.client_auth = Some(ClientAuth {
+                requested: requested.is_some(),
+                presented: match (&requested, &self.p.client_identity) {
+                    (Some(_), Some(id)) => Some(id.subject.clone()),
+                    _ => None,
+                },
+                ca_names: requested.map(|r| r.ca_names).unwrap_or_default(),
+                accepted: r.is_err().then_some(false),
+            });
+        }
         match r {
             Ok((stream, negotiated)) => {
                 self.result.negotiated = Some(negotiated);

@@ -16,6 +16,7 @@ use tokio::time::{timeout_at, Instant};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+use crate::tls::client_auth::ClientAuthSetup;
 use crate::tls::danger::{Captured, RecordingVerifier};
 
 /// What a completed handshake told us, before any judgement.
@@ -41,17 +42,20 @@ pub enum HandshakeError {
     Config(String),
 }
 
-/// Runs the handshake on `io` for `server_name` (SNI is sent for DNS names only, RFC 6066 §3).
+/// Runs the handshake on `io` for `server_name` (SNI is sent for DNS names only, RFC 6066 §3),
+/// presenting the client certificate of `client` if the server asks for one.
 pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     io: S,
     server_name: ServerName<'static>,
     deadline: Instant,
+    client: &ClientAuthSetup,
 ) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
     handshake_versions(
         io,
         server_name,
         deadline,
         &[&rustls::version::TLS13, &rustls::version::TLS12],
+        client,
     )
     .await
 }
@@ -62,8 +66,9 @@ pub async fn handshake_versions<S: AsyncRead + AsyncWrite + Unpin>(
     server_name: ServerName<'static>,
     deadline: Instant,
     versions: &[&'static rustls::SupportedProtocolVersion],
+    client: &ClientAuthSetup,
 ) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
-    handshake_with(io, server_name, deadline, versions, None).await
+    handshake_with(io, server_name, deadline, versions, None, client).await
 }
 
 /// [`handshake_versions`] offering only `suites`, in that order (cipher enumeration).
@@ -73,6 +78,7 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
     deadline: Instant,
     versions: &[&'static rustls::SupportedProtocolVersion],
     suites: Option<&[CipherSuite]>,
+    client: &ClientAuthSetup,
 ) -> Result<(TlsStream<S>, Negotiated), HandshakeError> {
     let mut provider = rustls::crypto::aws_lc_rs::default_provider();
     if let Some(wanted) = suites {
@@ -89,7 +95,7 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_client_cert_resolver(client.resolver());
     let sni = match &server_name {
         ServerName::DnsName(d) => Some(d.as_ref().to_string()),
         _ => None,

@@ -1,0 +1,433 @@
+//! HTTP fetches of URLs that strangers put in certificates (CRL distribution points, OCSP
+//! responders, CA issuers) with reqwest, under a strict policy:
+//!
+//! - only `http` and `https`, never `file:` or any other scheme, and never credentials in the URL
+//!   (no cookies, no proxy, no referer either);
+//! - no private, loopback, link-local or otherwise non-public destination unless
+//!   `--allow-private-fetch` is given — checked for IP literals, for every address a name resolves
+//!   to (the resolver used by the client filters them, so a redirect or a rebinding name cannot
+//!   slip past), and for every redirect hop;
+//! - at most [`MAX_REDIRECTS`] redirects, never a loop;
+//! - a timeout on the whole request and a size cap on the body, read chunk by chunk.
+
+use std::error::Error as StdError;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::redirect;
+use tokio::time::Instant;
+use url::{Host, Url};
+
+use crate::dns::{Dns, Families};
+use crate::limits::MAX_REDIRECTS;
+
+/// What an HTTP exchange returned.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// Milliseconds from the request to the end of the body.
+    pub ms: u64,
+}
+
+/// Why a fetch did not produce a response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    /// The policy forbids this URL or destination; nothing was sent.
+    #[error("not fetched: {0}")]
+    Refused(String),
+    /// No HTTP answer: name resolution, connection or timeout.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The body is larger than the cap; `read` bytes were read before stopping.
+    #[error("response larger than {limit} bytes (stopped reading at {read})")]
+    TooLarge { limit: usize, read: usize, ms: u64 },
+    /// Redirect loop or too many redirects.
+    #[error("{0}")]
+    Redirect(String),
+    /// Anything else that broke HTTP.
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl FetchError {
+    /// An HTTP server answered (the endpoint is reachable from here).
+    pub fn reached(&self) -> bool {
+        matches!(
+            self,
+            FetchError::TooLarge { .. } | FetchError::Redirect(_) | FetchError::Protocol(_)
+        )
+    }
+}
+
+/// The reason carried through reqwest's error chain when the policy refuses a destination.
+#[derive(Debug)]
+struct Refusal(String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Refusal {}
+
+/// A redirect the policy stops (loop, too many).
+#[derive(Debug)]
+struct RedirectProblem(String);
+
+impl std::fmt::Display for RedirectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for RedirectProblem {}
+
+/// A shared HTTP client with the fetch policy built in.
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Fetcher {
+    /// `dns` resolves host names (so `--resolver` applies); `timeout` bounds each request.
+    pub fn new(dns: Arc<Dns>, allow_private: bool, timeout: Duration) -> Result<Self, String> {
+        let policy = redirect::Policy::custom(move |attempt| {
+            let url = attempt.url().clone();
+            if attempt.previous().contains(&url) {
+                return attempt.error(RedirectProblem(format!("redirect loop at {url}")));
+            }
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(RedirectProblem(format!(
+                    "more than {MAX_REDIRECTS} redirects"
+                )));
+            }
+            match check_url(&url, allow_private) {
+                Ok(()) => attempt.follow(),
+                Err(why) => attempt.error(Refusal(format!("redirect to {url}: {why}"))),
+            }
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
+            .redirect(policy)
+            .referer(false)
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            allow_private,
+        })
+    }
+
+    /// GET `url`, reading at most `max` bytes of body.
+    pub async fn get(&self, url: &str, max: usize) -> Result<Response, FetchError> {
+        let url = self.checked(url)?;
+        let started = Instant::now();
+        let r = self.client.get(url).send().await;
+        read(r, max, started).await
+    }
+
+    /// POST `body` to `url` with `content_type`, reading at most `max` bytes of the answer.
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &'static str,
+        body: Vec<u8>,
+        max: usize,
+    ) -> Result<Response, FetchError> {
+        let url = self.checked(url)?;
+        let started = Instant::now();
+        let r = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await;
+        read(r, max, started).await
+    }
+
+    fn checked(&self, url: &str) -> Result<Url, FetchError> {
+        let parsed = Url::parse(url).map_err(|e| FetchError::Refused(format!("bad URL: {e}")))?;
+        check_url(&parsed, self.allow_private).map_err(FetchError::Refused)?;
+        Ok(parsed)
+    }
+}
+
+/// The host (and non-default port) a firewall must let through for `url`.
+pub fn host_label(url: &str) -> Option<String> {
+    let u = Url::parse(url).ok()?;
+    let host = u.host_str()?.to_string();
+    Some(match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    })
+}
+
+/// The policy for one URL, before any byte is sent: scheme, credentials, IP-literal destination.
+pub fn check_url(url: &Url, allow_private: bool) -> Result<(), String> {
+    match url.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(format!(
+                "{other}: URLs are never fetched (only http and https)"
+            ))
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("URLs with credentials are never fetched".into());
+    }
+    let ip = match url.host() {
+        None => return Err("the URL has no host".into()),
+        Some(Host::Domain(_)) => return Ok(()),
+        Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
+        Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
+    };
+    match (allow_private, non_public(ip)) {
+        (false, Some(kind)) => Err(format!(
+            "{ip} is a {kind} address (use --allow-private-fetch to allow it)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What kind of non-public address `ip` is, or `None` for a public one.
+pub fn non_public(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            if v4.is_loopback() {
+                Some("loopback")
+            } else if v4.is_private() {
+                Some("private")
+            } else if v4.is_link_local() {
+                Some("link-local")
+            } else if v4.is_unspecified() || a == 0 {
+                Some("unspecified")
+            } else if v4.is_multicast() || v4.is_broadcast() || a >= 240 {
+                Some("multicast or reserved")
+            } else if a == 100 && (64..128).contains(&b) {
+                Some("shared (carrier-grade NAT)")
+            } else if v4.is_documentation() || (a == 198 && (b == 18 || b == 19)) {
+                Some("documentation or benchmarking")
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return non_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_unspecified() {
+                Some("unspecified")
+            } else if v6.is_multicast() {
+                Some("multicast or reserved")
+            } else if first & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else if first & 0xfe00 == 0xfc00 {
+                Some("private (unique local)")
+            } else if first == 0x2001 && v6.segments()[1] == 0x0db8 {
+                Some("documentation or benchmarking")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// Resolves with tlscheck's resolver and drops addresses the policy forbids.
+struct PolicyResolver {
+    dns: Arc<Dns>,
+    allow_private: bool,
+}
+
+impl Resolve for PolicyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let dns = self.dns.clone();
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let ips = dns.addresses(&host, Families::Any).await.map_err(
+                |f| -> Box<dyn StdError + Send + Sync> {
+                    Box::new(std::io::Error::other(f.message))
+                },
+            )?;
+            let mut refused = Vec::new();
+            let allowed: Vec<SocketAddr> = ips
+                .into_iter()
+                .filter(|ip| match (allow_private, non_public(*ip)) {
+                    (false, Some(kind)) => {
+                        refused.push(format!("{ip} ({kind})"));
+                        false
+                    }
+                    _ => true,
+                })
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
+            if allowed.is_empty() {
+                let why = format!(
+                    "{host} resolves only to non-public addresses: {} (use --allow-private-fetch to allow them)",
+                    refused.join(", ")
+                );
+                return Err(Box::new(Refusal(why)) as _);
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+async fn read(
+    sent: Result<reqwest::Response, reqwest::Error>,
+    max: usize,
+    started: Instant,
+) -> Result<Response, FetchError> {
+    let mut response = sent.map_err(classify)?;
+    let status = response.status().as_u16();
+    // An error page is kept short: only its status matters.
+    let cap = if response.status().is_success() {
+        max
+    } else {
+        max.min(4096)
+    };
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    if !response.status().is_success() {
+                        break;
+                    }
+                    return Err(FetchError::TooLarge {
+                        limit: cap,
+                        read: body.len() + chunk.len(),
+                        ms: elapsed_ms(started),
+                    });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return Err(classify(e)),
+        }
+    }
+    Ok(Response {
+        status,
+        body,
+        ms: elapsed_ms(started),
+    })
+}
+
+pub fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Maps a reqwest error to what it means for the report, finding our own policy errors in the
+/// source chain.
+fn classify(e: reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<Refusal>() {
+            return FetchError::Refused(r.0.clone());
+        }
+        if let Some(r) = s.downcast_ref::<RedirectProblem>() {
+            return FetchError::Redirect(r.0.clone());
+        }
+        source = s.source();
+    }
+    let detail = chain_text(&e);
+    if e.is_timeout() {
+        FetchError::Unreachable(format!("timed out ({detail})"))
+    } else if e.is_connect() {
+        FetchError::Unreachable(format!("cannot connect: {detail}"))
+    } else if e.is_redirect() {
+        FetchError::Redirect(detail)
+    } else if e.is_request() && e.status().is_none() && !e.is_body() && !e.is_decode() {
+        // Resolution failures and resets before any response land here.
+        FetchError::Unreachable(detail)
+    } else {
+        FetchError::Protocol(detail)
+    }
+}
+
+/// The error and its sources on one line (reqwest's own message is often just "error sending
+/// request").
+fn chain_text(e: &(dyn StdError + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(u: &str, allow: bool) -> Result<(), String> {
+        check_url(&Url::parse(u).map_err(|e| e.to_string())?, allow)
+    }
+
+    #[test]
+    fn only_http_and_https_without_credentials() {
+        assert!(check("http://crl.example.com/a.crl", false).is_ok());
+        assert!(check("https://crl.example.com/a.crl", false).is_ok());
+        let e = check("file:///etc/passwd", true).unwrap_err();
+        assert!(e.contains("file: URLs are never fetched"), "{e}");
+        assert!(check("ldap://ldap.example.com/cn=CA", true).is_err());
+        assert!(check("ftp://example.com/a.crl", true).is_err());
+        let e = check("http://user:pw@example.com/a.crl", true).unwrap_err();
+        assert!(e.contains("credentials"), "{e}");
+    }
+
+    #[test]
+    fn private_destinations_need_the_flag() {
+        for u in [
+            "http://127.0.0.1/a.crl",
+            "http://169.254.169.254/latest/meta-data",
+            "http://10.1.2.3/",
+            "http://192.168.1.1/",
+            "http://172.16.0.1/",
+            "http://100.64.0.1/",
+            "http://0.0.0.0/",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(check(u, false).is_err(), "{u} must be refused");
+            assert!(check(u, true).is_ok(), "{u} allowed with the flag");
+        }
+        let e = check("http://169.254.169.254/", false).unwrap_err();
+        assert!(e.contains("link-local"), "{e}");
+        assert!(check("http://8.8.8.8/", false).is_ok());
+        assert!(check("http://[2a00:1450::1]/", false).is_ok());
+    }
+
+    #[test]
+    fn host_labels() {
+        assert_eq!(
+            host_label("http://crl.globalsign.com/gs/x.crl").as_deref(),
+            Some("crl.globalsign.com")
+        );
+        assert_eq!(
+            host_label("http://127.0.0.1:8080/x").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(host_label("not a url"), None);
+    }
+}

@@ -1,0 +1,400 @@
+//! Revocation: for every presented certificate, the CRLs and OCSP responders it names, fetched
+//! through the policy of [`crate::fetch`], and the OCSP response the server stapled.
+//!
+//! Every fetch of a run goes through one [`Checker`], which starts each distinct request once
+//! (a CRL by URL, an OCSP query by URL and CertID) and shares the answer between all the MX hosts
+//! and addresses that need it; a chain's requests all start at once, so revocation costs one round
+//! of HTTP requests after the chain arrives.
+
+pub mod crl;
+pub mod ocsp;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::{join_all, BoxFuture, FutureExt, Shared};
+use time::OffsetDateTime;
+use tokio::time::{timeout_at, Instant};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+use crate::fetch::{host_label, FetchError, Fetcher, Response};
+use crate::limits::{MAX_CHAIN_CERTS, MAX_CRL_BYTES, MAX_OCSP_BYTES, MAX_REVOCATION_URLS};
+use crate::report::{CertRevocation, RevocationCheck, RevocationStatus};
+
+/// How far in the future a `thisUpdate` may be before it counts as wrong.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
+
+/// A possible issuer: its subject Name and SubjectPublicKeyInfo, both DER with their SEQUENCE.
+#[derive(Debug, Clone)]
+pub struct IssuerKey {
+    pub subject: Vec<u8>,
+    pub spki: Vec<u8>,
+}
+
+impl IssuerKey {
+    pub fn spki(&self) -> Option<SubjectPublicKeyInfo<'_>> {
+        SubjectPublicKeyInfo::from_der(&self.spki)
+            .ok()
+            .map(|(_, k)| k)
+    }
+
+    pub fn of(cert: &X509Certificate<'_>) -> Self {
+        Self {
+            subject: cert.subject().as_raw().to_vec(),
+            spki: cert.public_key().raw.to_vec(),
+        }
+    }
+}
+
+/// A check with nothing filled in but its status.
+pub fn blank(status: RevocationStatus) -> RevocationCheck {
+    RevocationCheck {
+        url: None,
+        host: None,
+        reachable: false,
+        status,
+        http_status: None,
+        bytes: None,
+        responder_status: None,
+        produced_at: None,
+        this_update: None,
+        next_update: None,
+        stale: false,
+        revoked_at: None,
+        reason: None,
+        signer: None,
+        ms: None,
+        error: None,
+    }
+}
+
+/// RFC 5280 §5.3.1 CRLReason names.
+pub fn reason_name(code: u8) -> String {
+    match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        other => return format!("reason {other}"),
+    }
+    .into()
+}
+
+/// Serial numbers as DER INTEGER contents, ignoring leading zero octets.
+pub fn same_serial(a: &[u8], b: &[u8]) -> bool {
+    fn strip(s: &[u8]) -> &[u8] {
+        let first = s.iter().position(|&b| b != 0).unwrap_or(s.len());
+        s.get(first..).unwrap_or_default()
+    }
+    strip(a) == strip(b)
+}
+
+type Fetched = Arc<Result<Response, FetchError>>;
+type SharedFetch = Shared<BoxFuture<'static, Fetched>>;
+
+/// One run's revocation checker; see the module documentation.
+pub struct Checker {
+    fetcher: Fetcher,
+    deadline: Instant,
+    crls: Mutex<HashMap<String, SharedFetch>>,
+    ocsp: Mutex<HashMap<(String, Vec<u8>), SharedFetch>>,
+    /// Requests actually sent (for tests and the benchmark).
+    sent: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Checker {
+    pub fn new(fetcher: Fetcher, deadline: Instant) -> Self {
+        Self {
+            fetcher,
+            deadline,
+            crls: Mutex::new(HashMap::new()),
+            ocsp: Mutex::new(HashMap::new()),
+            sent: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        }
+    }
+
+    /// HTTP requests started so far (each distinct URL or query once).
+    pub fn requests(&self) -> usize {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn shared<K: std::hash::Hash + Eq>(
+        &self,
+        map: &Mutex<HashMap<K, SharedFetch>>,
+        key: K,
+        start: impl FnOnce() -> BoxFuture<'static, Result<Response, FetchError>>,
+    ) -> SharedFetch {
+        let mut map = match map.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.entry(key)
+            .or_insert_with(|| {
+                self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let deadline = self.deadline;
+                let request = start();
+                async move {
+                    Arc::new(match timeout_at(deadline, request).await {
+                        Ok(r) => r,
+                        Err(_) => Err(FetchError::Unreachable(
+                            "the run deadline passed before an answer came".into(),
+                        )),
+                    })
+                }
+                .boxed()
+                .shared()
+            })
+            .clone()
+    }
+
+    fn crl(&self, url: &str) -> SharedFetch {
+        let fetcher = self.fetcher.clone();
+        let u = url.to_string();
+        self.shared(&self.crls, url.to_string(), move || {
+            async move { fetcher.get(&u, MAX_CRL_BYTES).await }.boxed()
+        })
+    }
+
+    fn ocsp_query(&self, url: &str, request: Vec<u8>) -> SharedFetch {
+        let fetcher = self.fetcher.clone();
+        let u = url.to_string();
+        let body = request.clone();
+        self.shared(&self.ocsp, (url.to_string(), request), move || {
+            async move {
+                fetcher
+                    .post(&u, "application/ocsp-request", body, MAX_OCSP_BYTES)
+                    .await
+            }
+            .boxed()
+        })
+    }
+
+    /// Checks every certificate of `chain` (leaf first) but self-issued ones; `stapled` is the
+    /// OCSP response the server stapled for the leaf; `anchors` are issuer keys known outside the
+    /// chain (trust store and profile roots). The result has one entry per chain certificate
+    /// (up to the analysis limit).
+    pub async fn check_chain(
+        &self,
+        chain: &[Vec<u8>],
+        stapled: Option<&[u8]>,
+        anchors: &dyn Fn(&[u8]) -> Vec<IssuerKey>,
+    ) -> Vec<Option<CertRevocation>> {
+        let chain = chain
+            .get(..chain.len().min(MAX_CHAIN_CERTS))
+            .unwrap_or_default();
+        let parsed: Vec<Option<X509Certificate<'_>>> = chain
+            .iter()
+            .map(|der| X509Certificate::from_der(der).ok().map(|(_, c)| c))
+            .collect();
+        let now = OffsetDateTime::now_utc();
+        let mut jobs = Vec::new();
+        let mut out: Vec<Option<CertRevocation>> = vec![None; chain.len()];
+        for (i, cert) in parsed.iter().enumerate() {
+            let Some(cert) = cert else { continue };
+            if cert.subject().as_raw() == cert.issuer().as_raw() {
+                continue; // a root: nothing above it can revoke it
+            }
+            let mut issuers: Vec<IssuerKey> = parsed
+                .iter()
+                .enumerate()
+                .filter(|(j, c)| {
+                    *j != i
+                        && c.as_ref()
+                            .is_some_and(|c| c.subject().as_raw() == cert.issuer().as_raw())
+                })
+                .filter_map(|(_, c)| c.as_ref().map(IssuerKey::of))
+                .collect();
+            issuers.extend(anchors(cert.issuer().as_raw()));
+            let mut rev = CertRevocation::default();
+            if issuers.is_empty() {
+                rev.note = Some(format!(
+                    "the issuer ({}) is neither in the chain nor a known anchor: answers cannot be verified",
+                    cert.issuer()
+                ));
+            }
+            if i == 0 {
+                if let Some(body) = stapled {
+                    rev.stapled = Some(stapled_check(body, cert, &issuers, now));
+                }
+            }
+            out[i] = Some(rev);
+            for url in dedup(crl_urls(cert)) {
+                let fetch = self.crl(&url);
+                let issuers = issuers.clone();
+                jobs.push(
+                    async move {
+                        let fetched = fetch.await;
+                        let check = finish(&url, &fetched, |body| {
+                            X509Certificate::from_der(&chain[i])
+                                .map(|(_, c)| crl::judge(body, &c, &issuers, now))
+                                .unwrap_or_else(|_| blank(RevocationStatus::Invalid))
+                        });
+                        (i, true, check)
+                    }
+                    .boxed(),
+                );
+            }
+            let id = issuers.first().map(|issuer| ocsp::cert_id(cert, issuer));
+            for url in dedup(ocsp_urls(cert)) {
+                match &id {
+                    None => {
+                        let mut c = blank(RevocationStatus::Unverified);
+                        c.url = Some(url.clone());
+                        c.host = host_label(&url);
+                        c.error =
+                            Some("the issuer is not available to build the OCSP request".into());
+                        jobs.push(async move { (i, false, c) }.boxed());
+                    }
+                    Some(Err(why)) => {
+                        let mut c = blank(RevocationStatus::Invalid);
+                        c.url = Some(url.clone());
+                        c.host = host_label(&url);
+                        c.error = Some(why.clone());
+                        jobs.push(async move { (i, false, c) }.boxed());
+                    }
+                    Some(Ok(id)) => {
+                        let id = id.clone();
+                        let request = match ocsp::request(&id) {
+                            Ok(r) => r,
+                            Err(_) => continue,
+                        };
+                        let fetch = self.ocsp_query(&url, request);
+                        let issuers = issuers.clone();
+                        jobs.push(
+                            async move {
+                                let fetched = fetch.await;
+                                let check = finish(&url, &fetched, |body| {
+                                    ocsp::judge(body, &id, &issuers, now)
+                                });
+                                (i, false, check)
+                            }
+                            .boxed(),
+                        );
+                    }
+                }
+            }
+        }
+        for (i, is_crl, check) in join_all(jobs).await {
+            if let Some(Some(rev)) = out.get_mut(i) {
+                if is_crl {
+                    rev.crl.push(check);
+                } else {
+                    rev.ocsp.push(check);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks a stapled OCSP response for `cert`.
+fn stapled_check(
+    body: &[u8],
+    cert: &X509Certificate<'_>,
+    issuers: &[IssuerKey],
+    now: OffsetDateTime,
+) -> RevocationCheck {
+    let Some(issuer) = issuers.first() else {
+        let mut c = blank(RevocationStatus::Unverified);
+        c.reachable = true;
+        c.error = Some("the issuer is not available to check the stapled response".into());
+        return c;
+    };
+    let mut c = match ocsp::cert_id(cert, issuer) {
+        Ok(id) => ocsp::judge(body, &id, issuers, now),
+        Err(why) => {
+            let mut c = blank(RevocationStatus::Invalid);
+            c.error = Some(why);
+            c
+        }
+    };
+    c.reachable = true;
+    c.bytes = u64::try_from(body.len()).ok();
+    c
+}
+
+/// Fills the transport facts of a check and judges the body of a successful response.
+fn finish(
+    url: &str,
+    fetched: &Result<Response, FetchError>,
+    judge: impl FnOnce(&[u8]) -> RevocationCheck,
+) -> RevocationCheck {
+    let mut check = match fetched {
+        Ok(r) if (200..300).contains(&r.status) => {
+            let mut c = judge(&r.body);
+            c.reachable = true;
+            c.http_status = Some(r.status);
+            c.bytes = u64::try_from(r.body.len()).ok();
+            c.ms = Some(r.ms);
+            c
+        }
+        Ok(r) => {
+            let mut c = blank(RevocationStatus::HttpError);
+            c.reachable = true;
+            c.http_status = Some(r.status);
+            c.ms = Some(r.ms);
+            c.error = Some(format!("the server answered HTTP {}", r.status));
+            c
+        }
+        Err(e) => {
+            let status = match e {
+                FetchError::Refused(_) => RevocationStatus::Refused,
+                FetchError::Unreachable(_) => RevocationStatus::Unreachable,
+                _ => RevocationStatus::Invalid,
+            };
+            let mut c = blank(status);
+            c.reachable = e.reached();
+            if let FetchError::TooLarge { read, ms, .. } = e {
+                c.bytes = u64::try_from(*read).ok();
+                c.ms = Some(*ms);
+            }
+            c.error = Some(e.to_string());
+            c
+        }
+    };
+    check.url = Some(url.to_string());
+    check.host = host_label(url);
+    check
+}
+
+fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    crate::cert::summary::crl_urls(cert)
+}
+
+fn ocsp_urls(cert: &X509Certificate<'_>) -> Vec<String> {
+    crate::cert::summary::aia_urls(cert).0
+}
+
+fn dedup(mut urls: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    urls.retain(|u| seen.insert(u.clone()));
+    urls.truncate(MAX_REVOCATION_URLS);
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_ignore_leading_zeros() {
+        assert!(same_serial(&[0, 0x81, 2], &[0x81, 2]));
+        assert!(!same_serial(&[1, 2], &[2, 1]));
+        assert!(same_serial(&[], &[0]));
+    }
+
+    #[test]
+    fn reasons_have_rfc_names() {
+        assert_eq!(reason_name(1), "keyCompromise");
+        assert_eq!(reason_name(7), "reason 7");
+    }
+}
