@@ -125,6 +125,18 @@ impl Profile {
                 return Err(invalid(format!("min_tls {v:?} is not 1.2 or 1.3")));
             }
         }
+        for e in &p.endpoints {
+            match url::Url::parse(&e.url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                Ok(_) => {
+                    return Err(invalid(format!(
+                        "endpoint {}: only http and https URLs",
+                        e.url
+                    )))
+                }
+                Err(err) => return Err(invalid(format!("endpoint {:?}: {err}", e.url))),
+            }
+        }
         for root in &mut p.roots {
             root.spki_sha256 = normalize_fp(&root.spki_sha256).ok_or_else(|| {
                 invalid(format!(

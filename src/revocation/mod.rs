@@ -214,6 +214,12 @@ impl Checker {
                 .filter_map(|(_, c)| c.as_ref().map(IssuerKey::of))
                 .collect();
             issuers.extend(anchors(cert.issuer().as_raw()));
+            let crl_list = dedup(crl_urls(cert));
+            let ocsp_list = dedup(ocsp_urls(cert));
+            let stapled = stapled.filter(|_| i == 0);
+            if crl_list.is_empty() && ocsp_list.is_empty() && stapled.is_none() {
+                continue; // nothing to check: no revocation entry
+            }
             let mut rev = CertRevocation::default();
             if issuers.is_empty() {
                 rev.note = Some(format!(
@@ -221,13 +227,11 @@ impl Checker {
                     cert.issuer()
                 ));
             }
-            if i == 0 {
-                if let Some(body) = stapled {
-                    rev.stapled = Some(stapled_check(body, cert, &issuers, now));
-                }
+            if let Some(body) = stapled {
+                rev.stapled = Some(stapled_check(body, cert, &issuers, now));
             }
             out[i] = Some(rev);
-            for url in dedup(crl_urls(cert)) {
+            for url in crl_list {
                 let fetch = self.crl(&url);
                 let issuers = issuers.clone();
                 jobs.push(
@@ -244,7 +248,7 @@ impl Checker {
                 );
             }
             let id = issuers.first().map(|issuer| ocsp::cert_id(cert, issuer));
-            for url in dedup(ocsp_urls(cert)) {
+            for url in ocsp_list {
                 match &id {
                     None => {
                         let mut c = blank(RevocationStatus::Unverified);

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod dns;
+pub mod http;
 pub mod pki;
 pub mod runner;
 pub mod smtp;

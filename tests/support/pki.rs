@@ -366,3 +366,271 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out.extend_from_slice(content);
     out
 }
+
+// ------------------------------------------------------------------ revocation and client auth
+
+/// One revoked certificate for [`TestPki::crl`].
+pub struct Revoked {
+    pub serial: Vec<u8>,
+    pub at: OffsetDateTime,
+    /// RFC 5280 CRLReason code, e.g. 1 = keyCompromise.
+    pub reason: Option<u8>,
+}
+
+/// Who signs an OCSP response made by [`TestPki::ocsp_response`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OcspSigner {
+    /// The intermediate itself (the issuer of the leaves).
+    Issuer,
+    /// A delegated responder certificate (EKU OCSPSigning) issued by the intermediate, included
+    /// in the response.
+    Delegated,
+    /// A key that has nothing to do with the issuer (the other root's).
+    WrongKey,
+}
+
+/// The status an OCSP response states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OcspStatus {
+    Good,
+    /// Revoked at the given time with reason keyCompromise.
+    Revoked(OffsetDateTime),
+    Unknown,
+}
+
+/// The serial number of a DER certificate (INTEGER contents).
+pub fn serial_of(cert_der: &[u8]) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) =
+        x509_parser::certificate::X509Certificate::from_der(cert_der).expect("parse certificate");
+    cert.raw_serial().to_vec()
+}
+
+fn reason(code: u8) -> rcgen::RevocationReason {
+    use rcgen::RevocationReason as R;
+    match code {
+        1 => R::KeyCompromise,
+        2 => R::CaCompromise,
+        3 => R::AffiliationChanged,
+        4 => R::Superseded,
+        5 => R::CessationOfOperation,
+        6 => R::CertificateHold,
+        _ => R::Unspecified,
+    }
+}
+
+impl TestPki {
+    /// A DER CRL of the intermediate (the issuer of default leaves), valid from `this_update` to
+    /// `next_update`. `forged`: signed by a CA with the intermediate's exact name but another key.
+    pub fn crl(
+        &self,
+        revoked: &[Revoked],
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+        forged: bool,
+    ) -> Vec<u8> {
+        let params = rcgen::CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: rcgen::SerialNumber::from(vec![1u8]),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .iter()
+                .map(|r| rcgen::RevokedCertParams {
+                    serial_number: rcgen::SerialNumber::from(r.serial.clone()),
+                    revocation_time: r.at,
+                    reason_code: r.reason.map(reason),
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        let forger;
+        let ca = if forged {
+            forger = TestCa::signed_by(INTERMEDIATE_CN, &self.other_root);
+            &forger
+        } else {
+            &self.intermediate
+        };
+        params
+            .signed_by(&ca.issuer)
+            .expect("sign CRL")
+            .der()
+            .to_vec()
+    }
+
+    /// A DER OCSPResponse (successful, basic) about `leaf_der` (issued by the intermediate).
+    pub fn ocsp_response(
+        &self,
+        leaf_der: &[u8],
+        status: OcspStatus,
+        signer: OcspSigner,
+    ) -> Vec<u8> {
+        use der::asn1::{BitString, GeneralizedTime, Null, OctetString};
+        use der::{Decode, Encode};
+        use x509_ocsp::{
+            BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse, ResponderId,
+            ResponseData, RevokedInfo, SingleResponse, Version,
+        };
+        let sha1 = |d: &[u8]| {
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, d)
+                .as_ref()
+                .to_vec()
+        };
+        let (_, issuer) = {
+            use x509_parser::prelude::FromDer;
+            x509_parser::certificate::X509Certificate::from_der(&self.intermediate.cert_der)
+                .unwrap()
+        };
+        let time = |t: OffsetDateTime| {
+            OcspGeneralizedTime(
+                GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
+                    t.unix_timestamp() as u64,
+                ))
+                .unwrap(),
+            )
+        };
+        let now = OffsetDateTime::now_utc();
+        let cert_id = CertId {
+            hash_algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
+                oid: der::oid::ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
+                parameters: Some(der::Any::from(Null)),
+            },
+            issuer_name_hash: OctetString::new(sha1(issuer.subject().as_raw())).unwrap(),
+            issuer_key_hash: OctetString::new(sha1(&issuer.public_key().subject_public_key.data))
+                .unwrap(),
+            serial_number: x509_cert::serial_number::SerialNumber::new(&serial_of(leaf_der))
+                .unwrap(),
+        };
+        let cert_status = match status {
+            OcspStatus::Good => CertStatus::Good(Null),
+            OcspStatus::Unknown => CertStatus::Unknown(Null),
+            OcspStatus::Revoked(at) => CertStatus::Revoked(RevokedInfo {
+                revocation_time: time(at),
+                revocation_reason: Some(x509_cert::ext::pkix::crl::CrlReason::KeyCompromise),
+            }),
+        };
+        let key_hash = |spki_bits: &[u8]| OctetString::new(sha1(spki_bits)).unwrap();
+        // The responder: its key, and the certificate to include (delegated only).
+        let responder_key;
+        let (key, included): (&KeyPair, Option<Vec<u8>>) = match signer {
+            OcspSigner::Issuer => (self.intermediate.issuer.key(), None),
+            OcspSigner::WrongKey => (self.other_root.issuer.key(), None),
+            OcspSigner::Delegated => {
+                responder_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+                let mut params = CertificateParams::default();
+                let mut dn = DistinguishedName::new();
+                dn.push(DnType::CommonName, "tlscheck Test OCSP Responder");
+                params.distinguished_name = dn;
+                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::OcspSigning];
+                params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+                params.not_before = now - Duration::days(1);
+                params.not_after = now + Duration::days(30);
+                let cert = params
+                    .signed_by(&responder_key, &self.intermediate.issuer)
+                    .expect("sign responder");
+                (&responder_key, Some(cert.der().to_vec()))
+            }
+        };
+        let responder_spki = {
+            use x509_parser::prelude::FromDer;
+            let spki_der = rcgen::PublicKeyData::subject_public_key_info(key);
+            let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(&spki_der).unwrap();
+            spki.subject_public_key.data.to_vec()
+        };
+        let tbs = ResponseData {
+            version: Version::V1,
+            responder_id: ResponderId::ByKey(key_hash(&responder_spki)),
+            produced_at: time(now),
+            responses: vec![SingleResponse {
+                cert_id,
+                cert_status,
+                this_update: time(now - Duration::hours(1)),
+                next_update: Some(time(now + Duration::days(7))),
+                single_extensions: None,
+            }],
+            response_extensions: None,
+        };
+        let tbs_der = tbs.to_der().unwrap();
+        let signature = rcgen::SigningKey::sign(key, &tbs_der).expect("sign OCSP response");
+        let basic = BasicOcspResponse {
+            tbs_response_data: tbs,
+            signature_algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
+                // ecdsa-with-SHA256: every test key is ECDSA P-256.
+                oid: der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+                parameters: None,
+            },
+            signature: BitString::from_bytes(&signature).unwrap(),
+            certs: included.map(|c| vec![x509_cert::Certificate::from_der(&c).unwrap()]),
+        };
+        OcspResponse::successful(basic).unwrap().to_der().unwrap()
+    }
+
+    /// A DER OCSPResponse with only an error status (`tryLater`).
+    pub fn ocsp_try_later() -> Vec<u8> {
+        use der::Encode;
+        x509_ocsp::OcspResponse::try_later().to_der().unwrap()
+    }
+
+    /// A client CA (separate from the server PKI) and a client certificate it issued:
+    /// (CA, client chain PEM, client key PEM).
+    pub fn client_identity(ca_cn: &str) -> (TestCa, String, String) {
+        let ca = TestCa::self_signed(ca_cn);
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
+        let mut params = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CommonName, "client.tlscheck.test");
+        dn.push(DnType::OrganizationName, "tlscheck partner");
+        params.distinguished_name = dn;
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(30);
+        params.use_authority_key_identifier_extension = true;
+        let cert = params
+            .signed_by(&key, &ca.issuer)
+            .expect("sign client cert");
+        let pem = cert.pem();
+        (ca, pem, key.serialize_pem())
+    }
+}
+
+/// Like [`rustls_server_config`], stapling `ocsp` and/or requiring a client certificate issued
+/// by `client_ca`.
+pub fn rustls_server_config_with(
+    leaf: &Leaf,
+    ocsp: Option<Vec<u8>>,
+    client_ca: Option<&TestCa>,
+) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let chain: Vec<CertificateDer<'static>> = leaf
+        .chain_der
+        .iter()
+        .map(|der| CertificateDer::from(der.clone()))
+        .collect();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_der.clone()));
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])
+        .expect("aws-lc-rs supports TLS 1.2 and 1.3");
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(ca.cert_der.clone()))
+                .expect("client CA");
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .expect("client verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let config = builder
+        .with_single_cert_with_ocsp(chain, key, ocsp.unwrap_or_default())
+        .expect("leaf key matches certificate");
+    Arc::new(config)
+}
