@@ -67,7 +67,7 @@ pub enum Command {
         /// The reply or log line (several words are joined with spaces).
         #[arg(required = true, value_name = "TEXT")]
         text: Vec<String>,
-        /// Output format.
+        /// Output format (markdown prints the text explanation).
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
     },
@@ -76,7 +76,7 @@ pub enum Command {
 /// Options of commands that only fetch over HTTP.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// Output format.
+    /// Output format (markdown: a table of the endpoints for a ticket).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Write the report to FILE instead of standard output.
@@ -106,13 +106,21 @@ pub enum Job {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum FormatArg {
+    /// Text for a person at a terminal.
     Text,
+    /// JSON for programs.
     Json,
+    /// Markdown for a ticket or a partner hand-off.
+    Markdown,
 }
 
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Output format.
+    ///
+    /// text for a person, json for programs, markdown for a ticket: a summary with the
+    /// certificate facts forced-TLS partners ask for (root issuer, name, organization, key
+    /// strength, validity, fingerprints, revocation endpoints and what they answered).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Write the report to FILE instead of standard output.
@@ -187,6 +195,7 @@ impl From<FormatArg> for Format {
         match f {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
         }
     }
 }

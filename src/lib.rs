@@ -119,7 +119,7 @@ pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
         plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &e)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(buf)),
-        plan::Format::Text => explain::render_text(&e, &mut buf),
+        plan::Format::Text | plan::Format::Markdown => explain::render_text(&e, &mut buf),
     };
     if r.is_err() {
         return exit::INTERNAL;
@@ -236,6 +236,7 @@ pub async fn run_endpoints(plan: &plan::EndpointsPlan) -> Result<u8, Error> {
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(buf)),
         plan::Format::Text => endpoints::render_text(&report, &mut buf),
+        plan::Format::Markdown => render::markdown::render_endpoints(&report, &mut buf),
     }
     .map_err(|e| Error::Internal(e.to_string()))?;
     emit(plan.output.as_deref(), &buf)?;

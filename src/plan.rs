@@ -53,6 +53,8 @@ impl TlsVersion {
 pub enum Format {
     Text,
     Json,
+    /// A ticket-ready summary with the certificate facts partners ask for.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 use support::dns::{TestDns, Zone};
+use support::http::{HttpServer, Reply};
 use support::pki::{rustls_server_config, Issuer, LeafSpec, TestPki};
 use support::smtp::{closed_port, Greeting, SmtpServer, SmtpServerConfig};
 use time::OffsetDateTime;
@@ -769,4 +770,181 @@ fn ciphers_are_enumerated_per_version_on_request() {
         &[],
     );
     assert!(first_address(&r)["ciphers"].is_null());
+}
+
+// ------------------------------------------------------------------ partner hand-off (Markdown)
+
+/// One MX host on its own loopback address serving `spec`, probed with `extra` arguments and
+/// the given `--format`; returns (exit code, stdout).
+fn probe_single_mx_output(
+    env: &Env,
+    addr_last: u8,
+    domain: &str,
+    spec: LeafSpec,
+    extra: &[&str],
+) -> (i32, String) {
+    let mx = format!("mx.{domain}");
+    let server = env.server(SocketAddr::new(IpAddr::V4(ip(addr_last)), 0), spec);
+    let dns = TestDns::start_blocking(Zone::new().mx(domain, 10, &mx).a(&mx, ip(addr_last)));
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), domain.to_string()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = tlscheck()
+        .args(strs(&args))
+        .args(["--ehlo", "probe.tlscheck.test"])
+        .output()
+        .unwrap();
+    drop(server);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn markdown_output_has_the_partner_table() {
+    let env = Env::new();
+    let mut spec = LeafSpec::new(["mx.md.test", "mail.md.test"]);
+    spec.organization = Some("Contoso | Mail".into());
+    spec.crl_url = Some("http://crl.md.test/ca.crl".into());
+    let (code, md) = probe_single_mx_output(
+        &env,
+        200,
+        "md.test",
+        spec,
+        &["--format", "markdown", "--no-revocation"],
+    );
+    assert_eq!(code, 0, "{md}");
+    assert!(md.starts_with("# SMTP TLS report: md.test\n"), "{md}");
+    assert!(
+        md.contains("## md.test (mx): PASS — 0 errors, 0 warnings, 0 infos\n"),
+        "{md}"
+    );
+    assert!(md.contains("| mx.md.test | `127.0.9.200:"), "{md}");
+    assert!(
+        md.contains("| OK | offered, accepted | `TLSv1.3` | `TLS_AES_"),
+        "{md}"
+    );
+    assert!(
+        md.contains("### Certificate for partners: mx.md.test\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Certificate name | mx.md.test; SAN: mx.md.test, mail.md.test |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Certificate key strength | EC P-256 (256 bits) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Organization | Contoso \\| Mail |"),
+        "the pipe is escaped: {md}"
+    );
+    assert!(
+        md.contains("| Certificate authority root issuer | CN=tlscheck Test Root"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| Revocation endpoint: CRL (leaf) | http://crl.md.test/ca.crl — not checked (--no-revocation) |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("| SHA-256 fingerprint | `"), "{md}");
+    assert!(md.contains("- Intermediate: "), "{md}");
+}
+
+#[test]
+fn text_output_shows_partner_facts_and_revocation() {
+    let env = Env::new();
+    let now = OffsetDateTime::now_utc();
+    let crl = env.pki.crl(
+        &[],
+        now - Duration::from_secs(3600),
+        now + Duration::from_secs(7 * 86400),
+        false,
+    );
+    let http = HttpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(201)), 0),
+        vec![("/ca.crl", Reply::Body("application/pkix-crl", crl))],
+    )
+    .unwrap();
+    let crl_url = http.url("/ca.crl");
+    let mut spec = LeafSpec::new(["mx.partner.test"]);
+    spec.organization = Some("Partner Org".into());
+    spec.crl_url = Some(crl_url.clone());
+    let (code, text) =
+        probe_single_mx_output(&env, 202, "partner.test", spec, &["--allow-private-fetch"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("      partners  root issuer CN=tlscheck Test Root"),
+        "{text}"
+    );
+    assert!(
+        text.contains("name mx.partner.test; O Partner Org; OU none\n"),
+        "{text}"
+    );
+    assert!(text.contains("key EC P-256 (256 bits); valid "), "{text}");
+    assert!(
+        text.contains(&format!("      revocation leaf: CRL good ({crl_url})\n")),
+        "{text}"
+    );
+    assert_eq!(http.hits("/ca.crl"), 1);
+
+    let (code, quiet) = probe_single_mx_output(
+        &env,
+        203,
+        "quiet.test",
+        LeafSpec::new(["mx.quiet.test"]),
+        &["-q", "--no-revocation"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        quiet,
+        "PASS  mx quiet.test: 0 errors, 0 warnings, 0 infos\n"
+    );
+}
+
+#[test]
+fn endpoints_markdown_is_a_table() {
+    let env = Env::new();
+    let crl = env.pki.crl(
+        &[],
+        OffsetDateTime::now_utc() - Duration::from_secs(3600),
+        OffsetDateTime::now_utc() + Duration::from_secs(86400),
+        false,
+    );
+    let http = HttpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(204)), 0),
+        vec![
+            ("/ca.crl", Reply::Body("application/pkix-crl", crl)),
+            ("/gone.crl", Reply::Status(404)),
+        ],
+    )
+    .unwrap();
+    let (ok, gone) = (http.url("/ca.crl"), http.url("/gone.crl"));
+    let o = tlscheck()
+        .args([
+            "endpoints",
+            "--url",
+            &ok,
+            "--url",
+            &gone,
+            "--allow-private-fetch",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let md = String::from_utf8(o.stdout).unwrap();
+    assert!(md.starts_with("# CA endpoints\n"), "{md}");
+    assert!(md.contains("Verdict: **FAIL**: 1 of 2 endpoints"), "{md}");
+    assert!(md.contains(&format!("| ok | crl | {ok} | 200 | ")), "{md}");
+    assert!(
+        md.contains(&format!("| **FAIL** (http-error) | crl | {gone} | 404 | ")),
+        "{md}"
+    );
 }

@@ -1,7 +1,8 @@
 //! Text for a person at a terminal: per target the verdict first, then per MX host and address a
-//! compact block of facts, then each finding with its remediation. Everything that came from the
-//! network is passed through [`clean`] first: control characters are escaped (a hostile banner must
-//! not drive the terminal) and long texts are cut.
+//! compact block of facts (with the certificate facts a forced-TLS partner asks for, and one
+//! revocation line per checked certificate), then each finding with its remediation. Everything
+//! that came from the network is passed through [`clean`] first: control characters are escaped
+//! (a hostile banner must not drive the terminal) and long texts are cut.
 
 use std::io::Write;
 
@@ -9,10 +10,14 @@ use time::OffsetDateTime;
 
 use crate::diagnose::{Finding, Severity, Verdict};
 use crate::limits::MAX_DISPLAY_TEXT;
-use crate::render::TextOptions;
+use crate::render::{
+    address_findings, address_status, cert_name, check_outcome, client_auth_text, days_left,
+    failure_kind, key_strength, root_issuer, severity_counts, socket_label, utc_minutes,
+    TextOptions,
+};
 use crate::report::{
-    AddressReport, AnchorSource, CertSummary, Report, TargetKind, TargetReport, TlsFacts,
-    VersionStatus,
+    AddressReport, AnchorSource, CertSummary, Report, RevocationCheck, RevocationStatus,
+    TargetKind, TargetReport, TlsFacts, VersionStatus,
 };
 
 pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
@@ -40,15 +45,8 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::i
 }
 
 fn verdict_line(t: &TargetReport, findings: &[&Finding]) -> String {
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let (e, w, i) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{:<5} {} {}: {}, {}, {}",
+        "{:<5} {} {}: {}",
         label(t.verdict),
         if t.kind == TargetKind::Mx {
             "mx"
@@ -56,13 +54,11 @@ fn verdict_line(t: &TargetReport, findings: &[&Finding]) -> String {
             "host"
         },
         clean(&t.input),
-        plural(e, "error"),
-        plural(w, "warning"),
-        plural(i, "info")
+        severity_counts(findings)
     )
 }
 
-fn label(v: Verdict) -> &'static str {
+pub(crate) fn label(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
@@ -117,14 +113,7 @@ fn target_block(
             finding(f, "    ", out)?;
         }
         for a in &host.addresses {
-            let ip = a.ip.to_string();
-            let af: Vec<&&Finding> = findings
-                .iter()
-                .filter(|f| {
-                    f.host.as_deref() == Some(host.name.as_str())
-                        && f.ip.as_deref() == Some(ip.as_str())
-                })
-                .collect();
+            let af = address_findings(findings, &host.name, a);
             address_block(a, &af, now, opts, out)?;
         }
     }
@@ -133,25 +122,13 @@ fn target_block(
 
 fn address_block(
     a: &AddressReport,
-    findings: &[&&Finding],
+    findings: &[&Finding],
     now: OffsetDateTime,
     opts: TextOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let status = if findings.iter().any(|f| f.severity == Severity::Error) {
-        "FAIL"
-    } else if !a.got_ehlo() {
-        "NOT PROBED"
-    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
-        "WARN"
-    } else {
-        "OK"
-    };
-    let addr = match a.ip {
-        std::net::IpAddr::V6(v6) => format!("[{v6}]:{}", a.port),
-        ip => format!("{ip}:{}", a.port),
-    };
-    writeln!(out, "    {addr}  {status}")?;
+    let status = address_status(a, findings);
+    writeln!(out, "    {}  {status}", socket_label(a))?;
     let pad = "      ";
     if let Some(b) = &a.smtp.banner {
         writeln!(out, "{pad}banner    {}", clean(&b.text()))?;
@@ -212,7 +189,7 @@ fn address_block(
             out,
             "{pad}stopped   in {} ({}): {}",
             e.phase.as_str(),
-            kind_str(e),
+            failure_kind(e),
             clean(&e.message)
         )?;
     }
@@ -249,13 +226,6 @@ fn address_block(
         finding(f, pad, out)?;
     }
     Ok(())
-}
-
-fn kind_str(e: &crate::report::Failure) -> String {
-    serde_json::to_value(e.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn tls_lines(
@@ -338,7 +308,100 @@ fn tls_lines(
     if tls.stapled_ocsp.is_some() {
         writeln!(out, "{pad}ocsp      stapled response present")?;
     }
+    partner_lines(tls, pad, out)?;
+    revocation_lines(tls, pad, out)?;
+    if let Some(ca) = &tls.client_auth {
+        writeln!(out, "{pad}client    {}", client_auth_text(ca, clean))?;
+    }
     Ok(())
+}
+
+/// The certificate facts a partner asks for to set up forced TLS, compactly, for the leaf:
+/// root issuer, name, O, OU, key strength, validity and fingerprint.
+fn partner_lines(tls: &TlsFacts, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let Some(leaf) = tls.chain.first().filter(|c| c.parse_error.is_none()) else {
+        return Ok(());
+    };
+    let root = match root_issuer(tls) {
+        Some((s, true)) => clean(s),
+        Some((s, false)) => format!("{} (as the chain names it; not validated)", clean(s)),
+        None => "unknown".into(),
+    };
+    let or_none = |v: Option<&str>| v.map(clean).unwrap_or_else(|| "none".into());
+    writeln!(out, "{pad}partners  root issuer {root}")?;
+    writeln!(
+        out,
+        "{pad}          name {}; O {}; OU {}",
+        or_none(cert_name(leaf)),
+        or_none(leaf.organization.as_deref()),
+        or_none(leaf.organizational_unit.as_deref())
+    )?;
+    writeln!(
+        out,
+        "{pad}          key {}; valid {} to {}",
+        clean(&key_strength(leaf)),
+        utc_minutes(leaf.not_before),
+        utc_minutes(leaf.not_after)
+    )?;
+    writeln!(out, "{pad}          sha256 {}", clean(&leaf.sha256))
+}
+
+/// One line per checked certificate: every CRL and OCSP answer, and for the leaf the stapled
+/// response (or its absence).
+fn revocation_lines(tls: &TlsFacts, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    for (i, c) in tls.chain.iter().enumerate() {
+        let Some(rev) = &c.revocation else { continue };
+        let who = if i == 0 {
+            "leaf".to_string()
+        } else {
+            clean(cert_name(c).unwrap_or(&c.subject))
+        };
+        let mut parts: Vec<String> = rev
+            .crl
+            .iter()
+            .map(|ch| check_text("CRL", ch))
+            .chain(rev.ocsp.iter().map(|ch| check_text("OCSP", ch)))
+            .collect();
+        if i == 0 {
+            match (&rev.stapled, &tls.stapled_ocsp) {
+                (Some(st), _) => parts.push(check_text("stapled OCSP", st)),
+                (None, Some(_)) => parts.push("stapled OCSP not checked".into()),
+                (None, None) if !c.ocsp_urls.is_empty() => parts.push("not stapled".into()),
+                (None, None) => {}
+            }
+        }
+        if parts.is_empty() {
+            parts.push("no CRL or OCSP URL to check".into());
+        }
+        writeln!(out, "{pad}revocation {who}: {}", parts.join("; "))?;
+        if let Some(note) = &rev.note {
+            writeln!(out, "{pad}           note: {}", clean(note))?;
+        }
+    }
+    Ok(())
+}
+
+/// `CRL good (http://crl.example/ca.crl)`, `OCSP good, delegated responder CN=R (http://...)`,
+/// `CRL revoked since 2026-11-01, keyCompromise (http://...)`, `CRL unreachable (crl.example)`:
+/// an unreachable endpoint is named by its host, which is what the firewall needs (the
+/// `revocation-unreachable` finding quotes the error).
+fn check_text(kind: &str, c: &RevocationCheck) -> String {
+    let unreachable = c.status == RevocationStatus::Unreachable;
+    let (outcome, details) = check_outcome(c, !unreachable);
+    let mut s = format!("{kind} {}", clean(&outcome));
+    for d in &details {
+        s.push_str(", ");
+        s.push_str(&clean(d));
+    }
+    let place = if unreachable {
+        c.host.as_ref().or(c.url.as_ref())
+    } else {
+        c.url.as_ref().or(c.host.as_ref())
+    };
+    if let Some(p) = place {
+        s.push_str(&format!(" ({})", clean(p)));
+    }
+    s
 }
 
 fn cert_line(
@@ -356,12 +419,7 @@ fn cert_line(
             c.sha256
         );
     }
-    let days = (c.not_after - now).whole_days();
-    let expiry = if days < 0 {
-        format!("EXPIRED {} days ago", -days)
-    } else {
-        format!("{days} days left")
-    };
+    let expiry = days_left(c.not_after, now);
     let key = match &c.curve {
         Some(curve) => format!("{} {curve}", c.key_type),
         None => format!("{} {}", c.key_type, c.key_bits),
@@ -401,9 +459,15 @@ fn finding(f: &Finding, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
 /// Escapes control characters (C0, DEL, C1, and bidirectional overrides) and cuts long text, so
 /// what a server sent cannot move the cursor, recolour the terminal or reorder the line.
 pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_DISPLAY_TEXT + 8));
+    clean_to(s, MAX_DISPLAY_TEXT)
+}
+
+/// [`clean`] with another length limit (in characters), for longer texts of our own that quote
+/// the network, such as a finding's message in a ticket.
+pub fn clean_to(s: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max_chars.saturating_add(8)));
     for (n, c) in s.chars().enumerate() {
-        if n >= MAX_DISPLAY_TEXT {
+        if n >= max_chars {
             out.push('…');
             break;
         }
@@ -420,6 +484,8 @@ pub fn clean(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::sample;
+    use crate::report::ClientAuth;
 
     #[test]
     fn control_characters_are_escaped() {
@@ -427,6 +493,141 @@ mod tests {
         assert_eq!(clean("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(clean("tab\there"), "tab\\u{9}here");
         assert_eq!(clean("plain ünicode"), "plain ünicode");
+    }
+
+    fn render_string(report: &Report, opts: TextOptions) -> String {
+        let mut buf = Vec::new();
+        render(report, opts, &mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    fn first_tls(r: &mut Report) -> &mut TlsFacts {
+        r.targets[0].hosts[0].addresses[0].tls.as_mut().unwrap()
+    }
+
+    #[test]
+    fn partner_facts_for_the_leaf() {
+        let out = render_string(&sample::report(), TextOptions::default());
+        let block = "      partners  root issuer CN=Contoso Root CA, O=Contoso Ltd\n\
+                     \x20               name mx.contoso.test; O Contoso Ltd; OU Mail\n\
+                     \x20               key RSA 2048 bits; valid 2026-01-01 00:00 UTC to 2027-01-01 00:00 UTC\n\
+                     \x20               sha256 aaaa";
+        assert!(out.contains(block), "{out}");
+        assert_eq!(out.matches("      partners  ").count(), 2, "per address");
+
+        // Without a validated anchor the root issuer is what the chain names, and says so.
+        let mut r = sample::report();
+        first_tls(&mut r).anchor = None;
+        first_tls(&mut r).chain[0].organizational_unit = None;
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains("partners  root issuer CN=Contoso Root CA, O=Contoso Ltd (as the chain names it; not validated)\n"),
+            "{out}"
+        );
+        assert!(out.contains("; OU none\n"), "{out}");
+    }
+
+    #[test]
+    fn revocation_line_per_checked_certificate() {
+        let out = render_string(&sample::report(), TextOptions::default());
+        assert!(
+            out.contains(
+                "      revocation leaf: CRL good (http://crl.contoso.test/issuing.crl); \
+                 OCSP good, delegated responder CN=Contoso OCSP (http://ocsp.contoso.test/); \
+                 not stapled\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "      revocation Contoso Issuing CA: CRL unreachable (crl.globalsign.test)\n"
+            ),
+            "the firewall needs the host: {out}"
+        );
+
+        let mut r = sample::report();
+        let tls = first_tls(&mut r);
+        tls.stapled_ocsp = Some("MAA=".into());
+        if let Some(rev) = tls.chain[0].revocation.as_mut() {
+            rev.crl[0].status = RevocationStatus::Revoked;
+            rev.crl[0].revoked_at = Some(time::macros::datetime!(2026-11-01 0:00 UTC));
+            rev.crl[0].reason = Some("keyCompromise".into());
+            rev.ocsp.clear();
+            rev.stapled = Some(sample::check(RevocationStatus::Revoked, None));
+            rev.note = Some("the issuer of CN=x is not available".into());
+        }
+        tls.chain[1].revocation = None;
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains(
+                "      revocation leaf: CRL revoked since 2026-11-01, keyCompromise \
+                 (http://crl.contoso.test/issuing.crl); stapled OCSP revoked\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "{}note: the issuer of CN=x is not available\n",
+                " ".repeat(17)
+            )),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("revocation Contoso Issuing CA").count(),
+            1,
+            "only the second address's intermediate was checked: {out}"
+        );
+    }
+
+    #[test]
+    fn client_certificate_line() {
+        let mut r = sample::report();
+        first_tls(&mut r).client_auth = Some(ClientAuth {
+            requested: true,
+            ca_names: vec!["CN=Partner CA".into()],
+            presented: Some("CN=us".into()),
+            accepted: Some(false),
+        });
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains("      client    certificate requested (CAs: CN=Partner CA), presented CN=us, refused\n"),
+            "{out}"
+        );
+        first_tls(&mut r).client_auth = Some(ClientAuth {
+            requested: true,
+            ca_names: vec![],
+            presented: None,
+            accepted: None,
+        });
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains("client    certificate requested (CAs: any), none presented\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn hostile_certificate_fields_are_cleaned() {
+        let mut r = sample::report();
+        first_tls(&mut r).chain[0].organization = Some("Evil\x1b[2J\nCorp".into());
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains("; O Evil\\u{1b}[2J\\u{a}Corp; OU Mail\n"),
+            "{out}"
+        );
+        assert!(!out.contains('\x1b'));
+    }
+
+    #[test]
+    fn quiet_is_the_verdict_only() {
+        let opts = TextOptions {
+            verbose: 0,
+            quiet: true,
+        };
+        assert_eq!(
+            render_string(&sample::report(), opts),
+            "PASS  mx contoso.test: 0 errors, 1 warning, 0 infos\n"
+        );
     }
 
     #[test]

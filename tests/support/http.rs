@@ -30,6 +30,8 @@ pub enum Reply {
 
 pub struct HttpServer {
     pub addr: SocketAddr,
+    /// Wait before each answer (a stand-in for a network round trip; benchmark only).
+    pub delay: Duration,
     requests: Arc<Mutex<Vec<(String, String)>>>,
     _runner: Runner,
 }
@@ -37,6 +39,15 @@ pub struct HttpServer {
 impl HttpServer {
     /// Starts on `bind` (port 0 for any) on its own thread.
     pub fn start_blocking(bind: SocketAddr, routes: Vec<(&str, Reply)>) -> io::Result<HttpServer> {
+        Self::start_delayed(bind, routes, Duration::ZERO)
+    }
+
+    /// [`HttpServer::start_blocking`], waiting `delay` before every answer.
+    pub fn start_delayed(
+        bind: SocketAddr,
+        routes: Vec<(&str, Reply)>,
+        delay: Duration,
+    ) -> io::Result<HttpServer> {
         let std_listener = std::net::TcpListener::bind(bind)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -56,12 +67,13 @@ impl HttpServer {
                 };
                 let (routes, log) = (routes.clone(), log.clone());
                 tokio::spawn(async move {
-                    let _ = serve(stream, &routes, &log).await;
+                    let _ = serve(stream, &routes, &log, delay).await;
                 });
             }
         });
         Ok(HttpServer {
             addr,
+            delay,
             requests,
             _runner: runner,
         })
@@ -87,6 +99,7 @@ async fn serve(
     mut stream: TcpStream,
     routes: &HashMap<String, Reply>,
     log: &Mutex<Vec<(String, String)>>,
+    delay: Duration,
 ) -> io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -123,6 +136,7 @@ async fn serve(
         buf.extend_from_slice(&chunk[..n]);
     }
     log.lock().unwrap().push((method, path.clone()));
+    tokio::time::sleep(delay).await;
     match routes.get(&path).cloned().unwrap_or(Reply::Status(404)) {
         Reply::Body(ct, body) => {
             let head = format!(
