@@ -2,8 +2,12 @@
 //! MX hosts of two addresses each, and one STARTTLS SMTP server per address that waits
 //! `--delay-ms` before every reply to stand in for a network round trip.
 //!
+//! Every leaf names a CRL and an OCSP responder on a loopback HTTP server that also waits
+//! `--delay-ms` before each answer, so the cost of revocation checking can be measured.
+//!
 //! Prints `READY <dns-addr> <port> <trust-file>` and then serves until standard input closes or
-//! says `stats`, to which it answers `CONNECTIONS <n> HANDSHAKES <n>` (totals over all servers).
+//! says `stats`, to which it answers `CONNECTIONS <n> HANDSHAKES <n> HTTP <n>` (totals over all
+//! servers).
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -13,7 +17,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use support::dns::{TestDns, Zone};
-use support::pki::{rustls_server_config, LeafSpec, TestPki};
+use support::http::{HttpServer, Reply};
+use support::pki::{rustls_server_config, LeafSpec, OcspSigner, OcspStatus, TestPki};
 use support::smtp::{SmtpServer, SmtpServerConfig};
 
 fn main() {
@@ -32,10 +37,41 @@ fn main() {
     let mut zone = Zone::new();
     let mut servers = Vec::new();
     let mut port = 0;
+    // The CRL and OCSP server: its address is fixed first so leaves can name it.
+    let http_addr = SocketAddr::new(
+        IpAddr::V4(Ipv4Addr::new(127, 0, 77, 2)),
+        std::net::TcpListener::bind("127.0.77.2:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap(),
+    );
+    let now = time::OffsetDateTime::now_utc();
+    let mut routes = vec![(
+        "/ca.crl".to_string(),
+        Reply::Body(
+            "application/pkix-crl",
+            pki.crl(
+                &[],
+                now - time::Duration::hours(1),
+                now + time::Duration::days(7),
+                false,
+            ),
+        ),
+    )];
     for host in 1..=3u8 {
         let name = format!("mx{host}.bench.test");
         zone = zone.mx("bench.test", u16::from(host) * 10, &name);
-        let leaf = pki.leaf(LeafSpec::new([name.clone()]));
+        let mut spec = LeafSpec::new([name.clone()]);
+        spec.crl_url = Some(format!("http://{http_addr}/ca.crl"));
+        spec.ocsp_url = Some(format!("http://{http_addr}/ocsp{host}"));
+        let leaf = pki.leaf(spec);
+        routes.push((
+            format!("/ocsp{host}"),
+            Reply::Body(
+                "application/ocsp-response",
+                pki.ocsp_response(&leaf.cert_der, OcspStatus::Good, OcspSigner::Issuer),
+            ),
+        ));
         let tls = rustls_server_config(&leaf);
         for addr in 1..=2u8 {
             let ip = Ipv4Addr::new(127, 0, 77, host * 10 + addr);
@@ -48,6 +84,15 @@ fn main() {
             servers.push(server);
         }
     }
+    let http = HttpServer::start_delayed(
+        http_addr,
+        routes
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.clone()))
+            .collect(),
+        Duration::from_millis(delay_ms),
+    )
+    .unwrap();
     let dns = TestDns::start_blocking(zone);
     println!("READY {} {} {}", dns.addr, port, trust.display());
 
@@ -56,7 +101,10 @@ fn main() {
         if line.trim() == "stats" {
             let c: usize = servers.iter().map(|s| s.connections()).sum();
             let h: usize = servers.iter().map(|s| s.tls_handshakes()).sum();
-            println!("CONNECTIONS {c} HANDSHAKES {h}");
+            println!(
+                "CONNECTIONS {c} HANDSHAKES {h} HTTP {}",
+                http.requests().len()
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

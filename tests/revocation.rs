@@ -529,6 +529,14 @@ fn client_certificates_requested_accepted_rejected() {
     );
     assert_eq!(auth["accepted"], false);
     assert!(auth.get("presented").is_none());
+    // The session's end is explained by the client certificate, not reported as something else.
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| c.starts_with("smtp-") || c == "tls-handshake-failed"),
+        "{:?}",
+        codes(&r)
+    );
     assert!(
         codes(&r).contains(&"client-cert-required".to_string()),
         "{:?}",

@@ -13,8 +13,8 @@ pub use codes::{Code, Severity};
 use crate::plan::TlsVersion;
 use crate::profile::Profile;
 use crate::report::{
-    AddressReport, AnchorSource, ChainErrorKind, FailureKind, Phase, Report, RevocationStatus,
-    TargetReport, TlsFacts,
+    AddressReport, AnchorSource, ChainErrorKind, Failure, FailureKind, Phase, Report,
+    RevocationStatus, TargetReport, TlsFacts,
 };
 
 /// Default minimum RSA key size when no profile says otherwise.
@@ -187,11 +187,17 @@ pub fn diagnose_address(
     // A failed modern handshake is explained more precisely when a raw probe found what the
     // server does speak (legacy TLS, static RSA).
     let explained_by_probe = a.tls.as_ref().is_some_and(|t| !t.handshake_completed);
-    if let Some(e) = a
-        .error
-        .as_ref()
-        .filter(|e| !(e.phase == Phase::Handshake && explained_by_probe))
-    {
+    // A session that ends after the handshake because the server refused (or missed) our client
+    // certificate is reported as client-cert-rejected / -required, not as throttling or a
+    // protocol error (Postfix answers EHLO with "421 4.7.1 ... Client certificate not trusted").
+    let explained_by_client_auth = client_auth_failed(a.tls.as_ref());
+    let explained = |e: &&Failure| {
+        let by_probe = e.phase == Phase::Handshake && explained_by_probe;
+        let by_client_auth = explained_by_client_auth
+            && matches!(e.phase, Phase::Handshake | Phase::TlsEhlo | Phase::Quit);
+        by_probe || by_client_auth
+    };
+    if let Some(e) = a.error.as_ref().filter(|e| !explained(e)) {
         let reply = e
             .reply
             .as_ref()
@@ -263,7 +269,12 @@ pub fn diagnose_address(
     }
     if let Some(tls) = &a.tls {
         out.extend(diagnose_tls(tls, &at, host, policy, now));
-        out.extend(diagnose_revocation(tls, &at, policy.revocation));
+        out.extend(diagnose_revocation(
+            tls,
+            &at,
+            policy.revocation,
+            a.error.as_ref(),
+        ));
     }
     out
 }
@@ -505,21 +516,33 @@ fn diagnose_tls(
 
 /// Findings from the revocation checks of every certificate of the chain, and from client
 /// authentication.
-fn diagnose_revocation(tls: &TlsFacts, at: &str, checked: bool) -> Vec<(Code, String)> {
+fn diagnose_revocation(
+    tls: &TlsFacts,
+    at: &str,
+    checked: bool,
+    error: Option<&Failure>,
+) -> Vec<(Code, String)> {
     let mut out = Vec::new();
+    // What the server said when it ended the session, for the client-certificate findings.
+    let said = error
+        .map(|e| match &e.reply {
+            Some(r) => format!(" (server: {})", r.text()),
+            None => format!(" ({})", e.message),
+        })
+        .unwrap_or_default();
     if let Some(auth) = &tls.client_auth {
         match (&auth.presented, auth.accepted, auth.requested) {
             (Some(subject), Some(false), _) => out.push((
                 Code::ClientCertRejected,
                 format!(
-                    "{at}: the server refused our client certificate {subject:?}{}",
+                    "{at}: the server refused our client certificate {subject:?}{said}{}",
                     ca_list(&auth.ca_names)
                 ),
             )),
             (None, Some(false), true) => out.push((
                 Code::ClientCertRequired,
                 format!(
-                    "{at}: the server asked for a client certificate and ended the session without one{}",
+                    "{at}: the server asked for a client certificate and ended the session without one{said}{}",
                     ca_list(&auth.ca_names)
                 ),
             )),
@@ -618,6 +641,12 @@ fn diagnose_revocation(tls: &TlsFacts, at: &str, checked: bool) -> Vec<(Code, St
         ));
     }
     out
+}
+
+/// The session failed because of client authentication (one of the client-cert findings applies).
+fn client_auth_failed(tls: Option<&TlsFacts>) -> bool {
+    tls.and_then(|t| t.client_auth.as_ref())
+        .is_some_and(|c| c.accepted == Some(false) && (c.presented.is_some() || c.requested))
 }
 
 fn ca_list(names: &[String]) -> String {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Real-peer lab for tlscheck: several Postfix instances (one per TLS profile, each on its
-# own loopback address, port 25) and a dnsmasq serving the lab.test zone on 127.0.53.1:53.
+# own loopback address, port 25), a dnsmasq serving the lab.test zone on 127.0.53.1:53, an
+# HTTP server for CRLs and CA certificates (pki.lab.test, 127.0.80.1:80) and an OCSP
+# responder (ocsp.lab.test, 127.0.80.2:80: OpenSSL's, behind a loopback HTTP front).
 #
 #   lab.sh install   apt-get the packages (root; safe to re-run)
 #   lab.sh start     PKI (once), configs, start everything, wait until it answers (root)
-#   lab.sh stop      stop every instance and dnsmasq (root)
+#   lab.sh stop      stop every instance, dnsmasq and the HTTP/OCSP servers (root)
 #   lab.sh status    what runs (exit 0 all running, 3 otherwise)
 #   lab.sh env       shell-sourceable LAB_* variables
-#   lab.sh check     probe every configuration with openssl s_client and DNS queries
+#   lab.sh check     probe every configuration with openssl s_client, openssl ocsp/crl, DNS
 #
 # LAB_DIR (default /tmp/tlscheck-lab) holds the PKI, the instance configs, queues and logs.
 # Nothing here talks to anything but 127.0.0.0/8 and ::1. See tests/lab/README.md.
@@ -27,27 +29,53 @@ PKI="$LAB_DIR/pki"
 PF="$LAB_DIR/postfix"
 
 # Postfix instances: name -> listen address, MX host name (leaf certificate subject), profile.
-INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2)
+INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls)
 declare -A ADDR=(
   [modern]=127.0.1.10 [tls12]=127.0.1.11 [tls13]=127.0.1.12 [legacy]=127.0.1.13
   [nostarttls]=127.0.1.14 [required]=127.0.1.15 [staticrsa]=127.0.1.16 [ipv6]=::1
-  [modern2]=127.0.1.17
+  [modern2]=127.0.1.17 [revoked]=127.0.1.18 [deadrev]=127.0.1.19 [mtls]=127.0.1.20
 )
 declare -A HOST=(
   [modern]=mx.modern.$ZONE [tls12]=mx.tls12.$ZONE [tls13]=mx.tls13.$ZONE
   [legacy]=mx.legacy.$ZONE [nostarttls]=mx.nostarttls.$ZONE [required]=mx.required.$ZONE
   [staticrsa]=mx.staticrsa.$ZONE [ipv6]=mx.ipv6.$ZONE [modern2]=mx2.two.$ZONE
+  [revoked]=mx.revoked.$ZONE [deadrev]=mx.deadrev.$ZONE [mtls]=mx.mtls.$ZONE
 )
 declare -A PROFILE=(
   [modern]=modern [tls12]=tls12 [tls13]=tls13 [legacy]=legacy [nostarttls]=nostarttls
   [required]=required [staticrsa]=staticrsa [ipv6]=modern [modern2]=modern
+  [revoked]=modern [deadrev]=modern [mtls]=mtls
 )
 # Extra SANs: implicit.lab.test has no MX, only an A record to the modern instance
 # (RFC 5321 implicit MX), so the modern leaf also names it.
 declare -A EXTRA_SAN=([modern]="implicit.$ZONE")
+# Leaf extension section in ca.cnf (default `leaf`: CRL and OCSP on the lab's servers).
+declare -A LEAF_EXT=([deadrev]=leaf_dead)
+# Leaves revoked in the intermediate's database (so in its CRL and at the OCSP responder).
+declare -A REVOKE=([revoked]=keyCompromise)
 
 # Configurations exported by `env` (and probed by `check`).
-CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit)
+CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit revoked deadrev mtls)
+
+# Revocation servers. Both listen on port 80 of their own loopback address; dead.lab.test
+# resolves to a loopback address where nothing listens (connection refused at once).
+HTTP_PORT=80
+PKI_HOST=pki.$ZONE PKI_ADDR=127.0.80.1
+OCSP_HOST=ocsp.$ZONE OCSP_ADDR=127.0.80.2
+DEAD_HOST=dead.$ZONE DEAD_ADDR=127.0.80.9
+CRL_URL=http://$PKI_HOST/intermediate.crl
+CA_ISSUERS_URL=http://$PKI_HOST/intermediate.crt
+ROOT_CRL_URL=http://$PKI_HOST/root.crl
+ROOT_ISSUERS_URL=http://$PKI_HOST/root.crt
+OCSP_URL=http://$OCSP_HOST/
+DEAD_CRL_URL=http://$DEAD_HOST/intermediate.crl
+DEAD_OCSP_URL=http://$DEAD_HOST/
+MISSING_URL=http://$PKI_HOST/missing.crl
+WWW="$LAB_DIR/www"
+# The loopback HTTP servers (labcheck.py serve-http / serve-ocsp).
+SERVERS=(pki-http ocsp)
+# Bumped whenever the PKI's structure changes: an older $PKI is discarded and rebuilt.
+PKI_LAYOUT="2 (openssl ca databases, CRL/OCSP/caIssuers URLs, OCSP signer, client CAs)"
 
 STATIC_RSA_CIPHERS="AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA"
 
@@ -58,7 +86,7 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "'$1' needs root (ports 25 and 53, Pos
 
 need_tools() {
   local t missing=()
-  for t in postfix postconf dnsmasq openssl python3; do
+  for t in postfix postconf dnsmasq openssl python3 setsid; do
     PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null 2>&1 || missing+=("$t")
   done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]}: run 'sudo $0 install' first"
@@ -72,8 +100,9 @@ cmd_install() {
   export DEBIAN_FRONTEND=noninteractive
   # Leave Postfix unconfigured: no /etc/postfix/main.cf, no system instance.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  local pkgs=(postfix dnsmasq-base openssl ca-certificates procps)
-  command -v python3 >/dev/null 2>&1 || pkgs+=(python3-minimal)
+  local pkgs=(postfix dnsmasq-base openssl ca-certificates procps util-linux)
+  # labcheck.py needs the standard library beyond python3-minimal (http.server, subprocess).
+  python3 -c 'import http.server, http.client, subprocess, pwd' >/dev/null 2>&1 || pkgs+=(python3)
   if [[ ! -d /var/lib/apt/lists ]] || ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
     apt-get update -q
   fi
@@ -110,75 +139,271 @@ ossl() {  # run openssl quietly, show its output on failure
   fi
 }
 
-make_ca() {  # make_ca NAME CN DAYS EXT [ISSUER]
-  local name="$1" cn="$2" days="$3" ext="$4" issuer="${5:-}"
-  ossl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$name.key" -out "$PKI/$name.csr" \
-    -subj "/O=tlscheck Lab/CN=$cn"
-  if [[ -z "$issuer" ]]; then
-    ossl x509 -req -in "$PKI/$name.csr" -signkey "$PKI/$name.key" -sha256 -days "$days" \
-      -set_serial "$(serial)" -extfile "$PKI/ext.cnf" -extensions "$ext" -out "$PKI/$name.pem"
-  else
-    ossl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$issuer.pem" -CAkey "$PKI/$issuer.key" -sha256 \
-      -days "$days" -set_serial "$(serial)" -extfile "$PKI/ext.cnf" -extensions "$ext" -out "$PKI/$name.pem"
-  fi
-  chmod 600 "$PKI/$name.key"
-  rm -f "$PKI/$name.csr"
-}
+CA_CNF="$PKI/ca.cnf"
 
-make_pki() {
-  mkdir -p "$PKI"
-  chmod 755 "$PKI"
-  cat >"$PKI/ext.cnf" <<'EOF'
+ca_cnf() {
+  # `openssl ca` settings of the two server CAs plus every extension section (x509 -extfile
+  # and ca -extensions read the same file). SAN comes from $LAB_LEAF_SAN, which must be set.
+  local c
+  cat <<EOF
+# Generated by tests/lab/lab.sh: the lab PKI's 'openssl ca' configuration. Do not edit.
+[ca]
+default_ca = intermediate_ca
+EOF
+  for c in root intermediate; do
+    cat <<EOF
+
+[${c}_ca]
+dir = $PKI/ca/$c
+certificate = $PKI/$c.pem
+private_key = $PKI/$c.key
+database = \$dir/index.txt
+new_certs_dir = \$dir/certs
+crlnumber = \$dir/crlnumber
+rand_serial = yes
+default_md = sha256
+default_days = $([[ $c == root ]] && echo 1825 || echo 365)
+default_crl_days = 30
+policy = policy_lab
+unique_subject = no
+copy_extensions = none
+email_in_dn = no
+EOF
+  done
+  cat <<EOF
+
+[policy_lab]
+organizationName = supplied
+commonName = supplied
+
 [root]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
+
 [intermediate]
 basicConstraints = critical, CA:TRUE, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+crlDistributionPoints = URI:$ROOT_CRL_URL
+authorityInfoAccess = caIssuers;URI:$ROOT_ISSUERS_URL
+
 [leaf]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-subjectAltName = $ENV::LAB_LEAF_SAN
+subjectAltName = \$ENV::LAB_LEAF_SAN
+crlDistributionPoints = URI:$CRL_URL
+authorityInfoAccess = OCSP;URI:$OCSP_URL,caIssuers;URI:$CA_ISSUERS_URL
+
+[leaf_dead]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = \$ENV::LAB_LEAF_SAN
+crlDistributionPoints = URI:$DEAD_CRL_URL
+authorityInfoAccess = OCSP;URI:$DEAD_OCSP_URL,caIssuers;URI:$CA_ISSUERS_URL
+
+[ocsp_signer]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = critical, OCSPSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+noCheck = ignored
+
+[client_ca]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 EOF
-  export LAB_LEAF_SAN="DNS:unused.$ZONE"  # ext.cnf needs it set even for the CAs
-  if [[ ! -s "$PKI/root.pem" || ! -s "$PKI/root.key" ]]; then
+}
+
+# fill_key_pool N: N RSA keys generated in parallel (one job per CPU) into $PKI/pool, for a
+# PKI built from scratch: key generation is most of its time.
+fill_key_pool() {
+  mkdir -p "$PKI/pool"
+  chmod 700 "$PKI/pool"
+  seq 1 "$1" | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} \
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/pool/{}.key" 2>/dev/null || true
+}
+
+new_csr() {  # new_csr NAME CN: fresh RSA key $PKI/NAME.key (from the pool if any) and $PKI/NAME.csr
+  local pooled
+  pooled="$(find "$PKI/pool" -name '*.key' -size +0 2>/dev/null | head -n1)" || pooled=""
+  if [[ -n "$pooled" ]] && openssl pkey -in "$pooled" -noout 2>/dev/null; then
+    mv -f "$pooled" "$PKI/$1.key"
+    ossl req -new -key "$PKI/$1.key" -out "$PKI/$1.csr" -subj "/O=tlscheck Lab/CN=$2"
+  else
+    ossl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.csr" \
+      -subj "/O=tlscheck Lab/CN=$2"
+  fi
+  chmod 600 "$PKI/$1.key"
+}
+
+self_signed() {  # self_signed NAME CN DAYS EXT: a root outside any database
+  new_csr "$1" "$2"
+  ossl x509 -req -in "$PKI/$1.csr" -signkey "$PKI/$1.key" -sha256 -days "$3" \
+    -set_serial "$(serial)" -extfile "$CA_CNF" -extensions "$4" -out "$PKI/$1.pem"
+  rm -f "$PKI/$1.csr"
+}
+
+signed_by() {  # signed_by NAME CN DAYS EXT ISSUER: issued with x509 -req (client PKI, no database)
+  new_csr "$1" "$2"
+  ossl x509 -req -in "$PKI/$1.csr" -CA "$PKI/$5.pem" -CAkey "$PKI/$5.key" -sha256 -days "$3" \
+    -set_serial "$(serial)" -extfile "$CA_CNF" -extensions "$4" -out "$PKI/$1.pem"
+  rm -f "$PKI/$1.csr"
+}
+
+ca_issue() {  # ca_issue CA NAME CN EXT OUT: issued with `openssl ca`, recorded in CA's index.txt
+  new_csr "$2" "$3"
+  ossl ca -config "$CA_CNF" -name "${1}_ca" -batch -notext -preserveDN -extensions "$4" \
+    -in "$PKI/$2.csr" -out "$5"
+  rm -f "$PKI/$2.csr"
+}
+
+fresh() {  # fresh CERT: exists and is valid for at least another day
+  [[ -s "$1" ]] && openssl x509 -in "$1" -noout -checkend 86400 >/dev/null 2>&1
+}
+
+ca_db() {  # ca_db CA: an empty openssl ca database
+  local d="$PKI/ca/$1"
+  rm -rf "$d"
+  mkdir -p "$d/certs"
+  : >"$d/index.txt"
+  echo 1000 >"$d/crlnumber"
+}
+
+ensure_revoked() {  # ensure_revoked INSTANCE REASON: revoke the leaf unless its serial is revoked
+  local cert="$PKI/$1.leaf.pem" serial
+  serial="$(openssl x509 -in "$cert" -noout -serial)"
+  serial="${serial#serial=}"
+  if awk -F'\t' -v s="$serial" 'toupper($4) == toupper(s) && $1 == "R" { r = 1 } END { exit !r }' \
+      "$PKI/ca/intermediate/index.txt"; then
+    return 0
+  fi
+  log "PKI: revoking leaf $1 (serial $serial, $2)"
+  ossl ca -config "$CA_CNF" -name intermediate_ca -revoke "$cert" -crl_reason "$2"
+}
+
+crl_fresh() {  # crl_fresh CA: its CRL exists, is newer than the database, and is valid for a day
+  local pem="$PKI/$1.crl.pem" next
+  [[ -s "$pem" && "$pem" -nt "$PKI/ca/$1/index.txt" ]] || return 1
+  next="$(openssl crl -in "$pem" -noout -nextupdate 2>/dev/null)" || return 1
+  next="$(date -d "${next#nextUpdate=}" +%s 2>/dev/null)" || return 1
+  ((next > $(date +%s) + 86400))
+}
+
+publish() {  # publish NAME: stdin -> $WWW/NAME (atomically, only when it changed)
+  write_if_changed "$WWW/$1" || true
+}
+
+REISSUED=()  # instances whose certificate files make_pki rewrote
+
+make_pki() {
+  mkdir -p "$PKI"
+  chmod 755 "$PKI"
+  # An older lab PKI (no CA databases, no revocation URLs) cannot be patched: start afresh.
+  if [[ -e "$PKI/root.pem" && "$(cat "$PKI/LAYOUT" 2>/dev/null)" != "$PKI_LAYOUT" ]]; then
+    log "PKI: $PKI has an older layout, rebuilding it"
+    rm -rf "${PKI:?}"/*
+  fi
+  export LAB_LEAF_SAN="DNS:unused.$ZONE"  # ca.cnf needs it set even for the CAs
+  ca_cnf >"$CA_CNF"
+  # From scratch: root, intermediate, OCSP signer, the leaves, two client CAs, two clients.
+  [[ -s "$PKI/root.pem" ]] || fill_key_pool $((3 + ${#INSTANCES[@]} + 4))
+  if ! fresh "$PKI/root.pem" || [[ ! -s "$PKI/root.key" || ! -f "$PKI/ca/root/index.txt" ]]; then
     log "PKI: root CA"
-    make_ca root "tlscheck Lab Root" 3650 root
+    ca_db root
+    self_signed root "tlscheck Lab Root" 3650 root
     rm -f "$PKI/intermediate.pem"
   fi
-  if [[ ! -s "$PKI/intermediate.pem" || ! -s "$PKI/intermediate.key" ]]; then
-    log "PKI: intermediate CA"
-    make_ca intermediate "tlscheck Lab Intermediate" 1825 intermediate root
-    rm -f "$PKI"/*.leaf.pem
+  if ! fresh "$PKI/intermediate.pem" || [[ ! -s "$PKI/intermediate.key" || ! -f "$PKI/ca/intermediate/index.txt" ]]; then
+    log "PKI: intermediate CA (issued by the root's database)"
+    ca_db intermediate
+    ca_issue root intermediate "tlscheck Lab Intermediate" intermediate "$PKI/intermediate.pem"
+    rm -f "$PKI"/*.leaf.pem "$PKI/ocsp.pem"
   fi
-  local i host san
+  if ! fresh "$PKI/ocsp.pem" || [[ ! -s "$PKI/ocsp.key" ]]; then
+    log "PKI: OCSP signer (delegated responder: EKU OCSPSigning, issued by the intermediate)"
+    ca_issue intermediate ocsp "tlscheck Lab OCSP Responder" ocsp_signer "$PKI/ocsp.pem"
+  fi
+  local i host san spec
   for i in "${INSTANCES[@]}"; do
     host="${HOST[$i]}"
     san="DNS:$host"
     [[ -n "${EXTRA_SAN[$i]:-}" ]] && san+=",DNS:${EXTRA_SAN[$i]}"
-    # Regenerate a leaf when missing, when its SAN list changed, or when it expires within a day.
-    if [[ -s "$PKI/$i.leaf.pem" && -s "$PKI/$i.key" && "$(cat "$PKI/$i.san" 2>/dev/null)" == "$san" ]] &&
-       openssl x509 -in "$PKI/$i.leaf.pem" -noout -checkend 86400 >/dev/null 2>&1; then
+    spec="san=$san ext=${LEAF_EXT[$i]:-leaf}"
+    # Regenerate a leaf when missing, when its SAN list or extensions changed, or when it
+    # expires within a day.
+    if fresh "$PKI/$i.leaf.pem" && [[ -s "$PKI/$i.key" && "$(cat "$PKI/$i.spec" 2>/dev/null)" == "$spec" ]]; then
       continue
     fi
-    log "PKI: leaf $host ($san)"
-    ossl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$i.key" -out "$PKI/$i.csr" \
-      -subj "/O=tlscheck Lab/CN=$host"
-    LAB_LEAF_SAN="$san" ossl x509 -req -in "$PKI/$i.csr" -CA "$PKI/intermediate.pem" \
-      -CAkey "$PKI/intermediate.key" -sha256 -days 365 -set_serial "$(serial)" \
-      -extfile "$PKI/ext.cnf" -extensions leaf -out "$PKI/$i.leaf.pem"
+    log "PKI: leaf $host ($san, ${LEAF_EXT[$i]:-leaf})"
+    LAB_LEAF_SAN="$san" ca_issue intermediate "$i" "$host" "${LEAF_EXT[$i]:-leaf}" "$PKI/$i.leaf.pem"
+    REISSUED+=("$i")
     cat "$PKI/$i.leaf.pem" "$PKI/intermediate.pem" >"$PKI/$i.chain.pem"
-    printf '%s\n' "$san" >"$PKI/$i.san"
-    chmod 600 "$PKI/$i.key"
-    rm -f "$PKI/$i.csr"
+    printf '%s\n' "$spec" >"$PKI/$i.spec"
   done
-  chmod 644 "$PKI"/*.pem
+  for i in "${!REVOKE[@]}"; do ensure_revoked "$i" "${REVOKE[$i]}"; done
+
+  # Client PKI for the mtls instance: the CA Postfix trusts (and names in its
+  # CertificateRequest), a client it accepts, and one from an unrelated CA that it must refuse.
+  if ! fresh "$PKI/client-ca.pem" || [[ ! -s "$PKI/client-ca.key" ]]; then
+    log "PKI: client CA"
+    self_signed client-ca "tlscheck Lab Client CA" 3650 client_ca
+    rm -f "$PKI/client.pem"
+    REISSUED+=(mtls)  # its smtpd_tls_CAfile
+  fi
+  if ! fresh "$PKI/other-ca.pem" || [[ ! -s "$PKI/other-ca.key" ]]; then
+    log "PKI: other (untrusted) client CA"
+    self_signed other-ca "tlscheck Lab Other CA" 3650 client_ca
+    rm -f "$PKI/client-wrong.pem"
+  fi
+  if ! fresh "$PKI/client.pem" || [[ ! -s "$PKI/client.key" ]]; then
+    log "PKI: client certificate (clientAuth, issued by the client CA)"
+    signed_by client "tlscheck Lab Client" 365 client client-ca
+  fi
+  if ! fresh "$PKI/client-wrong.pem" || [[ ! -s "$PKI/client-wrong.key" ]]; then
+    log "PKI: wrong client certificate (clientAuth, issued by the other CA)"
+    signed_by client-wrong "tlscheck Lab Wrong Client" 365 client other-ca
+  fi
+
+  # CRLs, regenerated when the database changed or the CRL is due within a day.
+  local ca
+  for ca in root intermediate; do
+    crl_fresh "$ca" && continue
+    log "PKI: CRL of the $ca CA"
+    ossl ca -config "$CA_CNF" -name "${ca}_ca" -gencrl -out "$PKI/$ca.crl.pem"
+    ossl crl -in "$PKI/$ca.crl.pem" -outform DER -out "$PKI/$ca.crl"
+  done
+  # A request for the modern leaf, which the readiness wait posts to the OCSP responder.
+  ossl ocsp -issuer "$PKI/intermediate.pem" -cert "$PKI/modern.leaf.pem" -no_nonce -reqout "$PKI/ocsp-probe.req"
+  rm -rf "$PKI/pool"
+  printf '%s\n' "$PKI_LAYOUT" >"$PKI/LAYOUT"
+  chmod 644 "$PKI"/*.pem "$PKI"/*.crl "$PKI/ca.cnf"
+  # Client keys are test credentials for whoever runs the tests (not necessarily root).
+  chmod 644 "$PKI/client.key" "$PKI/client-wrong.key"
+
+  # What pki.lab.test serves: DER CRLs and DER CA certificates (caIssuers).
+  mkdir -p "$WWW"
+  chmod 755 "$WWW"
+  publish intermediate.crl <"$PKI/intermediate.crl"
+  publish root.crl <"$PKI/root.crl"
+  openssl x509 -in "$PKI/intermediate.pem" -outform DER | publish intermediate.crt
+  openssl x509 -in "$PKI/root.pem" -outform DER | publish root.crt
 }
 
 # ---------------------------------------------------------------------------- Postfix
@@ -193,6 +418,7 @@ tls_settings() {  # tls_settings PROFILE KEY CHAIN
     nostarttls) level=none ;;
     required) level=encrypt ;;
     staticrsa) protocols=">=TLSv1.2, <=TLSv1.2" ;;
+    mtls) level=encrypt ;;
     *) die "unknown profile $p" ;;
   esac
   cat <<EOF
@@ -210,6 +436,14 @@ EOF
 smtpd_tls_ciphers = medium
 smtpd_tls_mandatory_ciphers = medium
 tls_medium_cipherlist = DEFAULT:@SECLEVEL=0
+EOF
+      ;;
+    mtls)
+      # A trusted client certificate is required; the CertificateRequest names the client CA.
+      cat <<EOF
+smtpd_tls_ask_ccert = yes
+smtpd_tls_req_ccert = yes
+smtpd_tls_CAfile = $PKI/client-ca.pem
 EOF
       ;;
     staticrsa)
@@ -321,9 +555,17 @@ master_pid() {  # prints the pid of a running master for INSTANCE, else fails
   local f="$PF/$1/queue/pid/master.pid" pid
   [[ -r "$f" ]] || return 1
   pid="$(tr -dc '0-9' <"$f")"
-  [[ -n "$pid" && -d "/proc/$pid" ]] || return 1
+  [[ -n "$pid" ]] && is_alive "$pid" || return 1
   [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == master ]] || return 1
   echo "$pid"
+}
+
+# is_alive PID: the process exists and is not a zombie. The lab's daemons are children of
+# PID 1, and a container's init may reap them only seconds after they exited.
+is_alive() {
+  local st
+  st="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" || return 1
+  [[ -n "$st" && "$st" != Z ]]
 }
 
 children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -s ' \n' ' ' || true; }
@@ -345,9 +587,11 @@ dnsmasq_args() {
   printf '%s\n' --conf-file=/dev/null --port=$DNS_PORT --listen-address=$DNS_ADDR --bind-interfaces \
     --no-resolv --no-hosts --no-poll --local=/test/ --local-ttl=60 --cache-size=0 \
     --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" --log-queries
-  for c in modern tls12 tls13 legacy nostarttls required staticrsa ipv6; do
+  for c in modern tls12 tls13 legacy nostarttls required staticrsa ipv6 revoked deadrev mtls; do
     printf '%s\n' "--mx-host=$c.$ZONE,${HOST[$c]},10" "--host-record=${HOST[$c]},${ADDR[$c]}"
   done
+  printf '%s\n' "--host-record=$PKI_HOST,$PKI_ADDR" "--host-record=$OCSP_HOST,$OCSP_ADDR" \
+    "--host-record=$DEAD_HOST,$DEAD_ADDR"
   printf '%s\n' "--mx-host=two.$ZONE,${HOST[modern]},10" "--mx-host=two.$ZONE,${HOST[modern2]},20" \
     "--host-record=${HOST[modern2]},${ADDR[modern2]}" \
     "--dns-rr=nullmx.$ZONE,15,000000" \
@@ -358,7 +602,7 @@ dnsmasq_pid() {
   local pid
   [[ -r "$LAB_DIR/dnsmasq.pid" ]] || return 1
   pid="$(tr -dc '0-9' <"$LAB_DIR/dnsmasq.pid")"
-  [[ -n "$pid" && -d "/proc/$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dnsmasq ]] || return 1
+  [[ -n "$pid" ]] && is_alive "$pid" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == dnsmasq ]] || return 1
   echo "$pid"
 }
 
@@ -367,7 +611,7 @@ wait_gone() {  # wait_gone SECONDS PID...: 0 when none of the pids is left
   shift
   while :; do
     alive=0
-    for p in "$@"; do [[ -d "/proc/$p" ]] && alive=1; done
+    for p in "$@"; do is_alive "$p" && alive=1; done
     ((alive == 0)) && return 0
     ((SECONDS >= deadline)) && return 1
     sleep 0.1
@@ -379,6 +623,7 @@ stop_dnsmasq() {
   if pid="$(dnsmasq_pid)"; then
     kill "$pid" 2>/dev/null || true
     wait_gone 5 "$pid" || { kill -KILL "$pid" 2>/dev/null || true; wait_gone 2 "$pid" || true; }
+    STOPPED+=("$pid")
     log "dnsmasq stopped (pid $pid)"
   fi
   rm -f "$LAB_DIR/dnsmasq.pid"
@@ -402,6 +647,88 @@ start_dnsmasq() {
   log "dnsmasq started (pid $(dnsmasq_pid || echo '?')) on $DNS_ADDR:$DNS_PORT"
 }
 
+# ---------------------------------------------------------------------------- HTTP: CRLs, OCSP
+
+# server_args NAME: the labcheck.py command line of a loopback HTTP server, one word a line.
+server_args() {
+  case "$1" in
+    pki-http) printf '%s\n' serve-http "$PKI_ADDR" "$HTTP_PORT" "$WWW" "$LAB_DIR/pki-http.pid" ;;
+    ocsp)
+      # `openssl ocsp -port N` listens on every interface (it takes no address), so OpenSSL's
+      # responder runs once per request (-reqin/-respout) behind a front bound to loopback.
+      printf '%s\n' serve-ocsp "$OCSP_ADDR" "$HTTP_PORT" "$LAB_DIR/ocsp.pid" \
+        "$PKI/ca/intermediate/index.txt" "$PKI/intermediate.pem" "$PKI/ocsp.pem" "$PKI/ocsp.key"
+      ;;
+    *) die "unknown server $1" ;;
+  esac
+}
+
+server_where() {
+  case "$1" in
+    pki-http) echo "$PKI_ADDR:$HTTP_PORT $PKI_HOST" ;;
+    ocsp) echo "$OCSP_ADDR:$HTTP_PORT $OCSP_HOST" ;;
+  esac
+}
+
+server_pid() {  # prints the pid of a running server NAME (pid file + command line), else fails
+  local pid cmd
+  [[ -r "$LAB_DIR/$1.pid" ]] || return 1
+  pid="$(tr -dc '0-9' <"$LAB_DIR/$1.pid")"
+  [[ -n "$pid" ]] && is_alive "$pid" || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+  [[ "$cmd" == *"labcheck.py serve-"* && "$cmd" == *" $LAB_DIR/$1.pid "* ]] || return 1
+  echo "$pid"
+}
+
+stop_server() {
+  local pid kids
+  if pid="$(server_pid "$1")"; then
+    kids="$(children_of "$pid")"  # an `openssl ocsp` answering a request right now
+    kill -TERM "$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    if ! wait_gone 5 "$pid" $kids; then
+      # shellcheck disable=SC2086
+      kill -KILL "$pid" $kids 2>/dev/null || true
+      # shellcheck disable=SC2086
+      wait_gone 2 "$pid" $kids || true
+    fi
+    STOPPED+=("$pid")
+    log "$1 stopped (pid $pid)"
+  fi
+  rm -f "$LAB_DIR/$1.pid"
+}
+
+start_servers() {  # start_servers NAME...: (re)start those not running with the same arguments
+  local name args=() deadline pid launched=()
+  for name in "$@"; do
+    mapfile -t args < <(server_args "$name")
+    if server_pid "$name" >/dev/null && cmp -s <(printf '%s\n' "${args[@]}") "$LAB_DIR/$name.args"; then
+      log "$name already running (pid $(server_pid "$name"))"
+      continue
+    fi
+    stop_server "$name"
+    printf '%s\n' "${args[@]}" >"$LAB_DIR/$name.args"
+    # Its own session, so it outlives this script; stdout and stderr go to the log.
+    setsid python3 "$LABCHECK" "${args[@]}" </dev/null >>"$LAB_DIR/$name.log" 2>&1 &
+    launched+=("$name:$!")
+  done
+  deadline=$((SECONDS + 5))
+  for name in "${launched[@]}"; do
+    pid="${name#*:}"
+    name="${name%%:*}"
+    # The server writes its pid file once it listens.
+    until server_pid "$name" >/dev/null; do
+      if ! is_alive "$pid" || ((SECONDS >= deadline)); then
+        echo "---- tail of $LAB_DIR/$name.log" >&2
+        tail -n 10 "$LAB_DIR/$name.log" >&2
+        die "$name failed to start on $(server_where "$name")"
+      fi
+      sleep 0.05
+    done
+    log "$name started (pid $(server_pid "$name")) on $(server_where "$name")"
+  done
+}
+
 # ---------------------------------------------------------------------------- start / stop
 
 cmd_start() {
@@ -419,6 +746,8 @@ cmd_start() {
     local c=0
     main_cf "$i" | write_if_changed "$d/main.cf" && c=1
     master_cf "$i" | write_if_changed "$d/master.cf" && c=1
+    # A running instance keeps serving its old certificate until its smtpd processes restart.
+    [[ " ${REISSUED[*]} " == *" $i "* ]] && c=1
     ((c)) && changed+=("$i")
   done
   ensure_default_main_cf
@@ -432,13 +761,13 @@ cmd_start() {
   done
   while (($(date +%s) <= newest + 1)); do sleep 0.25; done
 
-  local out failed=()
+  local out failed=() starting=()
   for i in "${INSTANCES[@]}"; do
     d="$PF/$i/etc"
     if master_pid "$i" >/dev/null; then
       if [[ " ${changed[*]} " == *" $i "* ]]; then
         if out="$(postfix -c "$d" reload 2>&1)"; then
-          log "postfix $i: reloaded (config changed)"
+          log "postfix $i: reloaded (config or certificates changed)"
         else
           printf '%s\n' "$out" >&2
           maillog_tail "$i"
@@ -449,11 +778,20 @@ cmd_start() {
       fi
       continue
     fi
-    if out="$(postfix -c "$d" start 2>&1)"; then
+    # `postfix start` takes about half a second: start every instance at once.
+    postfix -c "$d" start >"$PF/$i/start.out" 2>&1 &
+    starting+=("$i:$!")
+  done
+  local s rc
+  for s in "${starting[@]}"; do
+    i="${s%%:*}"
+    rc=0
+    wait "${s#*:}" || rc=$?
+    if ((rc == 0)); then
       log "postfix $i: started on ${ADDR[$i]}:25 (${HOST[$i]})"
     else
-      log "postfix $i: 'postfix -c $d start' failed (exit $?):"
-      printf '%s\n' "$out" >&2
+      log "postfix $i: 'postfix -c $PF/$i/etc start' failed (exit $rc):"
+      cat "$PF/$i/start.out" >&2
       maillog_tail "$i"
       failed+=("$i")
     fi
@@ -461,12 +799,14 @@ cmd_start() {
   ((${#failed[@]} == 0)) || die "Postfix instance(s) failed to start: ${failed[*]} (run '$0 stop' to clean up)"
 
   start_dnsmasq
+  start_servers "${SERVERS[@]}"
 
   local targets=()
   for i in "${INSTANCES[@]}"; do
     if [[ "${ADDR[$i]}" == *:* ]]; then targets+=("smtp:[${ADDR[$i]}]:25"); else targets+=("smtp:${ADDR[$i]}:25"); fi
   done
   targets+=("dns:$DNS_ADDR:$DNS_PORT:two.$ZONE:2")
+  targets+=("http:$PKI_ADDR:$HTTP_PORT:/intermediate.crl" "ocsp:$OCSP_ADDR:$HTTP_PORT:$PKI/ocsp-probe.req")
   if ! out="$(python3 "$LABCHECK" wait "$READY_TIMEOUT" "${targets[@]}")"; then
     printf '%s\n' "$out" >&2
     for i in "${INSTANCES[@]}"; do
@@ -481,10 +821,15 @@ cmd_start() {
       echo "---- tail of $LAB_DIR/dnsmasq.log" >&2
       tail -n 10 "$LAB_DIR/dnsmasq.log" >&2
     fi
+    [[ "$out" == *"http:"* ]] && { echo "---- tail of $LAB_DIR/pki-http.log" >&2; tail -n 10 "$LAB_DIR/pki-http.log" >&2; }
+    [[ "$out" == *"ocsp:"* ]] && { echo "---- tail of $LAB_DIR/ocsp.log" >&2; tail -n 10 "$LAB_DIR/ocsp.log" >&2; }
     die "lab not ready within ${READY_TIMEOUT}s"
   fi
-  log "ready: ${#INSTANCES[@]} Postfix instances answer 220, dnsmasq answers on $DNS_ADDR:$DNS_PORT"
+  log "ready: ${#INSTANCES[@]} Postfix instances answer 220, dnsmasq answers on $DNS_ADDR:$DNS_PORT," \
+    "$PKI_HOST serves the CRL, $OCSP_HOST answers OCSP"
 }
+
+STOPPED=()  # pids cmd_stop ended
 
 cmd_stop() {
   need_root stop
@@ -501,6 +846,8 @@ cmd_stop() {
     kill -TERM "$pid" 2>/dev/null || true
   done
   stop_dnsmasq
+  local srv
+  for srv in "${SERVERS[@]}"; do stop_server "$srv"; done
   if ((${#masters[@]})); then
     if ! wait_gone 10 "${masters[@]}"; then
       log "some Postfix masters ignored SIGTERM, killing them"
@@ -514,7 +861,18 @@ cmd_stop() {
       wait_gone 2 "${everyone[@]}" || log "warning: some processes outlived SIGKILL: ${everyone[*]}"
     fi
     log "postfix stopped: ${names[*]}"
+    STOPPED+=("${masters[@]}")
   fi
+  # The daemons are children of PID 1; wait (briefly, all at once) until it has reaped them as
+  # well, so that not even a <defunct> entry is left.
+  local deadline=$((SECONDS + 5)) left=()
+  while :; do
+    left=()
+    for pid in "${STOPPED[@]}"; do [[ -d "/proc/$pid" ]] && left+=("$pid"); done
+    ((${#left[@]} == 0 || SECONDS >= deadline)) && break
+    sleep 0.1
+  done
+  ((${#left[@]} == 0)) || log "note: exited but not yet reaped by PID 1: ${left[*]}"
 }
 
 cmd_status() {
@@ -538,6 +896,17 @@ cmd_status() {
   else
     printf '%-11s %-17s %-24s stopped\n' dnsmasq "$DNS_ADDR:$DNS_PORT" "$ZONE"
   fi
+  local srv w
+  for srv in "${SERVERS[@]}"; do
+    n=$((n + 1))
+    read -r -a w <<<"$(server_where "$srv")"
+    if pid="$(server_pid "$srv")"; then
+      printf '%-11s %-17s %-24s running  pid %s\n' "$srv" "${w[0]}" "${w[1]}" "$pid"
+      all=$((all + 1))
+    else
+      printf '%-11s %-17s %-24s stopped\n' "$srv" "${w[0]}" "${w[1]}"
+    fi
+  done
   echo "lab dir: $LAB_DIR ($all of $n running)"
   ((all == n)) || return 3
 }
@@ -563,11 +932,44 @@ cmd_env() {
     emit "LAB_${u}_DOMAIN" "$c.$ZONE"
     emit "LAB_${u}_HOST" "$host"
     emit "LAB_${u}_IP" "$ip"
+    # The instance's leaf certificate (PEM), for openssl oracles.
+    [[ -n "${HOST[$c]:-}" ]] && emit "LAB_${u}_LEAF" "$PKI/$c.leaf.pem"
     if [[ "$c" == two ]]; then
       emit LAB_TWO_HOST2 "${HOST[modern2]}"
       emit LAB_TWO_IP2 "${ADDR[modern2]}"
     fi
   done
+  # Revocation: what the leaves point at (all names resolve through LAB_DNS only).
+  emit LAB_INTERMEDIATE "$PKI/intermediate.pem"
+  emit LAB_OCSP_SIGNER "$PKI/ocsp.pem"
+  emit LAB_CRL_URL "$CRL_URL"
+  emit LAB_ROOT_CRL_URL "$ROOT_CRL_URL"
+  emit LAB_CA_ISSUERS_URL "$CA_ISSUERS_URL"
+  emit LAB_OCSP_URL "$OCSP_URL"
+  emit LAB_DEAD_URL "$DEAD_CRL_URL"
+  emit LAB_DEAD_OCSP_URL "$DEAD_OCSP_URL"
+  emit LAB_MISSING_URL "$MISSING_URL"
+  emit LAB_PKI_HOST "$PKI_HOST"
+  emit LAB_PKI_IP "$PKI_ADDR"
+  emit LAB_OCSP_HOST "$OCSP_HOST"
+  emit LAB_OCSP_IP "$OCSP_ADDR"
+  emit LAB_DEAD_HOST "$DEAD_HOST"
+  emit LAB_DEAD_IP "$DEAD_ADDR"
+  # Mutual TLS (the mtls instance): the client CA it trusts, a client it accepts, one it refuses.
+  emit LAB_CLIENT_CA "$PKI/client-ca.pem"
+  emit LAB_CLIENT_CA_SUBJECT "$(subject_rfc2253 "$PKI/client-ca.pem")"
+  emit LAB_CLIENT_CERT "$PKI/client.pem"
+  emit LAB_CLIENT_KEY "$PKI/client.key"
+  emit LAB_CLIENT_SUBJECT "$(subject_rfc2253 "$PKI/client.pem")"
+  emit LAB_CLIENT_WRONG_CERT "$PKI/client-wrong.pem"
+  emit LAB_CLIENT_WRONG_KEY "$PKI/client-wrong.key"
+  emit LAB_CLIENT_WRONG_SUBJECT "$(subject_rfc2253 "$PKI/client-wrong.pem")"
+}
+
+subject_rfc2253() {  # subject_rfc2253 CERT: e.g. CN=tlscheck Lab Client CA,O=tlscheck Lab
+  local s
+  s="$(openssl x509 -in "$1" -noout -subject -nameopt RFC2253 2>/dev/null)" || return 0
+  printf '%s' "${s#subject=}"
 }
 
 # ---------------------------------------------------------------------------- check
@@ -621,6 +1023,101 @@ smtpq() {
   printf '%s smtp %-12s %s\n' "$verdict" "$addr" "$(grep -E '^S: (220 |250[- ]STARTTLS|[2-5][0-9][0-9] .*MAIL|5[0-9][0-9]|250 2\.1\.0)' <<<"$out" | tr '\n' '|' | cut -c1-150)"
 }
 
+result() {  # result OK(0/1) TEXT...: one PASS/FAIL line
+  local ok="$1"
+  shift
+  if ((ok)); then printf 'PASS %s\n' "$*"; else printf 'FAIL %s\n' "$*"; CHECK_FAILS=$((CHECK_FAILS + 1)); fi
+}
+
+serial_of() { local s; s="$(openssl x509 -in "$1" -noout -serial)"; printf '%s' "${s#serial=}"; }
+
+# crlq NAME ISSUER [+SERIAL:REASON | -SERIAL]...: GET http://PKI_ADDR/NAME, verify its
+# signature with ISSUER, check it is current, and which serials it lists (with what reason).
+crlq() {
+  local name="$1" issuer="$2" f="$CHECK_TMP/$1" out text ok=1 e serial reason got=() next
+  shift 2
+  out="$(python3 "$LABCHECK" fetch "http://$PKI_ADDR:$HTTP_PORT/$name" "$f" 2>&1)" || ok=0
+  [[ "$out" == "status 200 type application/pkix-crl "* ]] || ok=0
+  if ((ok)); then
+    openssl crl -inform DER -in "$f" -CAfile "$issuer" -verify -noout 2>&1 | grep -q '^verify OK' || { ok=0; got+=("signature NOT verified"); }
+    ((ok)) && got+=("signature OK ($(basename "$issuer"))")
+    next="$(openssl crl -inform DER -in "$f" -noout -nextupdate)"
+    next="${next#nextUpdate=}"
+    (($(date -d "$next" +%s) > $(date +%s))) || { ok=0; got+=("stale"); }
+    got+=("next update $next")
+    text="$(openssl crl -inform DER -in "$f" -noout -text)"
+    for e in "$@"; do
+      serial="${e:1}"
+      serial="${serial%%:*}"
+      if [[ "$e" == +* ]]; then
+        reason="${e#*:}"
+        if grep -A5 "Serial Number: $serial" <<<"$text" | grep -q "$reason"; then
+          got+=("lists ${serial:0:8}.. ($reason)")
+        else
+          ok=0
+          got+=("does NOT list ${serial:0:8}.. as $reason")
+        fi
+      elif grep -q "Serial Number: $serial" <<<"$text"; then
+        ok=0
+        got+=("wrongly lists ${serial:0:8}..")
+      fi
+    done
+    [[ $# -eq 0 ]] && grep -q 'No Revoked Certificates' <<<"$text" && got+=("no revoked certificates")
+  fi
+  local joined
+  joined="$(printf '%s; ' "${got[@]}")"
+  result "$ok" "crl  $(printf '%-17s' "$name") $out; ${joined%; }"
+}
+
+# servedq INSTANCE: the leaf Postfix sends is the current $PKI/INSTANCE.leaf.pem (same serial as
+# in the CA database), not one it loaded before the PKI was reissued.
+servedq() {
+  local i="$1" got want
+  got="$(timeout 15 openssl s_client -starttls smtp -connect "${ADDR[$i]}:25" -servername "${HOST[$i]}" \
+    </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null)" || true
+  want="$(openssl x509 -in "$PKI/$i.leaf.pem" -noout -serial)"
+  result "$([[ -n "$got" && "$got" == "$want" ]] && echo 1 || echo 0)" \
+    "leaf $(printf '%-17s' "$i") served ${got:-nothing}, $i.leaf.pem has ${want}"
+}
+
+# ocspq LABEL LEAF EXPECT [REASON]: openssl ocsp (POST, with a nonce) against the responder by
+# address; the response must verify (delegated signer -> intermediate -> root) and be signed
+# by the lab's OCSP signer.
+ocspq() {
+  local label="$1" leaf="$2" expect="$3" reason="${4:-}" out err ok=1 signer status
+  out="$(timeout 15 openssl ocsp -issuer "$PKI/intermediate.pem" -cert "$leaf" -url "http://$OCSP_ADDR:$HTTP_PORT/" \
+    -CAfile "$PKI/root.pem" -resp_text 2>"$CHECK_TMP/ocsp.err")" || ok=0
+  err="$(cat "$CHECK_TMP/ocsp.err")"
+  [[ "$err" == *"Response verify OK"* ]] || ok=0
+  status="$(sed -n "s|^$leaf: ||p" <<<"$out" | head -n1)"
+  [[ "$status" == "$expect" ]] || ok=0
+  [[ -z "$reason" || "$out" == *"Reason: $reason"* ]] || ok=0
+  signer="$(sed -n 's/^ *Responder Id: //p' <<<"$out" | head -n1)"
+  [[ "$signer" == *"CN = tlscheck Lab OCSP Responder"* ]] || ok=0
+  result "$ok" "ocsp $(printf '%-17s' "$label") -> ${status:-?}${reason:+ ($(sed -n 's/^[[:space:]]*Reason: //p' <<<"$out" | head -n1))}," \
+    "$(grep -m1 -iE 'verify' <<<"$err"), signer ${signer:-?}"
+}
+
+# mtlsq LABEL EXPECT [s_client options...]: STARTTLS with the mtls instance, then EHLO and QUIT.
+# EXPECT is a substring of what the server answers after the handshake.
+mtlsq() {
+  local label="$1" expect="$2" out ok=1 ca proto want_ca
+  shift 2
+  out="$(printf 'EHLO probe.lab.test\nQUIT\n' | timeout 15 openssl s_client -starttls smtp \
+    -connect "${ADDR[mtls]}:25" -servername "${HOST[mtls]}" -CAfile "$PKI/root.pem" \
+    -verify_hostname "${HOST[mtls]}" -crlf -ign_eof "$@" 2>&1)" || true
+  want_ca="$(openssl x509 -in "$PKI/client-ca.pem" -noout -subject)"
+  want_ca="${want_ca#subject=}"
+  ca="$(awk '/^Acceptable client certificate CA names/ { getline; print; exit }' <<<"$out")"
+  proto="$(sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is .*/\1/p' <<<"$out" | head -n1)"
+  [[ "$ca" == "$want_ca" ]] || ok=0
+  [[ -n "$proto" ]] || ok=0
+  [[ "$out" == *"$expect"* ]] || ok=0
+  [[ "$expect" == 421* || "$out" != *"421 4.7.1"* ]] || ok=0
+  result "$ok" "mtls $(printf '%-17s' "$label") -> handshake ${proto:-FAILED}, CA names [${ca:-none}]," \
+    "then: $(grep -m1 -oE '(421|221|5[0-9][0-9]) [0-9]\.[0-9]\.[0-9] .*' <<<"$out" | tr -d '\r' || echo '?')"
+}
+
 cmd_check() {
   need_tools
   local L0="-cipher DEFAULT@SECLEVEL=0"
@@ -656,15 +1153,68 @@ cmd_check() {
     tls ipv6 "${ADDR[ipv6]}" "${HOST[ipv6]}" ok
     tls ipv6 "${ADDR[ipv6]}" "${HOST[ipv6]}" ok -tls1_2
     tls two/mx20 "${ADDR[modern2]}" "${HOST[modern2]}" ok
+    tls revoked "${ADDR[revoked]}" "${HOST[revoked]}" ok
+    tls deadrev "${ADDR[deadrev]}" "${HOST[deadrev]}" ok
   }
   echo "== SMTP dialogue (EHLO, then MAIL FROM before STARTTLS)"
   smtpq "${ADDR[modern]}" "250-STARTTLS" "250 2.1.0"
   smtpq "${ADDR[nostarttls]}" "!STARTTLS" "250 2.1.0"
   smtpq "${ADDR[required]}" "250-STARTTLS" "530 5.7.0 Must issue a STARTTLS command first"
   smtpq "${ADDR[ipv6]}" "250-STARTTLS" "250 2.1.0"
+  smtpq "${ADDR[mtls]}" "250-STARTTLS" "530 5.7.0 Must issue a STARTTLS command first"
+
+  CHECK_TMP="$(mktemp -d)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$CHECK_TMP'" EXIT
+  echo "== CRLs and CA certificates over HTTP ($PKI_HOST = $PKI_ADDR:$HTTP_PORT)"
+  crlq intermediate.crl "$PKI/intermediate.pem" "+$(serial_of "$PKI/revoked.leaf.pem"):Key Compromise" \
+    "-$(serial_of "$PKI/modern.leaf.pem")" "-$(serial_of "$PKI/deadrev.leaf.pem")" "-$(serial_of "$PKI/mtls.leaf.pem")"
+  crlq root.crl "$PKI/root.pem" "-$(serial_of "$PKI/intermediate.pem")"
+  local n out
+  for n in intermediate root; do
+    out="$(python3 "$LABCHECK" fetch "http://$PKI_ADDR:$HTTP_PORT/$n.crt" "$CHECK_TMP/$n.crt" 2>&1)" || true
+    if [[ "$out" == "status 200 type application/pkix-cert "* ]] &&
+       cmp -s "$CHECK_TMP/$n.crt" <(openssl x509 -in "$PKI/$n.pem" -outform DER); then
+      result 1 "http $(printf '%-17s' "$n.crt") $out; DER of $n.pem (caIssuers)"
+    else
+      result 0 "http $(printf '%-17s' "$n.crt") $out; not the DER of $n.pem"
+    fi
+  done
+  out="$(python3 "$LABCHECK" fetch "http://$PKI_ADDR:$HTTP_PORT/missing.crl" "$CHECK_TMP/missing" 2>&1)" || true
+  result "$([[ "$out" == "status 404 "* ]] && echo 1 || echo 0)" "http $(printf '%-17s' missing.crl) $out"
+  out="$(python3 "$LABCHECK" connect "$DEAD_ADDR" "$HTTP_PORT" 2>&1)" || true
+  result "$([[ "$out" == refused ]] && echo 1 || echo 0)" "dead $(printf '%-17s' "$DEAD_ADDR:$HTTP_PORT") -> $out ($DEAD_HOST: nothing listens)"
+
+  echo "== OCSP ($OCSP_HOST = $OCSP_ADDR:$HTTP_PORT: openssl ocsp -index, delegated signer)"
+  for n in modern revoked deadrev; do servedq "$n"; done
+  ocspq modern "$PKI/modern.leaf.pem" good
+  ocspq revoked "$PKI/revoked.leaf.pem" revoked keyCompromise
+  ocspq deadrev "$PKI/deadrev.leaf.pem" good
+  ocspq mtls "$PKI/mtls.leaf.pem" good
+  local ok=1 verify
+  out="$(python3 "$LABCHECK" fetch "ocsp-get:http://$OCSP_ADDR:$HTTP_PORT/" "$CHECK_TMP/get.resp" "$PKI/ocsp-probe.req" 2>&1)" || ok=0
+  [[ "$out" == "status 200 type application/ocsp-response "* ]] || ok=0
+  verify="$(openssl ocsp -respin "$CHECK_TMP/get.resp" -issuer "$PKI/intermediate.pem" -cert "$PKI/modern.leaf.pem" \
+    -CAfile "$PKI/root.pem" -no_nonce 2>&1)" || ok=0
+  [[ "$verify" == *"Response verify OK"* && "$verify" == *"modern.leaf.pem: good"* ]] || ok=0
+  result "$ok" "ocsp $(printf '%-17s' "GET modern") $out; $(grep -m1 -E 'verify|error' <<<"$verify"), $(grep -m1 'leaf.pem:' <<<"$verify" | sed 's|.*/||')"
+  printf 'not an OCSP request' >"$CHECK_TMP/junk.req"
+  out="$(python3 "$LABCHECK" fetch "http://$OCSP_ADDR:$HTTP_PORT/" "$CHECK_TMP/junk.resp" "$CHECK_TMP/junk.req" 2>&1)" || true
+  ok=0
+  [[ "$out" == "status 200 type application/ocsp-response bytes 5" &&
+     "$(od -An -tx1 "$CHECK_TMP/junk.resp" | tr -d ' \n')" == 30030a0101 ]] && ok=1
+  result "$ok" "ocsp $(printf '%-17s' "POST junk") $out (responseStatus malformedRequest)"
+
+  echo "== Mutual TLS (${HOST[mtls]}, ${ADDR[mtls]}:25: smtpd_tls_req_ccert, CA $(basename "$PKI/client-ca.pem"))"
+  mtlsq "no client cert" "421 4.7.1 ${HOST[mtls]} Error: No client certificate presented"
+  mtlsq "client cert" "221 2.0.0 Bye" -cert "$PKI/client.pem" -key "$PKI/client.key"
+  mtlsq "client cert 1.2" "221 2.0.0 Bye" -tls1_2 -cert "$PKI/client.pem" -key "$PKI/client.key"
+  mtlsq "wrong client cert" "421 4.7.1 ${HOST[mtls]} Error: Client certificate not trusted" \
+    -cert "$PKI/client-wrong.pem" -key "$PKI/client-wrong.key"
+
   echo "== DNS ($DNS_ADDR:$DNS_PORT)"
   local c
-  for c in modern tls12 tls13 legacy nostarttls required staticrsa; do
+  for c in modern tls12 tls13 legacy nostarttls required staticrsa revoked deadrev mtls; do
     dnsq "$c.$ZONE" MX "rcode=NOERROR answers=1" "MX 10 ${HOST[$c]}."
     dnsq "${HOST[$c]}" A "rcode=NOERROR answers=1" "A ${ADDR[$c]}"
   done
@@ -676,7 +1226,14 @@ cmd_check() {
   dnsq "nullmx.$ZONE" MX "rcode=NOERROR answers=1" "MX 0 ."
   dnsq "implicit.$ZONE" MX "rcode=NOERROR answers=0"
   dnsq "implicit.$ZONE" A "rcode=NOERROR answers=1" "A ${ADDR[modern]}"
+  dnsq "$PKI_HOST" A "rcode=NOERROR answers=1" "A $PKI_ADDR"
+  dnsq "$OCSP_HOST" A "rcode=NOERROR answers=1" "A $OCSP_ADDR"
+  dnsq "$DEAD_HOST" A "rcode=NOERROR answers=1" "A $DEAD_ADDR"
   dnsq "nonexistent.$ZONE" MX "rcode=NXDOMAIN"
+  echo "== Listeners on ports 25, 53, $HTTP_PORT (/proc/net): loopback only"
+  ok=1
+  out="$(python3 "$LABCHECK" listeners 25 53 "$HTTP_PORT")" || ok=0
+  result "$ok" "listen $(grep -c '^loopback' <<<"$out") sockets on loopback$(grep '^EXPOSED' <<<"$out" | sed 's/^/; /' | tr -d '\n')"
   if ((CHECK_FAILS)); then
     echo "check: $CHECK_FAILS FAILED"
     return 1
@@ -694,7 +1251,7 @@ case "${1:-}" in
   env) cmd_env ;;
   check) cmd_check ;;
   *)
-    sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
     exit 2
     ;;
 esac
