@@ -62,29 +62,23 @@ impl FetchError {
     }
 }
 
-/// The reason carried through reqwest's error chain when the policy refuses a destination.
+/// Why the policy stopped a request, carried through reqwest's error chain: a refused
+/// destination (from the resolver or a redirect) or a redirect loop / too many redirects.
 #[derive(Debug)]
-struct Refusal(String);
+enum PolicyStop {
+    Refused(String),
+    Redirect(String),
+}
 
-impl std::fmt::Display for Refusal {
+impl std::fmt::Display for PolicyStop {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PolicyStop::Refused(why) | PolicyStop::Redirect(why) => f.write_str(why),
+        }
     }
 }
 
-impl StdError for Refusal {}
-
-/// A redirect the policy stops (loop, too many).
-#[derive(Debug)]
-struct RedirectProblem(String);
-
-impl std::fmt::Display for RedirectProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl StdError for RedirectProblem {}
+impl StdError for PolicyStop {}
 
 /// A shared HTTP client with the fetch policy built in.
 #[derive(Clone)]
@@ -99,16 +93,16 @@ impl Fetcher {
         let policy = redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
             if attempt.previous().contains(&url) {
-                return attempt.error(RedirectProblem(format!("redirect loop at {url}")));
+                return attempt.error(PolicyStop::Redirect(format!("redirect loop at {url}")));
             }
             if attempt.previous().len() > MAX_REDIRECTS {
-                return attempt.error(RedirectProblem(format!(
+                return attempt.error(PolicyStop::Redirect(format!(
                     "more than {MAX_REDIRECTS} redirects"
                 )));
             }
             match check_url(&url, allow_private) {
                 Ok(()) => attempt.follow(),
-                Err(why) => attempt.error(Refusal(format!("redirect to {url}: {why}"))),
+                Err(why) => attempt.error(PolicyStop::Refused(format!("redirect to {url}: {why}"))),
             }
         });
         let client = reqwest::Client::builder()
@@ -280,7 +274,7 @@ impl Resolve for PolicyResolver {
                     "{host} resolves only to non-public addresses: {} (use --allow-private-fetch to allow them)",
                     refused.join(", ")
                 );
-                return Err(Box::new(Refusal(why)) as _);
+                return Err(Box::new(PolicyStop::Refused(why)) as _);
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })
@@ -336,11 +330,10 @@ pub fn elapsed_ms(since: Instant) -> u64 {
 fn classify(e: reqwest::Error) -> FetchError {
     let mut source: Option<&(dyn StdError + 'static)> = e.source();
     while let Some(s) = source {
-        if let Some(r) = s.downcast_ref::<Refusal>() {
-            return FetchError::Refused(r.0.clone());
-        }
-        if let Some(r) = s.downcast_ref::<RedirectProblem>() {
-            return FetchError::Redirect(r.0.clone());
+        match s.downcast_ref::<PolicyStop>() {
+            Some(PolicyStop::Refused(why)) => return FetchError::Refused(why.clone()),
+            Some(PolicyStop::Redirect(why)) => return FetchError::Redirect(why.clone()),
+            None => {}
         }
         source = s.source();
     }

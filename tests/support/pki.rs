@@ -326,20 +326,7 @@ impl TestPki {
 /// A rustls server config (aws-lc-rs provider, TLS 1.2 and 1.3, no client auth)
 /// that presents `leaf.chain_der`.
 pub fn rustls_server_config(leaf: &Leaf) -> Arc<rustls::ServerConfig> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let chain: Vec<CertificateDer<'static>> = leaf
-        .chain_der
-        .iter()
-        .map(|der| CertificateDer::from(der.clone()))
-        .collect();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key_der.clone()));
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])
-        .expect("aws-lc-rs supports TLS 1.2 and 1.3")
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .expect("leaf key matches certificate");
-    Arc::new(config)
+    rustls_server_config_with(leaf, None, None)
 }
 
 /// DER of an AuthorityInfoAccessSyntax holding a single OCSP access description.
