@@ -100,7 +100,7 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// One MX host on its own loopback address, serving `spec`; returns the report.
+/// One MX host on its own loopback address, serving `spec`; returns the JSON report.
 fn probe_single_mx(
     env: &Env,
     addr_last: u8,
@@ -108,20 +108,12 @@ fn probe_single_mx(
     spec: LeafSpec,
     extra: &[&str],
 ) -> (i32, Value) {
-    let mx = format!("mx.{domain}");
-    let server = env.server(SocketAddr::new(IpAddr::V4(ip(addr_last)), 0), spec);
-    let dns = TestDns::start_blocking(Zone::new().mx(domain, 10, &mx).a(&mx, ip(addr_last)));
-    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
-    let mut args = vec!["mx".to_string(), domain.to_string()];
-    args.extend(mx_args(&dns_s, &port, &env.trust));
-    if extra.contains(&"--trust") {
-        // The test chooses its own trust store.
-        args.truncate(args.len() - 2);
-    }
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let r = run_json(&strs(&args));
-    drop(server);
-    r
+    let mut args = extra.to_vec();
+    args.extend(["--format", "json"]);
+    let (code, stdout) = probe_single_mx_output(env, addr_last, domain, spec, &args);
+    let report: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    (code, report)
 }
 
 fn spki_of_pem(pem: &str) -> String {
@@ -774,8 +766,8 @@ fn ciphers_are_enumerated_per_version_on_request() {
 
 // ------------------------------------------------------------------ partner hand-off (Markdown)
 
-/// One MX host on its own loopback address serving `spec`, probed with `extra` arguments and
-/// the given `--format`; returns (exit code, stdout).
+/// One MX host on its own loopback address serving `spec`, probed with `extra` arguments (an
+/// explicit `--trust` replaces the test root); returns (exit code, stdout).
 fn probe_single_mx_output(
     env: &Env,
     addr_last: u8,
@@ -789,6 +781,10 @@ fn probe_single_mx_output(
     let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args = vec!["mx".to_string(), domain.to_string()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
+    if extra.contains(&"--trust") {
+        // The test chooses its own trust store.
+        args.truncate(args.len() - 2);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = tlscheck()
         .args(strs(&args))
