@@ -115,19 +115,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
     /// One line without its line ending; lenient about a bare LF, strict about length.
     async fn read_line(&mut self, deadline: Instant) -> Result<Vec<u8>, StreamError> {
         loop {
-            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
-                if pos + 1 > MAX_REPLY_LINE {
-                    return Err(StreamError::LineTooLong);
-                }
-                let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
-                line.pop();
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
+            if let Some(line) = take_line(&mut self.buf)? {
                 return Ok(line);
-            }
-            if self.buf.len() >= MAX_REPLY_LINE {
-                return Err(StreamError::LineTooLong);
             }
             let mut chunk = [0u8; READ_CHUNK];
             let n = match timeout_at(deadline, self.inner.read(&mut chunk)).await {
@@ -153,6 +142,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
 
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
+    }
+}
+
+/// Takes the first complete line (without CR LF or bare LF) out of `buf`; `Ok(None)` when more
+/// bytes are needed. A line, or an unfinished one, longer than [`MAX_REPLY_LINE`] is an error, so
+/// the buffer never holds more than one read past that limit. Pure, for the fuzz targets.
+pub fn take_line(buf: &mut Vec<u8>) -> Result<Option<Vec<u8>>, StreamError> {
+    match buf.iter().position(|&b| b == b'\n') {
+        Some(pos) if pos + 1 > MAX_REPLY_LINE => Err(StreamError::LineTooLong),
+        Some(pos) => {
+            let mut line: Vec<u8> = buf.drain(..=pos).collect();
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            Ok(Some(line))
+        }
+        None if buf.len() >= MAX_REPLY_LINE => Err(StreamError::LineTooLong),
+        None => Ok(None),
     }
 }
 
