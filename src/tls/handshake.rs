@@ -36,10 +36,27 @@ pub struct Negotiated {
 pub enum HandshakeError {
     #[error("TLS handshake timed out")]
     Timeout,
-    #[error("TLS handshake failed: {0}")]
+    #[error("TLS handshake failed: {}", explain(.0))]
     Failed(std::io::Error),
     #[error("cannot configure TLS: {0}")]
     Config(String),
+}
+
+/// The handshake error in words an admin can act on, keeping rustls' own text for searching.
+fn explain(e: &std::io::Error) -> String {
+    use rustls::InvalidMessage;
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge)) => format!(
+            "the server sent a handshake message too large for any client (over 64 KiB, e.g. an oversized certificate chain) ({e})"
+        ),
+        Some(rustls::Error::InvalidMessage(InvalidMessage::InvalidContentType)) => {
+            format!("the server's answer is not TLS ({e})")
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Runs the handshake on `io` for `server_name` (SNI is sent for DNS names only, RFC 6066 §3),

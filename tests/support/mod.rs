@@ -11,5 +11,6 @@
 pub mod dns;
 pub mod http;
 pub mod pki;
+pub mod raw;
 pub mod runner;
 pub mod smtp;

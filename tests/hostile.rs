@@ -1,0 +1,676 @@
+//! Hostile servers and bad input: every case must end within the configured timeouts with a
+//! specific error or finding for the hostile address, leave the rest of the run (a well-behaved
+//! MX host in the same run) unaffected, exit with the designed code, and never panic.
+//!
+//! Each test runs the real binary against two MX hosts of one domain: `mx1` is a good STARTTLS
+//! server, `mx2` the hostile one (a [`RawServer`] script, or a rustls server with a hostile
+//! certificate chain). DNS comes from the in-process test server.
+
+mod support;
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::dns::{TestDns, Zone};
+use support::pki::{rustls_server_config, LeafSpec, TestPki};
+use support::raw::{drain, read_line, send, standard_until_starttls, until_starttls, RawServer};
+use support::smtp::{SmtpServer, SmtpServerConfig};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+/// Each test has its own pair of loopback addresses: 127.0.11.(2n) good, 127.0.11.(2n+1) hostile.
+fn ip(last: u8) -> Ipv4Addr {
+    Ipv4Addr::new(127, 0, 11, last)
+}
+
+/// The per-phase timeout every hostile run uses (seconds), and the bound on a whole run.
+const TIMEOUT: &str = "2";
+const RUN_BOUND: Duration = Duration::from_secs(12);
+
+struct Env {
+    pki: TestPki,
+    _dir: tempfile::TempDir,
+    trust: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let pki = TestPki::new();
+        let dir = tempfile::tempdir().unwrap();
+        let trust = pki.write_trust_file(dir.path());
+        Env {
+            pki,
+            _dir: dir,
+            trust,
+        }
+    }
+}
+
+/// What one run produced.
+struct Outcome {
+    code: i32,
+    report: Value,
+    elapsed: Duration,
+}
+
+impl Outcome {
+    fn host(&self, name: &str) -> &Value {
+        self.report["targets"][0]["hosts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == name)
+            .unwrap_or_else(|| panic!("no host {name} in {:#}", self.report))
+    }
+
+    fn hostile(&self) -> &Value {
+        &self.host("mx2.hostile.test")["addresses"][0]
+    }
+
+    /// The good host passed untouched: a complete, valid TLS session and no finding about it.
+    fn assert_good_host_unaffected(&self) {
+        let good = &self.host("mx1.hostile.test")["addresses"][0];
+        assert!(good["error"].is_null(), "good host failed: {good:#}");
+        assert_eq!(good["tls"]["chain_valid"], true, "{good:#}");
+        assert_eq!(good["tls"]["version"], "TLSv1.3", "{good:#}");
+        for f in self.report["findings"].as_array().unwrap() {
+            assert_ne!(
+                f["host"], "mx1.hostile.test",
+                "finding on the good host: {f:#}"
+            );
+        }
+    }
+
+    /// Finding codes about the hostile host.
+    fn hostile_codes(&self) -> Vec<String> {
+        self.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["host"] == "mx2.hostile.test")
+            .map(|f| f["code"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn assert_error(&self, phase: &str, kind: &str, message_part: &str) {
+        let e = &self.hostile()["error"];
+        assert_eq!(e["phase"], phase, "{:#}", self.hostile());
+        assert_eq!(e["kind"], kind, "{:#}", self.hostile());
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(message_part),
+            "message {message:?} lacks {message_part:?}"
+        );
+    }
+
+    fn assert_in_time(&self) {
+        assert!(self.elapsed < RUN_BOUND, "took {:?}", self.elapsed);
+    }
+}
+
+/// Runs `tlscheck mx hostile.test` with mx1 = a good STARTTLS server and mx2 = `hostile`
+/// (started on the same port by the caller's closure), JSON output.
+fn run_pair<H>(n: u8, extra: &[&str], start_hostile: impl FnOnce(SocketAddr) -> H) -> Outcome {
+    let (out, _, elapsed) = run_pair_raw(n, &["--format", "json"], extra, start_hostile);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        report,
+        elapsed,
+    }
+}
+
+/// Like [`run_pair`] with any output format; returns the raw output, the hostile server and
+/// the run's wall time.
+fn run_pair_raw<H>(
+    n: u8,
+    format: &[&str],
+    extra: &[&str],
+    start_hostile: impl FnOnce(SocketAddr) -> H,
+) -> (std::process::Output, H, Duration) {
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new(["mx1.hostile.test"]));
+    let good = SmtpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(2 * n)), 0),
+        SmtpServerConfig::starttls(rustls_server_config(&leaf)),
+    )
+    .unwrap();
+    let port = good.addr.port();
+    let hostile = start_hostile(SocketAddr::new(IpAddr::V4(ip(2 * n + 1)), port));
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("hostile.test", 10, "mx1.hostile.test")
+            .mx("hostile.test", 20, "mx2.hostile.test")
+            .a("mx1.hostile.test", ip(2 * n))
+            .a("mx2.hostile.test", ip(2 * n + 1)),
+    );
+    let t0 = Instant::now();
+    let out = Command::cargo_bin("tlscheck")
+        .unwrap()
+        .args(["mx", "hostile.test", "--resolver"])
+        .arg(dns.addr.to_string())
+        .args(["--port", &port.to_string(), "--trust"])
+        .arg(&env.trust)
+        .args([
+            "--timeout",
+            TIMEOUT,
+            "--no-revocation",
+            "--ehlo",
+            "probe.test",
+        ])
+        .args(format)
+        .args(extra)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let elapsed = t0.elapsed();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "panic: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, hostile, elapsed)
+}
+
+/// Starts a raw hostile server running `script` for every connection.
+fn raw<F, Fut>(script: F) -> impl FnOnce(SocketAddr) -> RawServer
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    move |addr| RawServer::start_blocking(addr, script).unwrap()
+}
+
+/// Keeps the connection open (and silent) until the client goes away.
+async fn hold(mut s: TcpStream) {
+    drain(&mut s, usize::MAX).await;
+}
+
+// ---- SMTP phase ----------------------------------------------------------------------------
+
+#[test]
+fn silence_after_connect() {
+    let o = run_pair(1, &[], raw(hold));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("greeting", "timeout", "no complete reply");
+    assert_eq!(o.hostile_codes(), vec!["smtp-timeout"]);
+    assert_eq!(o.code, 0, "a timeout is a warning: {:#}", o.report);
+}
+
+#[test]
+fn banner_dripped_one_byte_per_second() {
+    let o = run_pair(
+        2,
+        &[],
+        raw(|mut s| async move {
+            for b in b"220 slow.hostile.test ESMTP\r\n" {
+                if s.write_all(&[*b]).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    // The phase timeout covers the whole reply: dripping bytes cannot extend it.
+    o.assert_error("greeting", "timeout", "no complete reply");
+    assert_eq!(o.hostile_codes(), vec!["smtp-timeout"]);
+}
+
+#[test]
+fn endless_multiline_reply() {
+    let o = run_pair(
+        3,
+        &[],
+        raw(|mut s| async move {
+            send(&mut s, b"220 hostile.test ESMTP\r\n").await;
+            if read_line(&mut s).await.is_none() {
+                return;
+            }
+            loop {
+                if s.write_all(b"250-PIPELINING\r\n").await.is_err() {
+                    return;
+                }
+            }
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("ehlo", "protocol", "more than 100 lines");
+    assert_eq!(o.hostile_codes(), vec!["smtp-protocol-error"]);
+}
+
+#[test]
+fn ten_megabyte_line() {
+    let o = run_pair(
+        4,
+        &[],
+        raw(|mut s| async move {
+            let mut line = b"220 ".to_vec();
+            line.resize(10 * 1024 * 1024, b'x');
+            line.extend_from_slice(b"\r\n");
+            send(&mut s, &line).await;
+            hold(s).await;
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("greeting", "protocol", "longer than 4096 bytes");
+    assert_eq!(o.hostile_codes(), vec!["smtp-protocol-error"]);
+    // Nothing of the line is kept beyond the display limit.
+    assert!(o.report.to_string().len() < 64 * 1024);
+}
+
+#[test]
+fn hundred_thousand_reply_lines() {
+    let o = run_pair(
+        5,
+        &[],
+        raw(|mut s| async move {
+            let mut reply = Vec::new();
+            for i in 0..100_000 {
+                reply.extend_from_slice(format!("220-line {i}\r\n").as_bytes());
+            }
+            reply.extend_from_slice(b"220 end\r\n");
+            send(&mut s, &reply).await;
+            hold(s).await;
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("greeting", "protocol", "more than 100 lines");
+    let transcript = o.hostile()["smtp"]["transcript"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(transcript <= 400, "transcript kept {transcript} lines");
+}
+
+#[test]
+fn nul_bytes_and_invalid_utf8_are_data() {
+    let o = run_pair(
+        6,
+        &[],
+        raw(|mut s| async move {
+            standard_until_starttls_with(
+                &mut s,
+                b"220 nul\x00here \xff\xfe ESMTP\r\n",
+                b"250-hostile.test \x00\xc3\x28\r\n250 SIZE 10\r\n",
+            )
+            .await;
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    // The EHLO reply parsed (no STARTTLS in it): NUL kept, invalid UTF-8 replaced, nothing lost.
+    assert_eq!(o.hostile_codes(), vec!["starttls-not-offered"]);
+    let smtp = &o.hostile()["smtp"];
+    assert_eq!(
+        smtp["banner"]["lines"][0], "nul\u{0}here \u{fffd}\u{fffd} ESMTP",
+        "{smtp:#}"
+    );
+    assert_eq!(
+        smtp["ehlo"]["lines"][0], "hostile.test \u{0}\u{fffd}(",
+        "{smtp:#}"
+    );
+    assert_eq!(smtp["ehlo_keywords"], serde_json::json!(["SIZE 10"]));
+    assert_eq!(o.code, 1);
+}
+
+/// Greets with `greeting`, answers EHLO with `ehlo`, and stops at STARTTLS or QUIT.
+async fn standard_until_starttls_with(s: &mut TcpStream, greeting: &[u8], ehlo: &[u8]) {
+    if until_starttls(s, greeting, ehlo).await {
+        send(s, b"454 4.7.0 not today\r\n").await;
+    }
+}
+
+#[test]
+fn reply_code_not_three_digits() {
+    for (n, greeting) in [
+        (7u8, &b"22 ready\r\n"[..]),
+        (8, b"2200 ready\r\n"),
+        (9, b"abc ready\r\n"),
+    ] {
+        let o = run_pair(
+            n,
+            &[],
+            raw(move |mut s| async move {
+                send(&mut s, greeting).await;
+                hold(s).await;
+            }),
+        );
+        o.assert_in_time();
+        o.assert_good_host_unaffected();
+        o.assert_error("greeting", "protocol", "");
+        let message = o.hostile()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            message.contains("three-digit code") || message.contains("after the code"),
+            "{message}"
+        );
+        assert_eq!(o.hostile_codes(), vec!["smtp-protocol-error"]);
+    }
+}
+
+#[test]
+fn starttls_plaintext_injection_is_refused() {
+    let after = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = after.clone();
+    let o = run_pair(
+        10,
+        &[],
+        raw(move |mut s| {
+            let seen = seen.clone();
+            async move {
+                if standard_until_starttls(&mut s).await {
+                    // The 220 and an injected reply in one segment: a client that starts TLS
+                    // now would read "250 injected" as if it came over TLS.
+                    send(&mut s, b"220 2.0.0 Ready\r\n250 injected\r\n").await;
+                    let n = drain(&mut s, 1 << 20).await;
+                    seen.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("starttls", "plaintext-injection", "plaintext after its 220");
+    assert!(o
+        .hostile_codes()
+        .contains(&"starttls-plaintext-injection".to_string()));
+    assert!(
+        o.hostile()["tls"].is_null(),
+        "no TLS facts from an injected session"
+    );
+    // No ClientHello (or anything else) went to the server after its 220.
+    assert_eq!(after.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(o.code, 1);
+}
+
+// ---- TLS phase -----------------------------------------------------------------------------
+
+/// A server that completes SMTP up to STARTTLS, answers 220, then does `then` with the socket.
+fn after_starttls<F, Fut>(then: F) -> impl FnOnce(SocketAddr) -> RawServer
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    raw(move |mut s| {
+        let then = then.clone();
+        async move {
+            if standard_until_starttls(&mut s).await {
+                send(&mut s, b"220 2.0.0 Ready to start TLS\r\n").await;
+                then(s).await;
+            }
+        }
+    })
+}
+
+/// Waits for the ClientHello's first bytes, then answers `bytes` and holds the connection.
+fn answer_hello_with(bytes: Vec<u8>) -> impl FnOnce(SocketAddr) -> RawServer {
+    after_starttls(move |mut s| {
+        let bytes = bytes.clone();
+        async move {
+            let mut head = [0u8; 5];
+            if tokio::io::AsyncReadExt::read_exact(&mut s, &mut head)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            send(&mut s, &bytes).await;
+            hold(s).await;
+        }
+    })
+}
+
+fn tls_record(kind: u8, version: u16, payload: &[u8]) -> Vec<u8> {
+    let mut r = vec![kind];
+    r.extend_from_slice(&version.to_be_bytes());
+    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    r.extend_from_slice(payload);
+    r
+}
+
+fn server_hello(version: u16, suite: u16) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
+    body.extend_from_slice(&[9u8; 32]);
+    body.push(0);
+    body.extend_from_slice(&suite.to_be_bytes());
+    body.push(0);
+    let mut msg = vec![2u8];
+    msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    msg.extend_from_slice(&body);
+    tls_record(22, 0x0303, &msg)
+}
+
+/// Every version probe of the hostile address ended in `error` or `rejected`, never `accepted`.
+fn assert_no_version_accepted(o: &Outcome) {
+    let v = &o.hostile()["versions"];
+    for k in ["tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
+        assert_ne!(v[k], "accepted", "{k} claimed accepted: {v:#}");
+    }
+}
+
+#[test]
+fn garbage_instead_of_server_hello() {
+    let o = run_pair(
+        11,
+        &[],
+        answer_hello_with(b"HTTP/1.1 400 Bad Request\r\n\r\nthis is not TLS at all".to_vec()),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "corrupt message");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_no_version_accepted(&o);
+    assert_eq!(o.code, 1);
+}
+
+#[test]
+fn tls_alert_instead_of_server_hello() {
+    // A fatal handshake_failure alert.
+    let o = run_pair(12, &[], answer_hello_with(tls_record(21, 0x0303, &[2, 40])));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "HandshakeFailure");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    let v = &o.hostile()["versions"];
+    for k in ["tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
+        assert_eq!(v[k], "rejected", "{k}: {v:#}");
+    }
+}
+
+#[test]
+fn connection_reset_mid_handshake() {
+    let o = run_pair(
+        13,
+        &[],
+        after_starttls(|s| async move {
+            let mut s = s;
+            let mut head = [0u8; 5];
+            let _ = tokio::io::AsyncReadExt::read_exact(&mut s, &mut head).await;
+            // Half a ServerHello, then an RST (linger 0).
+            send(&mut s, &server_hello(0x0303, 0xc02f)[..20]).await;
+            let _ = s.set_zero_linger();
+            drop(s);
+        }),
+    );
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "closed", "reset");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_no_version_accepted(&o);
+}
+
+#[test]
+fn server_hello_with_unknown_version() {
+    let o = run_pair(14, &[], answer_hello_with(server_hello(0x7a7a, 0xc02f)));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "ServerDoesNotSupportTls12Or13");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_no_version_accepted(&o);
+}
+
+#[test]
+fn server_hello_with_a_cipher_not_offered() {
+    // TLS_NULL_WITH_NULL_NULL, which no client offers.
+    let o = run_pair(15, &[], answer_hello_with(server_hello(0x0303, 0x0000)));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "SelectedUnofferedCipherSuite");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_no_version_accepted(&o);
+}
+
+// ---- Certificates --------------------------------------------------------------------------
+
+/// A STARTTLS server presenting `chain` (leaf first) with the key of `leaf`.
+fn tls_server(
+    leaf: support::pki::Leaf,
+    chain: Vec<Vec<u8>>,
+    ehlo_name: &str,
+) -> impl FnOnce(SocketAddr) -> SmtpServer {
+    let ehlo_name = ehlo_name.to_string();
+    move |addr| {
+        let leaf = support::pki::Leaf {
+            chain_der: chain,
+            ..leaf
+        };
+        SmtpServer::start_blocking(
+            addr,
+            SmtpServerConfig {
+                ehlo_name,
+                ..SmtpServerConfig::starttls(rustls_server_config(&leaf))
+            },
+        )
+        .unwrap()
+    }
+}
+
+fn hostile_leaf(pki: &TestPki) -> support::pki::Leaf {
+    pki.leaf(LeafSpec::new(["mx2.hostile.test"]))
+}
+
+#[test]
+fn long_chain_is_analysed_up_to_the_limit() {
+    let pki = TestPki::new();
+    let leaf = hostile_leaf(&pki);
+    // About 60 KB: fits in one TLS handshake message.
+    let mut chain = vec![leaf.cert_der.clone()];
+    chain.extend(std::iter::repeat_n(pki.intermediate.cert_der.clone(), 99));
+    let o = run_pair(16, &[], tls_server(leaf, chain, "mx2.hostile.test"));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    let tls = &o.hostile()["tls"];
+    assert!(o.hostile()["error"].is_null(), "{:#}", o.hostile());
+    assert_eq!(tls["chain"].as_array().unwrap().len(), 10, "{tls:#}");
+    assert_eq!(tls["chain_dropped"], 90, "{tls:#}");
+}
+
+#[test]
+fn chain_of_200_certificates() {
+    let pki = TestPki::new();
+    let leaf = hostile_leaf(&pki);
+    let mut chain = vec![leaf.cert_der.clone()];
+    chain.extend(std::iter::repeat_n(pki.intermediate.cert_der.clone(), 199));
+    let o = run_pair(17, &[], tls_server(leaf, chain, "mx2.hostile.test"));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "too large for any client");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_no_version_accepted(&o);
+    assert_eq!(o.code, 1);
+}
+
+#[test]
+fn five_megabyte_certificate() {
+    let pki = TestPki::new();
+    let leaf = hostile_leaf(&pki);
+    let mut huge = vec![0x30, 0x83, 0x50, 0x00, 0x00];
+    huge.resize(5 * 1024 * 1024, 0x41);
+    let chain = vec![leaf.cert_der.clone(), huge];
+    let o = run_pair(18, &[], tls_server(leaf, chain, "mx2.hostile.test"));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    o.assert_error("handshake", "tls", "too large for any client");
+    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+}
+
+#[test]
+fn malformed_der_in_the_chain() {
+    let pki = TestPki::new();
+    let leaf = hostile_leaf(&pki);
+    let chain = vec![
+        leaf.cert_der.clone(),
+        b"\x30\x82\x00\x10not a certificate at all".to_vec(),
+    ];
+    let o = run_pair(19, &[], tls_server(leaf, chain, "mx2.hostile.test"));
+    o.assert_in_time();
+    o.assert_good_host_unaffected();
+    let tls = &o.hostile()["tls"];
+    assert_eq!(tls["chain_valid"], false, "{tls:#}");
+    assert_eq!(tls["chain"].as_array().unwrap().len(), 2, "{tls:#}");
+    let bad = &tls["chain"][1];
+    assert!(
+        bad["parse_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{bad:#}"
+    );
+    assert!(
+        o.hostile_codes().contains(&"cert-untrusted".to_string()),
+        "{:?}",
+        o.hostile_codes()
+    );
+    assert_eq!(o.code, 1);
+}
+
+#[test]
+fn control_characters_are_escaped_in_text_and_kept_in_json() {
+    let pki = TestPki::new();
+    let mut spec = LeafSpec::new(["mx2.hostile.test"]);
+    spec.organization = Some("Evil\u{1b}[2J\u{1b}]0;owned\u{7} Corp".into());
+    let leaf = pki.leaf(spec);
+    let chain = leaf.chain_der.clone();
+    let ehlo = "mx2\u{1b}[31m.hostile\u{1b}]0;pwned\u{7}";
+    let o = run_pair(20, &[], tls_server(leaf.clone(), chain.clone(), ehlo));
+    o.assert_good_host_unaffected();
+    let a = o.hostile();
+    assert!(a["smtp"]["banner"]["lines"][0]
+        .as_str()
+        .unwrap()
+        .starts_with(ehlo));
+    assert_eq!(
+        a["tls"]["chain"][0]["organization"],
+        "Evil\u{1b}[2J\u{1b}]0;owned\u{7} Corp"
+    );
+
+    let (out, _server, _) = run_pair_raw(21, &["-v"], &[], tls_server(leaf, chain, ehlo));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("mx2.hostile.test"), "{text}");
+    for bad in ['\u{1b}', '\u{7}'] {
+        assert!(
+            !text.contains(bad),
+            "raw {bad:?} in the text output:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("Evil\\u{1b}[2J\\u{1b}]0;owned\\u{7} Corp"),
+        "{text}"
+    );
+    assert!(text.contains("mx2\\u{1b}[31m.hostile"), "{text}");
+}
