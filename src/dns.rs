@@ -46,8 +46,12 @@ impl Families {
 /// What the MX lookup of a domain means for mail routing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MxAnswer {
-    /// MX records, ordered by preference then name, deduplicated and bounded.
-    Hosts(Vec<MxRecord>),
+    /// MX records, ordered by preference then name, deduplicated and bounded to
+    /// [`MAX_MX_RECORDS`]; `dropped` counts the records past that bound.
+    Hosts {
+        records: Vec<MxRecord>,
+        dropped: usize,
+    },
     /// `MX 0 .`: the domain accepts no mail (RFC 7505).
     NullMx,
     /// No MX records (NODATA): the domain itself is the mail host (RFC 5321 §5.1).
@@ -78,11 +82,15 @@ pub fn interpret_mx(records: Vec<(u16, String)>) -> MxAnswer {
             .then_with(|| a.exchange.cmp(&b.exchange))
     });
     hosts.dedup();
+    let dropped = hosts.len().saturating_sub(MAX_MX_RECORDS);
     hosts.truncate(MAX_MX_RECORDS);
     if hosts.is_empty() {
         MxAnswer::NullMx
     } else {
-        MxAnswer::Hosts(hosts)
+        MxAnswer::Hosts {
+            records: hosts,
+            dropped,
+        }
     }
 }
 
@@ -157,50 +165,67 @@ impl Dns {
 
     /// Looks up the A and AAAA records of `host` concurrently, as the families allow.
     pub async fn addresses(&self, host: &str, families: Families) -> Result<Vec<IpAddr>, Failure> {
+        self.host_addresses(host, families)
+            .await
+            .map(|(ips, _)| ips)
+    }
+
+    /// [`Dns::addresses`], with the name `host` is an alias (CNAME) of, when it is one.
+    pub async fn host_addresses(
+        &self,
+        host: &str,
+        families: Families,
+    ) -> Result<(Vec<IpAddr>, Option<String>), Failure> {
         let name = fqdn(host);
         let v4 = async {
             if families == Families::V6 {
-                return Ok(vec![]);
+                return Ok((vec![], None));
             }
             self.resolver.ipv4_lookup(name.clone()).await.map(|l| {
-                l.answers()
+                let ips = l
+                    .answers()
                     .iter()
                     .filter_map(|r| match &r.data {
                         RData::A(a) => Some(IpAddr::V4(a.0)),
                         _ => None,
                     })
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>();
+                (ips, alias_of(l.answers()))
             })
         };
         let v6 = async {
             if families == Families::V4 {
-                return Ok(vec![]);
+                return Ok((vec![], None));
             }
             self.resolver.ipv6_lookup(name.clone()).await.map(|l| {
-                l.answers()
+                let ips = l
+                    .answers()
                     .iter()
                     .filter_map(|r| match &r.data {
                         RData::AAAA(a) => Some(IpAddr::V6(a.0)),
                         _ => None,
                     })
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>();
+                (ips, alias_of(l.answers()))
             })
         };
         let (v4, v6) = tokio::join!(v4, v6);
         let mut out = Vec::new();
+        let mut alias = None;
         let mut errors = Vec::new();
         for r in [v4, v6] {
             match r {
-                Ok(mut ips) => {
+                Ok((mut ips, a)) => {
                     ips.truncate(MAX_ADDRESSES_PER_HOST);
                     out.extend(ips);
+                    alias = alias.or(a);
                 }
                 Err(e) => errors.push(e),
             }
         }
         out.dedup();
         if !out.is_empty() {
-            return Ok(out);
+            return Ok((out, alias));
         }
         // Nothing found: NXDOMAIN beats NODATA beats a lookup failure in explaining why.
         let kinds: Vec<FailureKind> = errors.iter().map(classify).collect();
@@ -227,6 +252,14 @@ impl Dns {
             format!("{what} lookup for {host}: {detail}"),
         ))
     }
+}
+
+/// The target of the first CNAME in an answer (the name the queried one is an alias of).
+fn alias_of(records: &[hickory_resolver::proto::rr::Record]) -> Option<String> {
+    records.iter().find_map(|r| match &r.data {
+        RData::CNAME(c) => Some(c.0.to_ascii().trim_end_matches('.').to_ascii_lowercase()),
+        _ => None,
+    })
 }
 
 fn options(timeout: Duration, mut opts: ResolverOpts) -> ResolverOpts {
@@ -293,9 +326,14 @@ mod tests {
             mx(20, "A.example."),
             mx(10, "z.example"),
         ]);
-        let MxAnswer::Hosts(h) = a else {
+        let MxAnswer::Hosts {
+            records: h,
+            dropped,
+        } = a
+        else {
             panic!("{a:?}")
         };
+        assert_eq!(dropped, 0);
         let names: Vec<_> = h
             .iter()
             .map(|m| (m.preference, m.exchange.as_str()))
@@ -313,7 +351,7 @@ mod tests {
         assert_eq!(interpret_mx(vec![]), MxAnswer::Implicit);
         // A root exchange beside real hosts is ignored (RFC 7505 §3 forbids the mix).
         let a = interpret_mx(vec![mx(0, "."), mx(10, "mx.example.")]);
-        assert!(matches!(a, MxAnswer::Hosts(ref h) if h.len() == 1));
+        assert!(matches!(a, MxAnswer::Hosts { ref records, .. } if records.len() == 1));
     }
 
     #[test]
@@ -321,10 +359,11 @@ mod tests {
         let many = (0..100)
             .map(|i| mx(i, &format!("mx{i}.example.")))
             .collect();
-        let MxAnswer::Hosts(h) = interpret_mx(many) else {
+        let MxAnswer::Hosts { records, dropped } = interpret_mx(many) else {
             panic!()
         };
-        assert_eq!(h.len(), MAX_MX_RECORDS);
+        assert_eq!(records.len(), MAX_MX_RECORDS);
+        assert_eq!(dropped, 100 - MAX_MX_RECORDS);
     }
 
     #[test]

@@ -67,6 +67,7 @@ impl<'a> Prober<'a> {
             kind: TargetKind::Mx,
             name: String::new(),
             mx: vec![],
+            mx_dropped: 0,
             null_mx: false,
             implicit_mx: false,
             dns_error: None,
@@ -92,12 +93,13 @@ impl<'a> Prober<'a> {
                         report.implicit_mx = true;
                         vec![(name.clone(), None)]
                     }
-                    MxAnswer::Hosts(records) => {
+                    MxAnswer::Hosts { records, dropped } => {
                         let hosts = records
                             .iter()
                             .map(|r| (r.exchange.clone(), Some(r.preference)))
                             .collect();
                         report.mx = records;
+                        report.mx_dropped = dropped;
                         hosts
                     }
                 };
@@ -117,6 +119,7 @@ impl<'a> Prober<'a> {
                     HostSpec::Ip(ip) => HostReport {
                         name: ip.to_string(),
                         preference: None,
+                        cname: None,
                         dns_error: None,
                         addresses: vec![self.address(SocketAddr::new(*ip, port), None).await],
                     },
@@ -130,14 +133,23 @@ impl<'a> Prober<'a> {
         let mut report = HostReport {
             name: name.to_string(),
             preference,
+            cname: None,
             dns_error: None,
             addresses: vec![],
         };
+        // An MX target from DNS may be anything: senders skip IP literals and invalid names.
+        if let Some(problem) = crate::target::mx_target_problem(name) {
+            report.dns_error = Some(Failure::new(Phase::Dns, FailureKind::BadName, problem));
+            return report;
+        }
         let ips = match self
-            .dns_call(|dns| dns.addresses(name, self.plan.families))
+            .dns_call(|dns| dns.host_addresses(name, self.plan.families))
             .await
         {
-            Ok(ips) => ips,
+            Ok((ips, alias)) => {
+                report.cname = alias;
+                ips
+            }
             Err(e) => {
                 report.dns_error = Some(e);
                 return report;

@@ -95,6 +95,9 @@ pub struct TargetReport {
     /// MX records as published, by preference (mx targets only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx: Vec<MxRecord>,
+    /// MX records published beyond the ones used (see docs/limits.md).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub mx_dropped: usize,
     /// The domain publishes a null MX (RFC 7505): it accepts no mail.
     #[serde(default)]
     pub null_mx: bool,
@@ -119,6 +122,9 @@ pub struct HostReport {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preference: Option<u16>,
+    /// The name is an alias (CNAME) of this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cname: Option<String>,
     /// The address lookup failed or found nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_error: Option<Failure>,
@@ -587,6 +593,8 @@ pub enum FailureKind {
     NoData,
     /// The DNS query failed (SERVFAIL, REFUSED, timeout, ...).
     DnsFailure,
+    /// The name is not a usable host name (an IP literal or invalid characters in an MX target).
+    BadName,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

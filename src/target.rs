@@ -86,6 +86,28 @@ pub fn normalize_name(input: &str) -> Result<String, TargetError> {
     Ok(ascii)
 }
 
+/// Why an MX target (an exchange name as published) is not a host name senders will use, if it
+/// is not: an IP literal, or a name with invalid characters or a bad IDNA label.
+pub fn mx_target_problem(exchange: &str) -> Option<String> {
+    let bare = exchange.trim_end_matches('.');
+    if bare
+        .trim_matches(|c| c == '[' || c == ']')
+        .parse::<IpAddr>()
+        .is_ok()
+    {
+        return Some(format!(
+            "the MX target {bare} is an IP address, not a host name; senders do not use it"
+        ));
+    }
+    match normalize_name(bare) {
+        Ok(_) => None,
+        Err(TargetError::BadName(_, why)) => Some(format!(
+            "the MX target {bare:?} is not a valid host name ({why}); senders do not use it"
+        )),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
 /// Parses a `tlscheck mx` argument.
 pub fn parse_domain(input: &str) -> Result<Target, TargetError> {
     if input

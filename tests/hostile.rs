@@ -674,3 +674,294 @@ fn control_characters_are_escaped_in_text_and_kept_in_json() {
     );
     assert!(text.contains("mx2\\u{1b}[31m.hostile"), "{text}");
 }
+
+// ---- DNS -----------------------------------------------------------------------------------
+
+/// Runs `tlscheck mx DOMAINS...` against the zone `make_zone(good_ip)`, where a good STARTTLS
+/// server for `mx1.hostile.test` and `mx.good.test` listens on `good_ip` (127.0.11.(2n)).
+fn run_zone(n: u8, domains: &[&str], make_zone: impl FnOnce(Ipv4Addr) -> Zone) -> Outcome {
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new([
+        "mx1.hostile.test",
+        "mx.good.test",
+        "alias-target.hostile.test",
+    ]));
+    let good = SmtpServer::start_blocking(
+        SocketAddr::new(IpAddr::V4(ip(2 * n)), 0),
+        SmtpServerConfig::starttls(rustls_server_config(&leaf)),
+    )
+    .unwrap();
+    let dns = TestDns::start_blocking(make_zone(ip(2 * n)));
+    let t0 = Instant::now();
+    let out = Command::cargo_bin("tlscheck")
+        .unwrap()
+        .arg("mx")
+        .args(domains)
+        .arg("--resolver")
+        .arg(dns.addr.to_string())
+        .args(["--port", &good.addr.port().to_string(), "--trust"])
+        .arg(&env.trust)
+        .args(["--timeout", TIMEOUT, "--no-revocation", "--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let elapsed = t0.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        report,
+        elapsed,
+    }
+}
+
+impl Outcome {
+    fn target(&self, name: &str) -> &Value {
+        self.report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no target {name}: {:#}", self.report))
+    }
+
+    /// (code, host) of every finding about target `input`.
+    fn target_findings(&self, input: &str) -> Vec<(String, String)> {
+        self.report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["target"] == input)
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["host"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// good.test, probed in the same run, passed.
+    fn assert_good_domain_unaffected(&self) {
+        let t = self.target("good.test");
+        assert_eq!(t["verdict"], "pass", "{t:#}");
+        assert_eq!(t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true);
+        assert!(self.target_findings("good.test").is_empty());
+    }
+}
+
+fn with_good_domain(zone: Zone, good: Ipv4Addr) -> Zone {
+    zone.mx("good.test", 10, "mx.good.test")
+        .a("mx.good.test", good)
+}
+
+#[test]
+fn dns_servfail() {
+    let o = run_zone(30, &["broken.test", "good.test"], |good| {
+        with_good_domain(Zone::new().servfail("broken.test"), good)
+    });
+    o.assert_in_time();
+    o.assert_good_domain_unaffected();
+    let t = o.target("broken.test");
+    assert_eq!(t["dns_error"]["kind"], "dns-failure", "{t:#}");
+    assert!(
+        t["dns_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("SERVFAIL"),
+        "{t:#}"
+    );
+    assert_eq!(t["verdict"], "inconclusive");
+    assert_eq!(
+        o.target_findings("broken.test"),
+        vec![("domain-unresolvable".into(), "".into())]
+    );
+    assert_eq!(
+        o.code, 3,
+        "an unresolvable domain makes the run inconclusive"
+    );
+}
+
+#[test]
+fn dns_timeout() {
+    let o = run_zone(31, &["slow.test", "good.test"], |good| {
+        with_good_domain(Zone::new().silent("slow.test"), good)
+    });
+    o.assert_in_time();
+    o.assert_good_domain_unaffected();
+    let t = o.target("slow.test");
+    assert_eq!(t["dns_error"]["kind"], "timeout", "{t:#}");
+    assert_eq!(
+        o.target_findings("slow.test"),
+        vec![("domain-unresolvable".into(), "".into())]
+    );
+    assert_eq!(o.code, 3);
+}
+
+#[test]
+fn nxdomain_and_nodata_are_told_apart() {
+    let o = run_zone(32, &["missing.test", "empty.test", "good.test"], |good| {
+        // empty.test exists (it has a TXT record) but has neither MX nor A/AAAA.
+        with_good_domain(Zone::new().txt("empty.test", "v=spf1 -all"), good)
+    });
+    o.assert_in_time();
+    o.assert_good_domain_unaffected();
+    let missing = o.target("missing.test");
+    assert_eq!(missing["dns_error"]["kind"], "nxdomain", "{missing:#}");
+    assert!(
+        missing["dns_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{missing:#}"
+    );
+    let empty = o.target("empty.test");
+    assert!(empty["dns_error"].is_null(), "{empty:#}");
+    assert_eq!(empty["implicit_mx"], true);
+    assert_eq!(
+        empty["hosts"][0]["dns_error"]["kind"], "no-data",
+        "{empty:#}"
+    );
+    assert_eq!(
+        o.target_findings("empty.test"),
+        vec![
+            ("implicit-mx".into(), "".into()),
+            ("mx-unresolvable".into(), "empty.test".into())
+        ]
+    );
+    assert_eq!(o.code, 3);
+}
+
+#[test]
+fn five_hundred_mx_records() {
+    let o = run_zone(33, &["many.test"], |good| {
+        let mut zone = Zone::new()
+            .mx("many.test", 0, "mx1.hostile.test")
+            .a("mx1.hostile.test", good);
+        for i in 1..500 {
+            zone = zone.mx("many.test", 10, &format!("mx{i:03}.nowhere.test"));
+        }
+        zone
+    });
+    o.assert_in_time();
+    let t = o.target("many.test");
+    assert_eq!(t["mx"].as_array().unwrap().len(), 32, "{t:#}");
+    assert_eq!(t["mx_dropped"], 468);
+    assert_eq!(t["hosts"].as_array().unwrap().len(), 32);
+    assert_eq!(t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true);
+    let findings = o.target_findings("many.test");
+    assert!(
+        findings.contains(&("mx-records-dropped".into(), "".into())),
+        "{findings:?}"
+    );
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|(c, _)| c == "mx-unresolvable")
+            .count(),
+        31
+    );
+    assert_eq!(o.code, 0);
+}
+
+#[test]
+fn mx_pointing_to_a_cname() {
+    let o = run_zone(34, &["alias.test"], |good| {
+        Zone::new()
+            .mx("alias.test", 10, "mx1.hostile.test")
+            .mx("alias.test", 20, "mx-alias.hostile.test")
+            .a("mx1.hostile.test", good)
+            .cname("mx-alias.hostile.test", "alias-target.hostile.test")
+            .a("alias-target.hostile.test", good)
+    });
+    o.assert_in_time();
+    let t = o.target("alias.test");
+    let alias_host = &t["hosts"][1];
+    assert_eq!(alias_host["name"], "mx-alias.hostile.test");
+    assert_eq!(
+        alias_host["cname"], "alias-target.hostile.test",
+        "{alias_host:#}"
+    );
+    // Probed all the same, as MTAs do; the certificate is checked against the MX name.
+    assert!(
+        alias_host["addresses"][0]["tls"].is_object(),
+        "{alias_host:#}"
+    );
+    assert_eq!(
+        o.target_findings("alias.test"),
+        vec![
+            ("mx-cname".into(), "mx-alias.hostile.test".into()),
+            ("cert-name-mismatch".into(), "mx-alias.hostile.test".into())
+        ]
+    );
+}
+
+#[test]
+fn mx_target_that_is_an_ip_literal() {
+    let o = run_zone(35, &["literal.test"], |good| {
+        Zone::new()
+            .mx("literal.test", 10, "mx1.hostile.test")
+            .mx("literal.test", 20, &good.to_string())
+            .a("mx1.hostile.test", good)
+    });
+    o.assert_in_time();
+    let t = o.target("literal.test");
+    let literal = &t["hosts"][1];
+    assert_eq!(literal["dns_error"]["kind"], "bad-name", "{literal:#}");
+    assert!(
+        literal["addresses"].as_array().unwrap().is_empty(),
+        "not probed"
+    );
+    assert_eq!(
+        o.target_findings("literal.test"),
+        vec![("mx-ip-literal".into(), ip(70).to_string())]
+    );
+    assert_eq!(t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true);
+    assert_eq!(o.code, 1);
+}
+
+#[test]
+fn names_that_fail_idna_or_hold_control_characters() {
+    // From the command line: a usage error, before any network traffic.
+    let out = Command::cargo_bin("tlscheck")
+        .unwrap()
+        .args(["mx", "xn--zz-.test", "--resolver", "127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a valid domain name"), "{stderr}");
+
+    // From DNS: an MX target with an escape sequence and one with a bad punycode label.
+    let o = run_zone(36, &["weird.test"], |good| {
+        Zone::new()
+            .mx("weird.test", 10, "mx1.hostile.test")
+            .mx_raw("weird.test", 20, &[b"mx\x1b[31m", b"hostile", b"test"])
+            .mx("weird.test", 30, "xn--zz-.hostile.test")
+            .a("mx1.hostile.test", good)
+    });
+    o.assert_in_time();
+    let t = o.target("weird.test");
+    assert_eq!(t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true);
+    for h in &t["hosts"].as_array().unwrap()[1..] {
+        assert_eq!(h["dns_error"]["kind"], "bad-name", "{h:#}");
+        assert!(h["addresses"].as_array().unwrap().is_empty());
+    }
+    let codes: Vec<String> = o
+        .target_findings("weird.test")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(codes, vec!["mx-invalid-name", "mx-invalid-name"]);
+    assert!(
+        !o.report.to_string().contains('\u{1b}'),
+        "the escape stays escaped in the name"
+    );
+    assert_eq!(o.code, 1);
+}

@@ -69,6 +69,18 @@ codes! {
     MxUnresolvable = "mx-unresolvable", Warning,
         "An MX host name has no usable A/AAAA records.",
         "Fix the MX record to name a host with address records (an MX must not point to a CNAME or an IP literal, RFC 5321 §5.1), or add the missing A/AAAA records.";
+    MxIpLiteral = "mx-ip-literal", Error,
+        "An MX record names an IP address instead of a host name; sending MTAs refuse such an MX.",
+        "Point the MX record at a host name that has A/AAAA records (RFC 5321 §5.1), e.g. `MX 10 mail.example.com.` with `mail.example.com. A 192.0.2.25`.";
+    MxInvalidName = "mx-invalid-name", Error,
+        "An MX record names something that is not a valid host name (characters outside letters, digits, hyphens; a bad IDNA label).",
+        "Fix the MX record's target: a host name of letters, digits and hyphens (international names in their xn-- form) that has A/AAAA records.";
+    MxCname = "mx-cname", Warning,
+        "An MX host name is an alias (CNAME); RFC 2181 §10.3 and RFC 5321 §5.1 require the MX to name the host itself.",
+        "Point the MX record at the canonical name (the CNAME's target). Most MTAs follow the alias, but some refuse or mis-handle it.";
+    MxRecordsDropped = "mx-records-dropped", Warning,
+        "The domain publishes more MX records than tlscheck checks; the least preferred ones were not probed.",
+        "Senders try only the few most preferred MX hosts; remove the surplus records.";
     PortUnreachable = "port-unreachable", Warning,
         "No answer on the SMTP port: the connection timed out or the network is unreachable from here.",
         "Outbound port 25 is often blocked by ISPs and cloud networks: run tlscheck from a host allowed to send mail. Otherwise check the server's firewall.";

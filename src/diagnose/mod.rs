@@ -156,13 +156,44 @@ pub fn diagnose_target(t: &TargetReport, policy: &Policy, now: OffsetDateTime) -
             ),
         );
     }
+    if t.mx_dropped > 0 {
+        add(
+            Code::MxRecordsDropped,
+            None,
+            None,
+            format!(
+                "{} publishes {} MX records; the {} most preferred were checked",
+                t.name,
+                t.mx.len() + t.mx_dropped,
+                t.mx.len()
+            ),
+        );
+    }
     for host in &t.hosts {
         if let Some(e) = &host.dns_error {
+            let code = match e.kind {
+                FailureKind::BadName
+                    if host
+                        .name
+                        .trim_end_matches('.')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok() =>
+                {
+                    Code::MxIpLiteral
+                }
+                FailureKind::BadName => Code::MxInvalidName,
+                _ => Code::MxUnresolvable,
+            };
+            add(code, Some(&host.name), None, e.message.clone());
+        }
+        if let (Some(alias), crate::report::TargetKind::Mx, false) =
+            (&host.cname, t.kind, t.implicit_mx)
+        {
             add(
-                Code::MxUnresolvable,
+                Code::MxCname,
                 Some(&host.name),
                 None,
-                e.message.clone(),
+                format!("{} is an alias (CNAME) of {alias}", host.name),
             );
         }
         for a in &host.addresses {

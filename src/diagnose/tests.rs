@@ -131,11 +131,13 @@ fn target(addresses: Vec<AddressReport>) -> TargetReport {
         kind: TargetKind::Mx,
         name: "example.test".into(),
         mx: vec![],
+        mx_dropped: 0,
         null_mx: false,
         implicit_mx: false,
         dns_error: None,
         hosts: vec![HostReport {
             name: "mx.example.test".into(),
+            cname: None,
             preference: Some(10),
             dns_error: None,
             addresses,
@@ -489,6 +491,7 @@ fn one_host_down_still_passes_with_a_warning() {
     down.smtp = SmtpFacts::default();
     t.hosts.push(HostReport {
         name: "mx2.example.test".into(),
+        cname: None,
         preference: Some(20),
         dns_error: None,
         addresses: vec![down],

@@ -486,11 +486,13 @@ pub(crate) mod sample {
                     preference: 10,
                     exchange: "mx.contoso.test".into(),
                 }],
+                mx_dropped: 0,
                 null_mx: false,
                 implicit_mx: false,
                 dns_error: None,
                 hosts: vec![HostReport {
                     name: "mx.contoso.test".into(),
+                    cname: None,
                     preference: Some(10),
                     dns_error: None,
                     addresses,

@@ -1,11 +1,13 @@
 //! A tiny in-process authoritative DNS server for test zones.
 //!
-//! Tests describe a [`Zone`] (MX, null MX, A, AAAA, TXT) and [`TestDns::start`]
+//! Tests describe a [`Zone`] (MX, null MX, A, AAAA, TXT, CNAME, and names that answer SERVFAIL
+//! or nothing at all) and [`TestDns::start`]
 //! serves it on 127.0.0.1 over UDP *and* TCP on the same port, so the code under
 //! test can be pointed at `TestDns::addr` instead of the system resolver and never
 //! touch the real DNS. Only hickory-proto's message types are used (parse the
 //! query, answer from the table, serialize), which keeps the server small enough
-//! to read in one sitting: no recursion, no wildcards, no CNAME chasing.
+//! to read in one sitting: no recursion, no wildcards; a CNAME is followed one step within the
+//! zone, as an authoritative server does.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -16,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, MX, TXT};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, MX, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -35,6 +37,10 @@ const EDNS_PAYLOAD: u16 = 1232;
 pub struct Zone {
     /// Lower-case name without trailing dot -> record data at that name.
     records: BTreeMap<String, Vec<RData>>,
+    /// Names answered with SERVFAIL, whatever the type.
+    servfail: Vec<String>,
+    /// Names whose queries are dropped (the client times out).
+    silent: Vec<String>,
 }
 
 impl Zone {
@@ -63,6 +69,31 @@ impl Zone {
         self.add(name, RData::AAAA(AAAA(addr)))
     }
 
+    /// Adds `domain MX preference exchange` with the exchange given as raw labels, which may hold
+    /// any bytes (control characters, spaces) that a text name could not.
+    pub fn mx_raw(self, domain: &str, preference: u16, labels: &[&[u8]]) -> Zone {
+        let exchange = Name::from_labels(labels.iter().copied())
+            .unwrap_or_else(|e| panic!("bad raw labels {labels:?}: {e}"));
+        self.add(domain, RData::MX(MX::new(preference, exchange)))
+    }
+
+    /// Adds `name CNAME target`.
+    pub fn cname(self, name: &str, target: &str) -> Zone {
+        self.add(name, RData::CNAME(CNAME(fqdn(target))))
+    }
+
+    /// Every query for `name` is answered SERVFAIL.
+    pub fn servfail(mut self, name: &str) -> Zone {
+        self.servfail.push(key(&fqdn(name)));
+        self
+    }
+
+    /// Every query for `name` is dropped unanswered.
+    pub fn silent(mut self, name: &str) -> Zone {
+        self.silent.push(key(&fqdn(name)));
+        self
+    }
+
     /// Adds `name TXT text`; text longer than 255 bytes is split into several
     /// character-strings, as DNS requires (readers concatenate them).
     pub fn txt(self, name: &str, text: &str) -> Zone {
@@ -81,13 +112,36 @@ impl Zone {
 
     fn lookup(&self, name: &Name, qtype: RecordType) -> Lookup {
         let k = key(name);
+        if self.servfail.contains(&k) {
+            return Lookup::ServFail;
+        }
+        if self.silent.contains(&k) {
+            return Lookup::Silent;
+        }
         match self.records.get(&k) {
-            Some(all) => Lookup::Found(
-                all.iter()
-                    .filter(|d| qtype == RecordType::ANY || d.record_type() == qtype)
-                    .cloned()
-                    .collect(),
-            ),
+            Some(all) => {
+                let alias = all.iter().find_map(|d| match d {
+                    RData::CNAME(c) if qtype != RecordType::CNAME => Some(c.0.clone()),
+                    _ => None,
+                });
+                if let Some(target) = alias {
+                    // The CNAME, then the target's records of the type asked (one step).
+                    let mut answers = vec![(name.clone(), RData::CNAME(CNAME(target.clone())))];
+                    if let Lookup::Found(more) = self.lookup(&target, qtype) {
+                        answers.extend(
+                            more.into_iter()
+                                .filter(|(_, d)| !matches!(d, RData::CNAME(_))),
+                        );
+                    }
+                    return Lookup::Found(answers);
+                }
+                Lookup::Found(
+                    all.iter()
+                        .filter(|d| qtype == RecordType::ANY || d.record_type() == qtype)
+                        .map(|d| (name.clone(), d.clone()))
+                        .collect(),
+                )
+            }
             None => {
                 // A name that only exists because something below it does (an
                 // "empty non-terminal") is NODATA, not NXDOMAIN (RFC 8020).
@@ -103,9 +157,12 @@ impl Zone {
 }
 
 enum Lookup {
-    /// The name exists; the vector may be empty (NODATA).
-    Found(Vec<RData>),
+    /// The name exists; the records (owner, data) may be none (NODATA).
+    Found(Vec<(Name, RData)>),
     NxDomain,
+    ServFail,
+    /// Drop the query.
+    Silent,
 }
 
 /// Parses a zone-table name as an absolute name; "." and "" are the root.
@@ -153,12 +210,14 @@ fn respond(zone: &Zone, request: &[u8], udp: bool) -> Option<Vec<u8>> {
         let query = &request.queries[0];
         match zone.lookup(query.name(), query.query_type()) {
             Lookup::Found(data) => {
-                for rdata in data {
-                    response.add_answer(Record::from_rdata(query.name().clone(), TTL, rdata));
+                for (owner, rdata) in data {
+                    response.add_answer(Record::from_rdata(owner, TTL, rdata));
                 }
                 ResponseCode::NoError
             }
             Lookup::NxDomain => ResponseCode::NXDomain,
+            Lookup::ServFail => ResponseCode::ServFail,
+            Lookup::Silent => return None,
         }
     };
 
