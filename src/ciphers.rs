@@ -19,8 +19,7 @@ use crate::tls::legacy::{
 };
 use crate::versions::{phase_deadline, server_name, sni};
 
-/// Most suites recorded per version (a guard against a server that never refuses).
-const MAX_PICKS: usize = 64;
+use crate::limits::MAX_PICKS;
 
 /// Candidate suites for raw ClientHellos: every known suite with RSA/DHE/ECDHE key exchange and
 /// RSA/DSS/ECDSA authentication, by id.

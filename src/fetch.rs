@@ -314,6 +314,8 @@ async fn read(
             Err(e) => return Err(classify(e)),
         }
     }
+    // Bodies may be kept for the run (CRLs are shared); do not keep doubling slack.
+    body.shrink_to_fit();
     Ok(Response {
         status,
         body,

@@ -23,6 +23,17 @@ pub const MAX_CHAIN_CERTS: usize = 10;
 /// Most bytes of one presented certificate that are analysed.
 pub const MAX_CERT_BYTES: usize = 64 * 1024;
 
+/// Most bytes read from a server's first TLS flight (ServerHello .. ServerHelloDone) by the raw
+/// TLS 1.0-1.2 probes. rustls applies its own 64 KiB limit to one handshake message.
+pub const MAX_FLIGHT_BYTES: usize = 128 * 1024;
+
+/// Most CA names kept from one CertificateRequest (mutual TLS).
+pub const MAX_CA_NAMES: usize = 64;
+
+/// Most cipher suites recorded per version by `--ciphers` (a guard against a server that never
+/// refuses).
+pub const MAX_PICKS: usize = 64;
+
 /// Most MX records used from one answer (the rest are reported as dropped).
 pub const MAX_MX_RECORDS: usize = 32;
 
@@ -34,6 +45,11 @@ pub const MAX_DISPLAY_TEXT: usize = 200;
 
 /// Most bytes of a CRL read over HTTP (large public CAs publish CRLs of a few MB).
 pub const MAX_CRL_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most bytes of CRLs one run downloads and keeps, all URLs together (CRLs are kept for the run
+/// so that addresses sharing a CA fetch each once). Bounds memory whatever a hostile chain lists;
+/// a CRL past the budget is reported as not fetched.
+pub const MAX_CRL_BYTES_PER_RUN: usize = 128 * 1024 * 1024;
 
 /// Most bytes of an OCSP response read over HTTP (real ones are 1-4 KB).
 pub const MAX_OCSP_BYTES: usize = 64 * 1024;

@@ -1,6 +1,15 @@
 //! The `tlscheck` binary: parse the command line into a plan, run it, map the outcome to an exit
 //! code. Everything else is in the library.
 
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::string_slice
+)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

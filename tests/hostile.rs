@@ -162,13 +162,12 @@ fn run_pair_raw<H>(
         .arg(dns.addr.to_string())
         .args(["--port", &port.to_string(), "--trust"])
         .arg(&env.trust)
-        .args([
-            "--timeout",
-            TIMEOUT,
-            "--no-revocation",
-            "--ehlo",
-            "probe.test",
-        ])
+        .args(if extra.contains(&"--timeout") {
+            vec![]
+        } else {
+            vec!["--timeout", TIMEOUT]
+        })
+        .args(["--no-revocation", "--ehlo", "probe.test"])
         .args(format)
         .args(extra)
         .timeout(Duration::from_secs(60))
@@ -227,6 +226,28 @@ fn banner_dripped_one_byte_per_second() {
     o.assert_good_host_unaffected();
     // The phase timeout covers the whole reply: dripping bytes cannot extend it.
     o.assert_error("greeting", "timeout", "no complete reply");
+    assert_eq!(o.hostile_codes(), vec!["smtp-timeout"]);
+}
+
+#[test]
+fn run_deadline_cuts_a_slow_drip_short() {
+    // A long phase timeout, a short run deadline: the drip would take 30 s, the run takes ~2.
+    let o = run_pair(
+        22,
+        &["--timeout", "30", "--deadline", "2"],
+        raw(|mut s| async move {
+            send(&mut s, b"220-").await;
+            loop {
+                if s.write_all(b"x").await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }),
+    );
+    assert!(o.elapsed < Duration::from_secs(6), "took {:?}", o.elapsed);
+    o.assert_good_host_unaffected();
+    o.assert_error("greeting", "deadline", "run deadline");
     assert_eq!(o.hostile_codes(), vec!["smtp-timeout"]);
 }
 

@@ -21,7 +21,9 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use crate::fetch::{host_label, FetchError, Fetcher, Response};
-use crate::limits::{MAX_CHAIN_CERTS, MAX_CRL_BYTES, MAX_OCSP_BYTES, MAX_REVOCATION_URLS};
+use crate::limits::{
+    MAX_CHAIN_CERTS, MAX_CRL_BYTES, MAX_CRL_BYTES_PER_RUN, MAX_OCSP_BYTES, MAX_REVOCATION_URLS,
+};
 use crate::report::{CertRevocation, RevocationCheck, RevocationStatus};
 
 /// How far in the future a `thisUpdate` may be before it counts as wrong.
@@ -109,6 +111,37 @@ pub struct Checker {
     ocsp: Mutex<HashMap<(String, Vec<u8>), SharedFetch>>,
     /// Requests actually sent (for tests and the benchmark).
     sent: Arc<std::sync::atomic::AtomicUsize>,
+    /// CRL bytes the run may still download ([`MAX_CRL_BYTES_PER_RUN`]).
+    crl_budget: Arc<CrlBudget>,
+}
+
+/// The run-wide CRL byte budget: each download reserves its cap up front and gives back what it
+/// did not use, so the CRLs held at once never exceed the budget.
+#[derive(Debug)]
+pub struct CrlBudget(std::sync::atomic::AtomicUsize);
+
+impl CrlBudget {
+    pub fn new(bytes: usize) -> Self {
+        Self(std::sync::atomic::AtomicUsize::new(bytes))
+    }
+
+    /// Reserves up to `want` bytes; `None` when less than `min` is left.
+    pub fn reserve(&self, want: usize, min: usize) -> Option<usize> {
+        use std::sync::atomic::Ordering;
+        let mut got = 0;
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                got = left.min(want);
+                (got >= min).then(|| left - got)
+            })
+            .ok()
+            .map(|_| got)
+    }
+
+    /// Gives back `bytes` of a reservation that were not used.
+    pub fn release(&self, bytes: usize) {
+        self.0.fetch_add(bytes, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Checker {
@@ -119,6 +152,7 @@ impl Checker {
             crls: Mutex::new(HashMap::new()),
             ocsp: Mutex::new(HashMap::new()),
             sent: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            crl_budget: Arc::new(CrlBudget::new(MAX_CRL_BYTES_PER_RUN)),
         }
     }
 
@@ -158,9 +192,23 @@ impl Checker {
 
     fn crl(&self, url: &str) -> SharedFetch {
         let fetcher = self.fetcher.clone();
+        let budget = self.crl_budget.clone();
         let u = url.to_string();
         self.shared(&self.crls, url.to_string(), move || {
-            async move { fetcher.get(&u, MAX_CRL_BYTES).await }.boxed()
+            async move {
+                // A CRL smaller than 64 KiB still fits when the budget is nearly spent.
+                let Some(cap) = budget.reserve(MAX_CRL_BYTES, 64 * 1024) else {
+                    return Err(FetchError::Refused(format!(
+                        "this run already holds {} MiB of CRLs, its limit (docs/limits.md)",
+                        MAX_CRL_BYTES_PER_RUN >> 20
+                    )));
+                };
+                let r = fetcher.get(&u, cap).await;
+                let kept = r.as_ref().map_or(0, |resp| resp.body.len());
+                budget.release(cap.saturating_sub(kept));
+                r
+            }
+            .boxed()
         })
     }
 
@@ -230,7 +278,9 @@ impl Checker {
             if let Some(body) = stapled {
                 rev.stapled = Some(stapled_check(body, cert, &issuers, now));
             }
-            out[i] = Some(rev);
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(rev);
+            }
             for url in crl_list {
                 let fetch = self.crl(&url);
                 let issuers = issuers.clone();
@@ -238,9 +288,11 @@ impl Checker {
                     async move {
                         let fetched = fetch.await;
                         let check = finish(&url, &fetched, |body| {
-                            X509Certificate::from_der(&chain[i])
+                            chain
+                                .get(i)
+                                .and_then(|der| X509Certificate::from_der(der).ok())
                                 .map(|(_, c)| crl::judge(body, &c, &issuers, now))
-                                .unwrap_or_else(|_| blank(RevocationStatus::Invalid))
+                                .unwrap_or_else(|| blank(RevocationStatus::Invalid))
                         });
                         (i, true, check)
                     }
@@ -388,6 +440,17 @@ fn dedup(mut urls: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crl_budget_reserves_and_gives_back() {
+        let b = CrlBudget::new(100);
+        assert_eq!(b.reserve(60, 10), Some(60));
+        assert_eq!(b.reserve(60, 10), Some(40));
+        assert_eq!(b.reserve(60, 10), None);
+        b.release(25);
+        assert_eq!(b.reserve(60, 30), None);
+        assert_eq!(b.reserve(60, 10), Some(25));
+    }
 
     #[test]
     fn serials_ignore_leading_zeros() {

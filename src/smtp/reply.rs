@@ -71,8 +71,8 @@ impl EnhancedCode {
     /// Parses the enhanced code at the start of `text` (class 2, 4 or 5; subject and detail of at
     /// most three digits, RFC 3463 §2). Returns the code and the remaining text.
     pub fn parse_prefix(text: &str) -> Option<(Self, &str)> {
-        let (token, rest) = match text.find(' ') {
-            Some(i) => (&text[..i], text[i + 1..].trim_start()),
+        let (token, rest) = match text.split_once(' ') {
+            Some((token, rest)) => (token, rest.trim_start()),
             None => (text, ""),
         };
         let mut parts = token.split('.');

@@ -12,8 +12,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use x509_parser::prelude::FromDer;
 
-/// Most CA names kept from one CertificateRequest.
-const MAX_CA_NAMES: usize = 64;
+use crate::limits::MAX_CA_NAMES;
 
 /// A loaded client certificate chain and key.
 #[derive(Debug, Clone)]

@@ -20,8 +20,7 @@ pub const TLS1_0: u16 = 0x0301;
 pub const TLS1_1: u16 = 0x0302;
 pub const TLS1_2: u16 = 0x0303;
 
-/// Most bytes read from the server's first flight (ServerHello .. ServerHelloDone).
-pub const MAX_FLIGHT_BYTES: usize = 128 * 1024;
+pub use crate::limits::MAX_FLIGHT_BYTES;
 
 /// Suites offered to a TLS 1.0/1.1 server: ECDHE and DHE first, then static RSA, all CBC (the only
 /// modes those versions have). Typical legacy servers pick one of these.
@@ -218,11 +217,10 @@ impl FlightReader {
         }
         self.raw.extend_from_slice(bytes);
         loop {
-            let Some(header) = self.raw.get(..5) else {
+            let Some(&[kind, major, _, len_hi, len_lo]) = self.raw.get(..5) else {
                 return Ok(None);
             };
-            let (kind, major) = (header[0], header[1]);
-            let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
+            let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
             if major != 3 || !(20..=24).contains(&kind) || len > 16384 + 2048 {
                 let shown: String = self
                     .raw
@@ -260,11 +258,10 @@ impl FlightReader {
 
     fn handshake_messages(&mut self) -> Result<Option<HelloOutcome>, HelloError> {
         loop {
-            let Some(head) = self.handshake.get(..4) else {
+            let Some(&[_, l0, l1, l2]) = self.handshake.get(..4) else {
                 return Ok(None);
             };
-            let len =
-                (usize::from(head[1]) << 16) | (usize::from(head[2]) << 8) | usize::from(head[3]);
+            let len = (usize::from(l0) << 16) | (usize::from(l1) << 8) | usize::from(l2);
             if self.handshake.len() < 4 + len {
                 return Ok(None);
             }
