@@ -308,6 +308,13 @@ async fn read(
                         ms: elapsed_ms(started),
                     });
                 }
+                // Grow by doubling, but never past the cap (a plain push could double a
+                // 16 MiB body's buffer to 32 MiB).
+                let need = body.len() + chunk.len();
+                if need > body.capacity() {
+                    let target = body.capacity().saturating_mul(2).max(need).min(cap);
+                    body.reserve_exact(target - body.len());
+                }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => break,

@@ -17,6 +17,10 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 /// Most lines kept in the recorded SMTP transcript of one address.
 pub const MAX_TRANSCRIPT_LINES: usize = 400;
 
+/// Most bytes of line text kept in the SMTP transcript of one address (a normal session's
+/// transcript is about 1 KB); later lines are counted as dropped.
+pub const MAX_TRANSCRIPT_BYTES: usize = 16 * 1024;
+
 /// Most certificates of a presented chain that are analysed (the rest are counted, not parsed).
 pub const MAX_CHAIN_CERTS: usize = 10;
 
@@ -65,3 +69,19 @@ pub const MAX_REVOCATION_URLS: usize = 4;
 
 /// Most certificates of an OCSP response tried as delegated responders.
 pub const MAX_OCSP_CERTS: usize = 4;
+
+#[cfg(test)]
+mod tests {
+    /// docs/limits.md names every constant here (and so states its value and purpose).
+    #[test]
+    fn every_limit_is_documented() {
+        let doc = include_str!("../docs/limits.md");
+        let missing: Vec<&str> = include_str!("limits.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("pub const "))
+            .filter_map(|l| l.split(':').next())
+            .filter(|name| !doc.contains(&format!("`{name}`")))
+            .collect();
+        assert!(missing.is_empty(), "not in docs/limits.md: {missing:?}");
+    }
+}

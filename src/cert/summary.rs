@@ -22,14 +22,15 @@ use crate::report::CertSummary;
 /// Summarises one DER certificate.
 pub fn summarize(der: &[u8]) -> CertSummary {
     let sha256 = sha256_hex(der);
-    let der_b64 = base64::engine::general_purpose::STANDARD.encode(der);
     if der.len() > MAX_CERT_BYTES {
+        // Neither parsed nor copied into the report: the hash identifies it.
         return unparsed(
             sha256,
-            der_b64,
+            String::new(),
             format!("certificate larger than {MAX_CERT_BYTES} bytes"),
         );
     }
+    let der_b64 = base64::engine::general_purpose::STANDARD.encode(der);
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => summarize_parsed(&cert, sha256, der_b64),
         Err(e) => unparsed(sha256, der_b64, format!("unparseable certificate: {e}")),

@@ -10,7 +10,7 @@
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{timeout_at, Instant};
 
-use crate::limits::{MAX_REPLY_LINE, MAX_TRANSCRIPT_LINES};
+use crate::limits::{MAX_REPLY_LINE, MAX_TRANSCRIPT_BYTES, MAX_TRANSCRIPT_LINES};
 use crate::report::TranscriptLine;
 use crate::smtp::reply::{Reply, ReplyError, ReplyParser};
 
@@ -40,6 +40,8 @@ pub struct SmtpStream<S> {
     inner: S,
     buf: Vec<u8>,
     transcript: Vec<TranscriptLine>,
+    /// Bytes of line text in `transcript`.
+    transcript_bytes: usize,
     transcript_dropped: usize,
 }
 
@@ -49,6 +51,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
             inner,
             buf: Vec::new(),
             transcript: Vec::new(),
+            transcript_bytes: 0,
             transcript_dropped: 0,
         }
     }
@@ -58,13 +61,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
         Self {
             inner,
             buf: Vec::new(),
+            transcript_bytes: transcript.iter().map(|l| l.line.len()).sum(),
             transcript,
             transcript_dropped: dropped,
         }
     }
 
     fn record(&mut self, dir: &'static str, line: String) {
-        if self.transcript.len() < MAX_TRANSCRIPT_LINES {
+        if self.transcript.len() < MAX_TRANSCRIPT_LINES
+            && self.transcript_bytes.saturating_add(line.len()) <= MAX_TRANSCRIPT_BYTES
+        {
+            self.transcript_bytes += line.len();
             self.transcript.push(TranscriptLine {
                 dir: dir.to_string(),
                 line,
@@ -76,6 +83,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
 
     /// Takes the transcript (and the count of lines dropped past the limit).
     pub fn take_transcript(&mut self) -> (Vec<TranscriptLine>, usize) {
+        self.transcript_bytes = 0;
         (
             std::mem::take(&mut self.transcript),
             self.transcript_dropped,
@@ -187,6 +195,25 @@ mod tests {
         let (t, dropped) = s.take_transcript();
         assert_eq!(t.len(), 3);
         assert_eq!(dropped, 0);
+    }
+
+    #[tokio::test]
+    async fn transcript_is_bounded_in_bytes() {
+        let (client, mut server) = duplex(1 << 16);
+        let mut s = SmtpStream::new(client);
+        let line = format!("250-{}\r\n", "x".repeat(600));
+        tokio::spawn(async move {
+            for _ in 0..60 {
+                server.write_all(line.as_bytes()).await.unwrap();
+            }
+            server.write_all(b"250 end\r\n").await.unwrap();
+        });
+        s.read_reply(later()).await.unwrap();
+        let (t, dropped) = s.take_transcript();
+        let bytes: usize = t.iter().map(|l| l.line.len()).sum();
+        assert!(bytes <= MAX_TRANSCRIPT_BYTES, "{bytes}");
+        assert_eq!(t.len() + dropped, 61);
+        assert!(dropped > 0);
     }
 
     #[tokio::test]
