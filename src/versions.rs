@@ -80,7 +80,8 @@ pub async fn rustls_tls12(p: &SessionParams) -> Attempt {
         Err(HandshakeError::Timeout) => {
             Attempt::Failed("no answer to the handshake in time".into())
         }
-        Err(e) => Attempt::Refused(e.to_string()),
+        Err(e) if e.is_refusal() => Attempt::Refused(e.to_string()),
+        Err(e) => Attempt::Failed(e.to_string()),
     }
 }
 
@@ -97,6 +98,10 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
     )
     .await
     {
+        // A suite we did not offer is a broken server, not an answer about versions.
+        Ok(HelloOutcome::ServerHello { suite, .. }) if !suites.contains(&suite) => Attempt::Failed(
+            format!("the server chose cipher suite 0x{suite:04x}, which was not offered"),
+        ),
         Ok(HelloOutcome::ServerHello {
             version,
             suite,
@@ -175,7 +180,9 @@ pub async fn assess(
         Some("TLSv1.3") => VersionStatus::Accepted,
         Some(_) => VersionStatus::Rejected,
         None if handshake_timeout => VersionStatus::Error,
-        None => VersionStatus::Rejected,
+        // A refusal says no to TLS 1.3; a protocol violation says nothing about it.
+        None if main.handshake_refused => VersionStatus::Rejected,
+        None => VersionStatus::Error,
     };
     probes.push(VersionProbe {
         offered: "TLSv1.2 only (rustls)".into(),

@@ -83,6 +83,9 @@ pub struct SessionResult {
     pub client_auth: Option<ClientAuth>,
     pub timings: Timings,
     pub error: Option<Failure>,
+    /// The TLS handshake failed because the server declined it (not a timeout, not a protocol
+    /// violation): see [`HandshakeError::is_refusal`].
+    pub handshake_refused: bool,
 }
 
 /// Runs the session. Never fails: every problem is recorded in the result.
@@ -455,6 +458,7 @@ impl Session<'_> {
             Err(e) => {
                 self.result.smtp.transcript = transcript;
                 self.result.smtp.transcript_dropped = dropped;
+                self.result.handshake_refused = e.is_refusal();
                 let kind = match &e {
                     HandshakeError::Timeout if by_run => FailureKind::Deadline,
                     HandshakeError::Timeout => FailureKind::Timeout,

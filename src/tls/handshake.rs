@@ -42,6 +42,30 @@ pub enum HandshakeError {
     Config(String),
 }
 
+impl HandshakeError {
+    /// The server declined (an alert, a version or parameters we do not share, or it closed the
+    /// connection), as opposed to breaking the protocol or not answering in time.
+    pub fn is_refusal(&self) -> bool {
+        let HandshakeError::Failed(e) = self else {
+            return false;
+        };
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            Some(rustls::Error::AlertReceived(_) | rustls::Error::PeerIncompatible(_)) => true,
+            Some(_) => false,
+            None => matches!(
+                e.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            ),
+        }
+    }
+}
+
 /// The handshake error in words an admin can act on, keeping rustls' own text for searching.
 fn explain(e: &std::io::Error) -> String {
     use rustls::InvalidMessage;

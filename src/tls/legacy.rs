@@ -175,6 +175,8 @@ pub async fn send_hello<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Ok(n)) => n,
             Ok(Err(e)) if is_reset(&e) => return Ok(reader.closed()),
             Ok(Err(e)) => return Err(e.into()),
+            // A ServerHello already read answers the question, even if the flight never ends.
+            Err(_) if reader.hello.is_some() => return Ok(reader.closed()),
             Err(_) => return Err(HelloError::Timeout),
         };
         if n == 0 {
