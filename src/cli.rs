@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
 use crate::dns::Families;
-use crate::plan::{CommandKind, EndpointsPlan, Format, Plan, TlsVersion};
+use crate::plan::{CommandKind, EndpointsPlan, Format, Plan, ReportPlan, TlsVersion};
 use crate::profile::Profile;
 use crate::report::EndpointKind;
 use crate::smtp::session::EhloName;
@@ -61,6 +61,47 @@ pub enum Command {
         #[command(flatten)]
         fetch: FetchArgs,
     },
+    /// Re-render a saved JSON report (written with --format json) in any format and, with
+    /// --profile or --require-tls, re-judge it — without any network access. Example:
+    /// tlscheck report contoso.json --profile exchange-online --format markdown
+    #[command(after_help = crate::exit::HELP)]
+    Report {
+        /// The saved report (JSON), or - for standard input.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Re-judge with this profile (built-in name or TOML file), or `none` for no profile.
+        /// Without --profile and --require-tls the saved findings are rendered as they are.
+        #[arg(long, value_name = "NAME|FILE|none")]
+        profile: Option<String>,
+        /// Re-judge requiring at least this TLS version (1.2 or 1.3).
+        #[arg(long, value_name = "1.2|1.3")]
+        require_tls: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// More detail in the text report (-v: SMTP transcript and timings).
+        #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+        verbose: u8,
+        /// Print only the verdict lines in the text report.
+        #[arg(short = 'q', long, conflicts_with = "verbose")]
+        quiet: bool,
+    },
+    /// Print a shell completion script, e.g. tlscheck completions bash >
+    /// /etc/bash_completion.d/tlscheck
+    Completions {
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the man page (roff), or write one page per command into DIR, e.g.
+    /// tlscheck man | man -l -
+    Man {
+        /// Write tlscheck.1, tlscheck-mx.1, ... into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Explain an SMTP reply or log line: likely causes, the finding that would confirm each,
     /// and the command to run. Example: tlscheck explain "451 5.7.3 Must issue a STARTTLS command first"
     Explain {
@@ -101,7 +142,19 @@ pub struct FetchArgs {
 pub enum Job {
     Probe(Box<Plan>),
     Endpoints(Box<EndpointsPlan>),
+    Report(Box<ReportPlan>),
+    Completions(ShellArg),
+    Man(Option<PathBuf>),
     Explain { text: String, format: Format },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -112,6 +165,8 @@ pub enum FormatArg {
     Json,
     /// Markdown for a ticket or a partner hand-off.
     Markdown,
+    /// JUnit XML for CI test reports: one test case per domain, host and address.
+    Junit,
 }
 
 #[derive(Debug, Args)]
@@ -196,7 +251,17 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
+            FormatArg::Junit => Format::Junit,
         }
+    }
+}
+
+fn parse_require_tls(v: &str) -> Result<TlsVersion, UsageError> {
+    match TlsVersion::parse(v) {
+        Some(t @ (TlsVersion::Tls12 | TlsVersion::Tls13)) => Ok(t),
+        _ => Err(UsageError(format!(
+            "--require-tls takes 1.2 or 1.3, not {v:?}"
+        ))),
     }
 }
 
@@ -218,6 +283,31 @@ impl Cli {
                 urls,
                 fetch,
             } => endpoints_plan(profile, urls, fetch).map(|p| Job::Endpoints(Box::new(p))),
+            Command::Completions { shell } => Ok(Job::Completions(shell)),
+            Command::Man { out_dir } => Ok(Job::Man(out_dir)),
+            Command::Report {
+                file,
+                profile,
+                require_tls,
+                format,
+                output,
+                verbose,
+                quiet,
+            } => Ok(Job::Report(Box::new(ReportPlan {
+                file,
+                profile: match profile.as_deref() {
+                    None => None,
+                    Some("none") => Some(None),
+                    Some(p) => Some(Some(
+                        Profile::load(p).map_err(|e| UsageError(e.to_string()))?,
+                    )),
+                },
+                require_tls: require_tls.as_deref().map(parse_require_tls).transpose()?,
+                format: format.into(),
+                output,
+                verbose,
+                quiet,
+            }))),
             _ => self.into_plan().map(|p| Job::Probe(Box::new(p))),
         }
     }
@@ -228,9 +318,11 @@ impl Cli {
         let (command, inputs, common) = match self.command {
             Command::Mx { domains, common } => (CommandKind::Mx, domains, common),
             Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
-            Command::Explain { .. } | Command::Endpoints { .. } => {
-                return Err(UsageError("this command does not probe".into()))
-            }
+            Command::Explain { .. }
+            | Command::Endpoints { .. }
+            | Command::Report { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => return Err(UsageError("this command does not probe".into())),
         };
         let targets = inputs
             .iter()
@@ -268,17 +360,11 @@ impl Cli {
             .map(Profile::load)
             .transpose()
             .map_err(|e| UsageError(e.to_string()))?;
-        let require_tls = match c.require_tls.as_deref() {
-            None => None,
-            Some(v) => match TlsVersion::parse(v) {
-                Some(t @ (TlsVersion::Tls12 | TlsVersion::Tls13)) => Some(t),
-                _ => {
-                    return Err(UsageError(format!(
-                        "--require-tls takes 1.2 or 1.3, not {v:?}"
-                    )))
-                }
-            },
-        };
+        let require_tls = c
+            .require_tls
+            .as_deref()
+            .map(parse_require_tls)
+            .transpose()?;
         let ehlo = match c.ehlo {
             Some(name) => EhloName::Name(validate_ehlo(&name)?),
             None => default_ehlo(),

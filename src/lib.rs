@@ -57,12 +57,15 @@ pub mod exit;
 pub mod explain;
 pub mod fetch;
 pub mod limits;
+pub mod manual;
 pub mod plan;
 pub mod probe;
 pub mod profile;
 pub mod render;
 pub mod report;
 pub mod revocation;
+pub mod saved;
+pub mod schema;
 pub mod smtp;
 pub mod target;
 pub mod tls;
@@ -130,7 +133,10 @@ pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
         plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &e)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(buf)),
-        plan::Format::Text | plan::Format::Markdown => explain::render_text(&e, &mut buf),
+        // JUnit has no use for an explanation: it gets the text, like Markdown.
+        plan::Format::Text | plan::Format::Markdown | plan::Format::Junit => {
+            explain::render_text(&e, &mut buf)
+        }
     };
     if r.is_err() {
         return exit::INTERNAL;
@@ -231,10 +237,52 @@ fn write_report(plan: &Plan, report: &Report) -> Result<(), Error> {
         verbose: plan.verbose,
         quiet: plan.quiet,
     };
+    render_and_emit(report, plan.format, opts, plan.output.as_deref())
+}
+
+fn render_and_emit(
+    report: &Report,
+    format: plan::Format,
+    opts: TextOptions,
+    output: Option<&std::path::Path>,
+) -> Result<(), Error> {
     let mut buf = Vec::new();
-    render::render(report, plan.format, opts, &mut buf)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    emit(plan.output.as_deref(), &buf)
+    render::render(report, format, opts, &mut buf).map_err(|e| Error::Internal(e.to_string()))?;
+    emit(output, &buf)
+}
+
+/// `tlscheck report FILE`: loads a saved report, re-judges it when asked, renders it; returns the
+/// exit code of its verdict. No network access.
+pub fn run_report(plan: &plan::ReportPlan) -> Result<u8, Error> {
+    let mut report = saved::load(&plan.file).map_err(|e| Error::Usage(e.to_string()))?;
+    if plan.profile.is_some() || plan.require_tls.is_some() {
+        // What is not given is kept from the saved run.
+        let profile = match &plan.profile {
+            Some(p) => p.clone(),
+            None => match report.options.profile.as_deref() {
+                None => None,
+                Some(name) => Some(profile::Profile::load(name).map_err(|e| {
+                    Error::Usage(format!(
+                        "the report was judged with profile {name:?}, which cannot be loaded here ({e}); pass --profile"
+                    ))
+                })?),
+            },
+        };
+        let require_tls = plan.require_tls.or_else(|| {
+            report
+                .options
+                .require_tls
+                .as_deref()
+                .and_then(plan::TlsVersion::parse)
+        });
+        saved::rejudge(&mut report, profile, require_tls);
+    }
+    let opts = TextOptions {
+        verbose: plan.verbose,
+        quiet: plan.quiet,
+    };
+    render_and_emit(&report, plan.format, opts, plan.output.as_deref())?;
+    Ok(exit::for_verdict(report.verdict))
 }
 
 /// `tlscheck endpoints`: fetches, renders, writes; returns the exit code (1 when an endpoint
@@ -248,6 +296,7 @@ pub async fn run_endpoints(plan: &plan::EndpointsPlan) -> Result<u8, Error> {
             .and_then(|_| writeln!(buf)),
         plan::Format::Text => endpoints::render_text(&report, &mut buf),
         plan::Format::Markdown => render::markdown::render_endpoints(&report, &mut buf),
+        plan::Format::Junit => render::junit::render_endpoints(&report, &mut buf),
     }
     .map_err(|e| Error::Internal(e.to_string()))?;
     emit(plan.output.as_deref(), &buf)?;

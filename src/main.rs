@@ -33,6 +33,21 @@ fn main() -> ExitCode {
         Ok(Job::Explain { text, format }) => {
             return exit::to_exit_code(tlscheck::explain_to_stdout(&text, format))
         }
+        Ok(Job::Completions(shell)) => {
+            let mut out = std::io::stdout().lock();
+            tlscheck::manual::completions(shell, &mut out);
+            return exit::to_exit_code(exit::PASS);
+        }
+        Ok(Job::Man(dir)) => {
+            let mut out = std::io::stdout().lock();
+            return match tlscheck::manual::man(dir.as_deref(), &mut out) {
+                Ok(()) => exit::to_exit_code(exit::PASS),
+                Err(e) => {
+                    eprintln!("tlscheck: error: cannot write the man page: {e}");
+                    exit::to_exit_code(exit::INTERNAL)
+                }
+            };
+        }
         Ok(job) => job,
         Err(e) => {
             eprintln!("tlscheck: error: {e}");
@@ -55,7 +70,8 @@ fn main() -> ExitCode {
             match &job {
                 Job::Probe(plan) => tlscheck::run(plan).await.map(|o| o.exit_code),
                 Job::Endpoints(plan) => tlscheck::run_endpoints(plan).await,
-                Job::Explain { .. } => Ok(exit::PASS),
+                Job::Report(plan) => tlscheck::run_report(plan),
+                Job::Explain { .. } | Job::Completions(_) | Job::Man(_) => Ok(exit::PASS),
             }
         })
     }));

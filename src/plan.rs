@@ -55,6 +55,8 @@ pub enum Format {
     Json,
     /// A ticket-ready summary with the certificate facts partners ask for.
     Markdown,
+    /// JUnit XML for CI test reports: one test case per domain, host and address.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +119,21 @@ pub struct EndpointsPlan {
     pub allow_private_fetch: bool,
     pub format: Format,
     pub output: Option<PathBuf>,
+}
+
+/// `tlscheck report FILE`: re-render (and re-judge) a saved report, offline.
+#[derive(Debug, Clone)]
+pub struct ReportPlan {
+    /// The saved JSON report; `-` is standard input.
+    pub file: PathBuf,
+    /// Re-judge with this profile: `Some(None)` = explicitly none (`--profile none`).
+    pub profile: Option<Option<crate::profile::Profile>>,
+    /// Re-judge requiring at least this version.
+    pub require_tls: Option<TlsVersion>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub verbose: u8,
+    pub quiet: bool,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use std::net::IpAddr;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -16,20 +17,31 @@ use crate::smtp::reply::ReplySummary;
 /// Version of the JSON report format.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The JSON report of `tlscheck mx` and `tlscheck host` (`--format json`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
+    /// Version of the report format; changes on any breaking change.
+    #[schemars(extend("const" = SCHEMA_VERSION))]
     pub schema_version: u32,
     pub tool: Tool,
+    /// When the run started (RFC 3339, UTC); findings about validity dates are judged at this
+    /// time.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub started_at: OffsetDateTime,
+    /// Wall time of the probing.
     pub duration_ms: u64,
     pub options: RunOptions,
+    /// One per domain or host given.
     pub targets: Vec<TargetReport>,
+    /// Judgements, in target, host, address order.
     pub findings: Vec<Finding>,
+    /// Overall: any target `fail` fails; else any `inconclusive`; else `pass`.
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The tlscheck that wrote the report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Tool {
     pub name: String,
     pub version: String,
@@ -45,23 +57,30 @@ impl Tool {
 }
 
 /// The options the run used, so a report says how it was made.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RunOptions {
+    /// `mx` or `host`.
     pub command: String,
     pub port: u16,
+    /// TLS at once (SMTPS) instead of STARTTLS.
     pub implicit_tls: bool,
+    /// The EHLO name, or `[local address]` when the local address literal was used.
     pub ehlo: String,
+    /// Per-phase timeout.
     pub timeout_ms: u64,
+    /// Whole-run deadline.
     pub deadline_ms: u64,
     pub concurrency: usize,
     /// `any`, `ipv4` or `ipv6`.
     pub families: String,
-    /// `system` or the resolver address given with `--resolver`.
+    /// `system`, the resolver address given with `--resolver`, or `none` when no DNS was needed.
     pub resolver: String,
     /// `webpki`, `system` or `file:PATH`.
     pub trust_store: String,
+    /// The expectation profile's name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub profile: Option<String>,
+    /// `--require-tls`: `TLSv1.2` or `TLSv1.3`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub require_tls: Option<String>,
     /// `--ciphers`: cipher suites were enumerated.
@@ -78,14 +97,18 @@ pub struct RunOptions {
     pub client_cert: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What kind of target was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetKind {
+    /// A mail domain: its MX hosts are probed.
     Mx,
+    /// A host name or IP address, probed itself.
     Host,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One domain or host given on the command line.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TargetReport {
     /// What the user typed.
     pub input: String,
@@ -107,17 +130,22 @@ pub struct TargetReport {
     /// The MX lookup failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_error: Option<Failure>,
+    /// The MX hosts (or the given host).
     pub hosts: Vec<HostReport>,
+    /// `fail` if any error finding; else `pass` if any address was probed (EHLO answered or TLS
+    /// done); else `inconclusive`.
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One published MX record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct MxRecord {
     pub preference: u16,
     pub exchange: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An MX host (or the given host) and its addresses.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct HostReport {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,18 +153,23 @@ pub struct HostReport {
     /// The name is an alias (CNAME) of this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cname: Option<String>,
-    /// The address lookup failed or found nothing.
+    /// The address lookup failed or found nothing (kind `bad-name`: an MX target that is an IP
+    /// literal or not a valid host name, which is then not probed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_error: Option<Failure>,
     pub addresses: Vec<AddressReport>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What one SMTP session to one address found.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AddressReport {
+    /// Where tlscheck connected.
     pub ip: IpAddr,
     pub port: u16,
+    /// TLS at once (SMTPS) instead of STARTTLS.
     pub implicit_tls: bool,
     pub smtp: SmtpFacts,
+    /// The TLS facts, when a handshake completed or a raw probe got a ServerHello.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsFacts>,
     /// Which TLS versions the server accepts, from separate connections (absent when TLS could
@@ -153,7 +186,7 @@ pub struct AddressReport {
 }
 
 /// Milliseconds spent in each phase (absent when the phase did not run).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect: Option<u64>,
@@ -169,7 +202,8 @@ pub struct Timings {
     pub total: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// The SMTP conversation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct SmtpFacts {
     /// The greeting reply (RFC 5321 §4.3.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,9 +211,10 @@ pub struct SmtpFacts {
     /// The reply to the first EHLO.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ehlo: Option<ReplySummary>,
-    /// Keywords of the first (plaintext) EHLO reply.
+    /// Keywords of the first (plaintext) EHLO reply, e.g. `SIZE 10240000`.
     #[serde(default)]
     pub ehlo_keywords: Vec<String>,
+    /// The EHLO reply advertised STARTTLS.
     pub starttls_offered: bool,
     /// The reply to STARTTLS (RFC 3207 §4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +222,7 @@ pub struct SmtpFacts {
     /// Keywords of the EHLO sent inside TLS; the plaintext ones are discarded (RFC 3207 §4.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_ehlo_keywords: Option<Vec<String>>,
+    /// The conversation, line by line (bounded; see `transcript_dropped`).
     #[serde(default)]
     pub transcript: Vec<TranscriptLine>,
     /// Transcript lines not kept past the limit.
@@ -203,14 +239,15 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// One line of the SMTP conversation: `dir` is `C` (client) or `S` (server).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TranscriptLine {
+    /// `C` (client) or `S` (server).
     pub dir: String,
     pub line: String,
 }
 
 /// What a version probe found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VersionStatus {
     /// The server completed a ServerHello (or handshake) at this version.
@@ -223,11 +260,15 @@ pub enum VersionStatus {
 
 /// TLS versions accepted by the server, each from its own connection (TLS 1.3 and 1.2 with
 /// rustls, 1.0 and 1.1 and static RSA with raw ClientHellos).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Versions {
+    /// TLS 1.0 (raw ClientHello).
     pub tls1_0: VersionStatus,
+    /// TLS 1.1 (raw ClientHello).
     pub tls1_1: VersionStatus,
+    /// TLS 1.2 (rustls).
     pub tls1_2: VersionStatus,
+    /// TLS 1.3 (rustls).
     pub tls1_3: VersionStatus,
     /// TLS 1.2 with static-RSA suites only; probed only when no ECDHE handshake succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,9 +279,12 @@ pub struct Versions {
 }
 
 /// The suites accepted at one version, in the order the server picked them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CipherList {
+    /// `TLSv1.3`, `TLSv1.2`, ...
     pub version: String,
+    /// IANA names, in the order the server picked them (in tlscheck's offer order when the server
+    /// follows the client's).
     pub suites: Vec<String>,
     /// The server imposes its own order (`true`) or follows the client's (`false`); absent with
     /// fewer than two suites.
@@ -248,7 +292,8 @@ pub struct CipherList {
     pub server_preference: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One version probe: what was offered and what came back.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct VersionProbe {
     /// e.g. `TLSv1.2 (rustls)`, `up to TLSv1.1 (raw ClientHello)`, `TLSv1.2 static RSA`.
     pub offered: String,
@@ -256,7 +301,8 @@ pub struct VersionProbe {
     pub result: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The TLS facts of one address: version, suite, key exchange, chain and its trust.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TlsFacts {
     /// tlscheck completed the handshake (rustls). `false`: the facts come from the ServerHello of
     /// a raw probe, because the server speaks only what rustls cannot (TLS 1.0/1.1, static RSA).
@@ -277,7 +323,7 @@ pub struct TlsFacts {
     /// The server name sent in SNI (none for IP-literal targets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
-    /// The presented chain, in the order the server sent it (leaf first).
+    /// The presented chain, in the order the server sent it (leaf first; at most 10 analysed).
     pub chain: Vec<CertSummary>,
     /// Certificates past the analysis limit that were not parsed.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -308,7 +354,7 @@ pub struct TlsFacts {
 }
 
 /// Mutual TLS: what the server asked for and how our certificate fared.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ClientAuth {
     /// The server sent a CertificateRequest.
     pub requested: bool,
@@ -325,7 +371,7 @@ pub struct ClientAuth {
 }
 
 /// A stable classification of chain validation failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChainErrorKind {
     Expired,
@@ -337,14 +383,16 @@ pub enum ChainErrorKind {
     Other,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Why chain validation failed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ChainError {
     pub kind: ChainErrorKind,
+    /// The verifier's message.
     pub message: String,
 }
 
 /// Where an anchor came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AnchorSource {
     /// The selected trust store.
@@ -356,17 +404,20 @@ pub enum AnchorSource {
 /// A trust anchor, identified by key: `spki_sha256` is the SHA-256 of its SubjectPublicKeyInfo;
 /// `sha256` that of its certificate when the store holds the certificate (webpki-roots holds only
 /// names and keys).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Anchor {
     pub subject: String,
+    /// SHA-256 of the root's SubjectPublicKeyInfo, lower-case hex (roots are matched by key,
+    /// never by name).
     pub spki_sha256: String,
+    /// SHA-256 of the root certificate, lower-case hex, when the store holds certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     pub source: AnchorSource,
 }
 
 /// The facts of one certificate (RFC 5280 fields).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CertSummary {
     pub subject: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -379,20 +430,28 @@ pub struct CertSummary {
     /// Hex, colon-separated, as printed by most tools.
     pub serial: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub not_before: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub not_after: OffsetDateTime,
+    /// DNS names of the subjectAltName.
     #[serde(default)]
     pub san_dns: Vec<String>,
+    /// IP addresses of the subjectAltName.
     #[serde(default)]
     pub san_ip: Vec<String>,
     /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the algorithm OID.
     pub key_type: String,
     pub key_bits: u32,
+    /// The named curve of an EC key, e.g. `P-256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curve: Option<String>,
+    /// e.g. `sha256WithRSAEncryption`.
     pub signature_algorithm: String,
+    /// The certificate is a CA (basicConstraints).
     pub is_ca: bool,
+    /// Subject and issuer are the same name.
     pub self_issued: bool,
     /// SHA-256 of the certificate DER, lower-case hex.
     pub sha256: String,
@@ -417,7 +476,7 @@ pub struct CertSummary {
 
 /// The revocation checks of one certificate: one entry per CRL distribution point and per OCSP
 /// responder URL it names, plus the OCSP response the server stapled (leaf only).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct CertRevocation {
     #[serde(default)]
     pub crl: Vec<RevocationCheck>,
@@ -432,7 +491,7 @@ pub struct CertRevocation {
 }
 
 /// What one revocation source said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RevocationStatus {
     /// Verified answer: not revoked.
@@ -472,7 +531,7 @@ impl RevocationStatus {
 }
 
 /// One CRL fetch or OCSP query (or a stapled OCSP response, which has no `url`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RevocationCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
@@ -496,27 +555,34 @@ pub struct RevocationCheck {
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub produced_at: Option<OffsetDateTime>,
+    /// CRL or OCSP: start of the answer's validity.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub this_update: Option<OffsetDateTime>,
+    /// CRL or OCSP: end of the answer's validity.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub next_update: Option<OffsetDateTime>,
     /// `next_update` has passed (or `this_update` is in the future).
     #[serde(default)]
     pub stale: bool,
+    /// When the certificate was revoked (status `revoked`).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "time::serde::rfc3339::option"
     )]
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub revoked_at: Option<OffsetDateTime>,
     /// RFC 5280 CRLReason, e.g. `keyCompromise`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -533,7 +599,7 @@ pub struct RevocationCheck {
 }
 
 /// The SMTP/TLS phase in which a session stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     Dns,
@@ -562,7 +628,7 @@ impl Phase {
 }
 
 /// A stable classification of what went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailureKind {
     /// The per-phase timeout elapsed.
@@ -597,11 +663,13 @@ pub enum FailureKind {
     BadName,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Where and why something failed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Failure {
     pub phase: Phase,
     pub kind: FailureKind,
     pub message: String,
+    /// The server's reply, for kind `rejected` or `throttled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<ReplySummary>,
 }
@@ -625,28 +693,39 @@ impl AddressReport {
 }
 
 /// `tlscheck endpoints`: the reachability of CRL, OCSP and CA-issuer endpoints from here.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointsReport {
+    /// Version of the report format; changes on any breaking change.
+    #[schemars(extend("const" = SCHEMA_VERSION))]
     pub schema_version: u32,
     /// Always `endpoints` (a probe report has no `kind`).
+    #[schemars(extend("const" = "endpoints"))]
     pub kind: String,
     pub tool: Tool,
+    /// When the run started (RFC 3339, UTC).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String", extend("format" = "date-time"))]
     pub started_at: OffsetDateTime,
     pub duration_ms: u64,
+    /// The profile whose endpoints were fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// `--allow-private-fetch`: URLs could point at private/loopback addresses.
     pub allow_private_fetch: bool,
     pub endpoints: Vec<EndpointCheck>,
     /// `pass` when every endpoint answered usefully, else `fail`.
     pub verdict: Verdict,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// What an endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum EndpointKind {
+    /// A CRL distribution point.
     Crl,
+    /// An OCSP responder.
     Ocsp,
+    /// A CA-issuers URL (the issuer's certificate).
     CaIssuers,
     /// A URL given with `--url` whose kind could not be told: fetched with GET.
     Other,
@@ -682,10 +761,11 @@ impl EndpointKind {
 }
 
 /// One endpoint fetched by `tlscheck endpoints`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointCheck {
     pub kind: EndpointKind,
     pub url: String,
+    /// The host (and port, when not the scheme's default) the firewall must let through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// An HTTP response came back.
@@ -694,8 +774,10 @@ pub struct EndpointCheck {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
+    /// Body bytes read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
+    /// Time of the fetch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms: Option<u64>,
     /// What the body is: `CRL issued by ..., next update ...`, `certificate CN=...`, `OCSP

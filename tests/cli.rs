@@ -944,3 +944,227 @@ fn endpoints_markdown_is_a_table() {
         "{md}"
     );
 }
+
+#[test]
+fn saved_report_is_rerendered_and_rejudged_offline() {
+    let env = Env::new();
+    let profile = test_profile(&env, true);
+    // Probed against a store without the test root and no profile: no anchor recorded.
+    let (code, stdout) = probe_single_mx_output(
+        &env,
+        30,
+        "saved.test",
+        LeafSpec::new(["mx.saved.test"]),
+        &["--trust", "webpki", "--format", "json"],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let saved = env.write("saved.json", &stdout);
+    let original: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(codes(&original), vec!["cert-untrusted"]);
+    assert!(first_address(&original)["tls"]["anchor"].is_null());
+
+    // Re-rendered as it is, in another format, with the same exit code.
+    let out = tlscheck()
+        .args(["report", saved.to_str().unwrap(), "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("cert-untrusted") && md.contains("mx.saved.test"),
+        "{md}"
+    );
+
+    // Re-judged with a profile carrying the root: the chain is anchored offline, the verdict
+    // changes, and the options say which profile judged it.
+    let (code, r) = run_report(&[
+        "report",
+        saved.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert_eq!(codes(&r), vec!["anchor-not-in-trust-store"], "{r:#}");
+    assert_eq!(code, 0);
+    assert_eq!(first_address(&r)["tls"]["anchor"]["source"], "profile");
+    assert_eq!(r["options"]["profile"], "test-expectation");
+    // The facts are untouched but for the anchor re-judging found.
+    let mut expected = original["targets"][0]["hosts"].clone();
+    expected[0]["addresses"][0]["tls"]["anchor"] = first_address(&r)["tls"]["anchor"].clone();
+    assert_eq!(r["targets"][0]["hosts"], expected);
+
+    // --require-tls from standard input.
+    let out = tlscheck()
+        .args(["report", "-", "--require-tls", "1.3", "--format", "json"])
+        .write_stdin(stdout.clone())
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["options"]["require_tls"], "TLSv1.3");
+    assert_eq!(
+        codes(&r),
+        vec!["cert-untrusted"],
+        "the server negotiated TLS 1.3"
+    );
+}
+
+fn run_report(args: &[&str]) -> (i32, Value) {
+    let out = tlscheck()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report)
+}
+
+#[test]
+fn unusable_saved_reports_are_usage_errors() {
+    let env = Env::new();
+    for (name, text, expect) in [
+        ("garbage.json", "not json", "not JSON"),
+        (
+            "old.json",
+            r#"{"schema_version": 99, "targets": []}"#,
+            "schema_version 99",
+        ),
+        (
+            "endpoints.json",
+            r#"{"schema_version": 1, "kind": "endpoints"}"#,
+            "endpoints",
+        ),
+        (
+            "partial.json",
+            r#"{"schema_version": 1}"#,
+            "not a tlscheck report",
+        ),
+    ] {
+        let path = env.write(name, text);
+        let out = tlscheck().args(["report"]).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expect), "{name}: {stderr}");
+    }
+    let out = tlscheck()
+        .args(["report", "/nonexistent/report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Runs the GitHub Action's run step (`scripts/action-run.sh`) in `env.dir` with `inputs`;
+/// returns (exit code, stdout, the step outputs, the step summary).
+fn run_action(env: &Env, inputs: &[(&str, &str)]) -> (i32, String, String, String) {
+    let dir = env.dir.path();
+    let (outputs, summary) = (dir.join("gh-output"), dir.join("gh-summary"));
+    let _ = std::fs::remove_file(&outputs);
+    let _ = std::fs::remove_file(&summary);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action-run.sh");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .current_dir(dir)
+        .env("TLSCHECK", assert_cmd::cargo::cargo_bin("tlscheck"))
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .envs(inputs.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        std::fs::read_to_string(&outputs).unwrap_or_default(),
+        std::fs::read_to_string(&summary).unwrap_or_default(),
+    )
+}
+
+#[test]
+fn github_action_fails_the_job_only_on_errors() {
+    let env = Env::new();
+    let good = env.server(
+        SocketAddr::new(IpAddr::V4(ip(31)), 0),
+        LeafSpec::new(["mx.action.test"]),
+    );
+    let port = good.addr.port();
+    let mut expired = LeafSpec::new(["mx.expired-action.test"]);
+    expired.not_before = OffsetDateTime::now_utc() - time::Duration::days(90);
+    expired.not_after = OffsetDateTime::now_utc() - time::Duration::days(1);
+    let _bad = env.server(SocketAddr::new(IpAddr::V4(ip(32)), port), expired);
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("action.test", 10, "mx.action.test")
+            .a("mx.action.test", ip(31))
+            .mx("expired-action.test", 10, "mx.expired-action.test")
+            .a("mx.expired-action.test", ip(32)),
+    );
+    let args = format!(
+        "--resolver {} --port {port} --trust {} --ehlo probe.tlscheck.test --no-revocation",
+        dns.addr,
+        env.trust.display()
+    );
+
+    // Pass: exit 0, the Markdown report in the log and the summary, the outputs set.
+    let (code, stdout, outputs, summary) = run_action(
+        &env,
+        &[
+            ("INPUT_DOMAINS", "action.test"),
+            ("INPUT_ARGS", &args),
+            ("INPUT_FORMAT", "markdown"),
+        ],
+    );
+    assert_eq!(code, 0, "{stdout}");
+    assert!(outputs.contains("exit-code=0") && outputs.contains("report=tlscheck-report.md"));
+    assert!(summary.contains("mx.action.test"), "{summary}");
+    assert!(env.dir.path().join("tlscheck-report.md").exists());
+
+    // An error finding fails the job, with an annotation; JUnit is written where asked.
+    let (code, stdout, outputs, summary) = run_action(
+        &env,
+        &[
+            ("INPUT_DOMAINS", "action.test, expired-action.test"),
+            ("INPUT_ARGS", &args),
+            ("INPUT_FORMAT", "junit"),
+            ("INPUT_OUTPUT", "tls.xml"),
+            ("INPUT_REQUIRE_TLS", "1.2"),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("::error::tlscheck: the TLS policy failed"),
+        "{stdout}"
+    );
+    assert!(outputs.contains("exit-code=1"));
+    assert!(
+        summary.contains("cert-expired"),
+        "the summary re-renders the report: {summary}"
+    );
+    let xml = std::fs::read_to_string(env.dir.path().join("tls.xml")).unwrap();
+    assert!(
+        xml.contains("<failure") && xml.contains("cert-expired"),
+        "{xml}"
+    );
+
+    // Inconclusive (here: the domain does not exist) is a warning unless asked otherwise.
+    let inputs = [
+        ("INPUT_DOMAINS", "missing-action.test"),
+        ("INPUT_ARGS", args.as_str()),
+    ];
+    let (code, stdout, outputs, _) = run_action(&env, &inputs);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("::warning::tlscheck: inconclusive"),
+        "{stdout}"
+    );
+    assert!(outputs.contains("exit-code=3"));
+    let mut strict = inputs.to_vec();
+    strict.push(("INPUT_FAIL_ON_INCONCLUSIVE", "true"));
+    assert_eq!(run_action(&env, &strict).0, 3);
+
+    // A configuration error fails the job.
+    let bad = [("INPUT_DOMAINS", "action.test"), ("INPUT_FORMAT", "yaml")];
+    assert_eq!(run_action(&env, &bad).0, 2);
+}

@@ -62,6 +62,15 @@ impl TrustStore {
         Ok(store)
     }
 
+    /// A store with no anchors (re-judging a saved report against a profile's roots only).
+    pub fn empty(label: &str) -> Self {
+        Self {
+            label: label.into(),
+            anchors: Vec::new(),
+            cert_sha256: HashMap::new(),
+        }
+    }
+
     /// A PEM file of CA certificates.
     pub fn from_pem_file(path: &Path) -> Result<Self, TrustError> {
         let label = format!("file:{}", path.display());

@@ -2,13 +2,20 @@
 //! filters): add new ones, never rename or reuse one. Each has a default severity, a one-line
 //! description and the remediation shown beside it.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// How much a finding weighs: any `error` fails its target; `warning` and `info` do not.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The target fails.
     Error,
+    /// A problem that does not fail the target.
     Warning,
+    /// Worth knowing.
     Info,
 }
 
@@ -24,10 +31,10 @@ impl Severity {
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $sev:ident, $desc:literal, $fix:literal; )*) => {
-        /// A finding code.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        /// A finding code: stable, never renamed or reused (one heading each in docs/findings.md).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
         pub enum Code {
-            $( #[serde(rename = $code)] $variant, )*
+            $( #[doc = $desc] #[serde(rename = $code)] $variant, )*
         }
 
         impl Code {

@@ -5,6 +5,7 @@
 
 pub mod codes;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -47,7 +48,8 @@ impl Policy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// `pass`, `fail` (an error finding) or `inconclusive` (nothing could be probed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
@@ -65,17 +67,22 @@ impl Verdict {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A judgement about one target, host or address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     pub code: Code,
     pub severity: Severity,
     /// The target as the user typed it.
     pub target: String,
+    /// The host the finding concerns, where it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The address the finding concerns, where it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// The specifics.
     pub message: String,
+    /// What to do about it.
     pub remediation: String,
 }
 

@@ -1,12 +1,16 @@
-//! Renderers: the same judged [`Report`] as text for a person, JSON for programs, or Markdown for
-//! a ticket. Every renderer writes to `&mut dyn Write`, so tests render into a `Vec<u8>`.
+//! Renderers: the same judged [`Report`] as text for a person, JSON for programs, Markdown for a
+//! ticket, or JUnit XML for a CI test report. Every renderer writes to `&mut dyn Write`, so tests
+//! render into a `Vec<u8>`.
 //!
 //! The helpers here phrase facts the text and Markdown renderers both show (key strength, the root
 //! issuer partners configure, one revocation answer, an address's status). They return raw text:
 //! each renderer escapes what came from the network its own way.
 
 pub mod json;
+pub mod junit;
 pub mod markdown;
+#[cfg(test)]
+mod snapshots;
 pub mod text;
 
 use std::io::Write;
@@ -37,6 +41,7 @@ pub fn render(
         Format::Text => text::render(report, opts, out),
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
+        Format::Junit => junit::render(report, out),
     }
 }
 

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::{MAX_REPLY_BYTES, MAX_REPLY_LINES};
@@ -254,11 +255,14 @@ fn parse_line(line: &str) -> Result<(ReplyCode, bool, &str), ReplyError> {
 }
 
 /// The serialisable form of a reply kept in reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ReplySummary {
+    /// The three-digit reply code (RFC 5321 §4.2).
     pub code: u16,
+    /// The enhanced status code (RFC 3463), e.g. `4.7.0`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub enhanced: Option<String>,
+    /// The text of each line, without the code and separator.
     pub lines: Vec<String>,
 }
 

@@ -1,0 +1,48 @@
+//! Snapshot tests: the JSON, text and Markdown renderings of the sample report are locked in
+//! `src/render/snapshots/*.snap`. A deliberate format change is accepted by rewriting them with
+//! `INSTA_UPDATE=always cargo test --lib render::snapshots` (or `cargo insta review`) and
+//! committing the diff; under CI (`CI=true`) insta writes nothing and fails on a mismatch.
+//!
+//! The sample's times are fixed (`sample::NOW`), so every rendering is deterministic.
+
+use super::sample;
+use super::{json, markdown, text, TextOptions};
+
+fn rendered(render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    render(&mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+#[test]
+fn json_rendering() {
+    let report = sample::report();
+    let out = rendered(|b| json::render(&report, b));
+    // The JSON snapshot is the wire format itself: a renamed, removed or re-typed field shows here.
+    insta::assert_snapshot!("json", out);
+}
+
+#[test]
+fn text_rendering() {
+    let report = sample::report();
+    let out = rendered(|b| text::render(&report, TextOptions::default(), b));
+    insta::assert_snapshot!("text", out);
+}
+
+#[test]
+fn text_rendering_verbose() {
+    let report = sample::report();
+    let opts = TextOptions {
+        verbose: 1,
+        quiet: false,
+    };
+    let out = rendered(|b| text::render(&report, opts, b));
+    insta::assert_snapshot!("text_verbose", out);
+}
+
+#[test]
+fn markdown_rendering() {
+    let report = sample::report();
+    let out = rendered(|b| markdown::render(&report, b));
+    insta::assert_snapshot!("markdown", out);
+}
