@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
 use crate::dns::Families;
-use crate::plan::{CommandKind, EndpointsPlan, Format, Plan, ReportPlan, TlsVersion};
+use crate::plan::{ColorChoice, CommandKind, EndpointsPlan, Format, Plan, ReportPlan, TlsVersion};
 use crate::profile::Profile;
 use crate::report::EndpointKind;
 use crate::smtp::session::EhloName;
@@ -31,8 +31,12 @@ pub enum Command {
     #[command(after_help = crate::exit::HELP)]
     Mx {
         /// Mail domains, e.g. contoso.com (IDNA names are accepted).
-        #[arg(required = true, value_name = "DOMAIN")]
+        #[arg(required_unless_present = "file", value_name = "DOMAIN")]
         domains: Vec<String>,
+        /// Read more domains from FILE (- for standard input): one per line, `#` starts a
+        /// comment. MX hosts and addresses shared by several domains are probed once.
+        #[arg(short = 'f', long = "file", value_name = "FILE")]
+        file: Option<PathBuf>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -88,6 +92,9 @@ pub enum Command {
         /// Print only the verdict lines in the text report.
         #[arg(short = 'q', long, conflicts_with = "verbose")]
         quiet: bool,
+        /// Colours in the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+        color: ColorArg,
     },
     /// Print a shell completion script, e.g. tlscheck completions bash >
     /// /etc/bash_completion.d/tlscheck
@@ -243,6 +250,26 @@ pub struct CommonArgs {
     /// Print only the verdict lines in the text report.
     #[arg(short = 'q', long, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Colours in the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ColorChoice {
+    fn from(c: ColorArg) -> Self {
+        match c {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
 }
 
 impl From<FormatArg> for Format {
@@ -254,6 +281,66 @@ impl From<FormatArg> for Format {
             FormatArg::Junit => Format::Junit,
         }
     }
+}
+
+/// Largest domain list read with `-f` (a million domains fit).
+const MAX_DOMAIN_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The domains of a `-f` file: the first word of each line, blank lines and `#` comments skipped.
+fn read_domain_file(path: &std::path::Path) -> Result<Vec<String>, UsageError> {
+    use std::io::Read;
+    let shown = path.display();
+    let mut bytes = Vec::new();
+    let read = if path == std::path::Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_DOMAIN_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_DOMAIN_FILE_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| UsageError(format!("cannot read {shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_DOMAIN_FILE_BYTES {
+        return Err(UsageError(format!(
+            "{shown} is larger than {MAX_DOMAIN_FILE_BYTES} bytes"
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| UsageError(format!("{shown} is not UTF-8 text: {e}")))?;
+    let mut domains = Vec::new();
+    let mut bad = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        let Some(word) = line.split_whitespace().next() else {
+            continue;
+        };
+        match parse_domain(word) {
+            Ok(_) => domains.push(word.to_string()),
+            Err(e) => bad.push(format!("{shown}:{}: {e}", n + 1)),
+        }
+    }
+    if !bad.is_empty() {
+        let more = bad.len().saturating_sub(10);
+        bad.truncate(10);
+        if more > 0 {
+            bad.push(format!("... and {more} more"));
+        }
+        return Err(UsageError(bad.join("\n")));
+    }
+    if domains.is_empty() {
+        return Err(UsageError(format!("{shown} lists no domain")));
+    }
+    Ok(domains)
+}
+
+/// The inputs without repeats (same name, any case or trailing dot), first occurrence first.
+fn dedup_inputs(inputs: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    inputs
+        .into_iter()
+        .filter(|i| seen.insert(i.trim().trim_end_matches('.').to_lowercase()))
+        .collect()
 }
 
 fn parse_require_tls(v: &str) -> Result<TlsVersion, UsageError> {
@@ -293,6 +380,7 @@ impl Cli {
                 output,
                 verbose,
                 quiet,
+                color,
             } => Ok(Job::Report(Box::new(ReportPlan {
                 file,
                 profile: match profile.as_deref() {
@@ -307,6 +395,7 @@ impl Cli {
                 output,
                 verbose,
                 quiet,
+                color: color.into(),
             }))),
             _ => self.into_plan().map(|p| Job::Probe(Box::new(p))),
         }
@@ -316,7 +405,16 @@ impl Cli {
     /// profile).
     pub fn into_plan(self) -> Result<Plan, UsageError> {
         let (command, inputs, common) = match self.command {
-            Command::Mx { domains, common } => (CommandKind::Mx, domains, common),
+            Command::Mx {
+                mut domains,
+                file,
+                common,
+            } => {
+                if let Some(file) = file {
+                    domains.extend(read_domain_file(&file)?);
+                }
+                (CommandKind::Mx, dedup_inputs(domains), common)
+            }
             Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
             Command::Explain { .. }
             | Command::Endpoints { .. }
@@ -396,6 +494,7 @@ impl Cli {
             output: c.output,
             verbose: c.verbose,
             quiet: c.quiet,
+            color: c.color.into(),
         })
     }
 }

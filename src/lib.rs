@@ -187,9 +187,12 @@ pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
         }
         _ => None,
     };
+    let bar = progress_bar(plan);
     let targets = probe::Prober::new(plan, dns.as_deref(), deadline, checker.as_ref())
+        .with_progress(bar.clone())
         .run()
         .await;
+    bar.finish_and_clear();
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::this(),
@@ -236,8 +239,45 @@ fn write_report(plan: &Plan, report: &Report) -> Result<(), Error> {
     let opts = TextOptions {
         verbose: plan.verbose,
         quiet: plan.quiet,
+        color: use_color(plan.color, plan.output.as_deref()),
     };
     render_and_emit(report, plan.format, opts, plan.output.as_deref())
+}
+
+/// A progress indicator on standard error while probes run: only on a terminal, never in a pipe,
+/// in CI (`CI` set) or with `-q`.
+fn progress_bar(plan: &Plan) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if plan.quiet || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(0),
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos}/{len} addresses probed  {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}
+
+/// Whether the text report gets ANSI colours: `--color always`, or `auto` when it goes to a
+/// terminal that wants them (https://no-color.org: a non-empty `NO_COLOR` turns them off).
+fn use_color(choice: plan::ColorChoice, output: Option<&std::path::Path>) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        plan::ColorChoice::Always => true,
+        plan::ColorChoice::Never => false,
+        plan::ColorChoice::Auto => {
+            output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
 }
 
 fn render_and_emit(
@@ -280,6 +320,7 @@ pub fn run_report(plan: &plan::ReportPlan) -> Result<u8, Error> {
     let opts = TextOptions {
         verbose: plan.verbose,
         quiet: plan.quiet,
+        color: use_color(plan.color, plan.output.as_deref()),
     };
     render_and_emit(&report, plan.format, opts, plan.output.as_deref())?;
     Ok(exit::for_verdict(report.verdict))

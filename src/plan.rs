@@ -105,6 +105,7 @@ pub struct Plan {
     pub output: Option<PathBuf>,
     pub verbose: u8,
     pub quiet: bool,
+    pub color: ColorChoice,
 }
 
 /// `tlscheck endpoints`: which URLs to fetch, and how.
@@ -121,6 +122,16 @@ pub struct EndpointsPlan {
     pub output: Option<PathBuf>,
 }
 
+/// `--color`: ANSI colours in the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// When standard output is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 /// `tlscheck report FILE`: re-render (and re-judge) a saved report, offline.
 #[derive(Debug, Clone)]
 pub struct ReportPlan {
@@ -134,6 +145,7 @@ pub struct ReportPlan {
     pub output: Option<PathBuf>,
     pub verbose: u8,
     pub quiet: bool,
+    pub color: ColorChoice,
 }
 
 #[cfg(test)]

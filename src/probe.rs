@@ -2,12 +2,13 @@
 //! (bounded by `--concurrency`), every step bounded by the per-phase timeout and the run deadline.
 //! Produces the [`TargetReport`]s; judges nothing.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures::future::join_all;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::{timeout_at, Instant};
 
 use crate::cert::chain::{validate, TrustStore};
@@ -36,6 +37,28 @@ pub struct Prober<'a> {
     limit: Arc<Semaphore>,
     deadline: Instant,
     revocation: Option<&'a Checker>,
+    /// Addresses queued and done (a hidden bar unless [`Prober::with_progress`] gave one).
+    progress: indicatif::ProgressBar,
+    /// Each MX host name is resolved once per run, and each address (with the name it is probed
+    /// for) probed once, however many domains share them; later askers get a copy.
+    lookups: Cells<String, HostLookup>,
+    probes: Cells<(SocketAddr, Option<String>), AddressReport>,
+}
+
+type HostLookup = Result<(Vec<IpAddr>, Option<String>), Failure>;
+/// Results computed once per key and shared.
+type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
+
+/// The shared cell for `key`, made on first use.
+fn cell<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, Arc<OnceCell<V>>>>,
+    key: K,
+) -> Arc<OnceCell<V>> {
+    let mut map = match map.lock() {
+        Ok(m) => m,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    map.entry(key).or_default().clone()
 }
 
 impl<'a> Prober<'a> {
@@ -54,7 +77,16 @@ impl<'a> Prober<'a> {
             limit: Arc::new(Semaphore::new(plan.concurrency)),
             deadline,
             revocation,
+            progress: indicatif::ProgressBar::hidden(),
+            lookups: Mutex::new(HashMap::new()),
+            probes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Reports addresses queued and finished on `bar` (the CLI's stderr progress indicator).
+    pub fn with_progress(mut self, bar: indicatif::ProgressBar) -> Self {
+        self.progress = bar;
+        self
     }
 
     pub async fn run(&self) -> Vec<TargetReport> {
@@ -142,10 +174,11 @@ impl<'a> Prober<'a> {
             report.dns_error = Some(Failure::new(Phase::Dns, FailureKind::BadName, problem));
             return report;
         }
-        let ips = match self
-            .dns_call(|dns| dns.host_addresses(name, self.plan.families))
+        let lookup = cell(&self.lookups, name.to_ascii_lowercase())
+            .get_or_init(|| self.dns_call(|dns| dns.host_addresses(name, self.plan.families)))
             .await
-        {
+            .clone();
+        let ips = match lookup {
             Ok((ips, alias)) => {
                 report.cname = alias;
                 ips
@@ -191,6 +224,20 @@ impl<'a> Prober<'a> {
     }
 
     async fn address(&self, addr: SocketAddr, host_name: Option<&str>) -> AddressReport {
+        let cell = cell(&self.probes, (addr, host_name.map(str::to_ascii_lowercase)));
+        cell.get_or_init(|| async {
+            self.progress.inc_length(1);
+            let report = self.probe_address(addr, host_name).await;
+            self.progress.inc(1);
+            self.progress
+                .set_message(format!("{} {}", host_name.unwrap_or_default(), addr.ip()));
+            report
+        })
+        .await
+        .clone()
+    }
+
+    async fn probe_address(&self, addr: SocketAddr, host_name: Option<&str>) -> AddressReport {
         let params = SessionParams {
             addr,
             host_name: host_name.map(str::to_string),

@@ -1168,3 +1168,124 @@ fn github_action_fails_the_job_only_on_errors() {
     let bad = [("INPUT_DOMAINS", "action.test"), ("INPUT_FORMAT", "yaml")];
     assert_eq!(run_action(&env, &bad).0, 2);
 }
+
+#[test]
+fn colour_and_progress_only_on_a_terminal() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(33)), 0),
+        LeafSpec::new(["mx.tty.test"]),
+    );
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("tty.test", 10, "mx.tty.test")
+            .a("mx.tty.test", ip(33)),
+    );
+    let bin = assert_cmd::cargo::cargo_bin("tlscheck");
+    let line = format!(
+        "{} mx tty.test --resolver {} --port {} --trust {} --no-revocation --ehlo probe.tlscheck.test",
+        bin.display(),
+        dns.addr,
+        server.addr.port(),
+        env.trust.display()
+    );
+
+    // In a pipe: no colour, no progress.
+    let out = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .env_remove("CI")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!out.stdout.contains(&0x1b), "colour in a pipe");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // On a terminal (script(1) gives the command a pty): coloured verdict, progress on stderr.
+    let tty = |extra_env: &[(&str, &str)]| {
+        let out = std::process::Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("CI")
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm")
+            .envs(extra_env.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let seen = tty(&[]);
+    assert!(seen.contains("\x1b[32mPASS"), "{seen:?}");
+    assert!(seen.contains("addresses probed"), "{seen:?}");
+    // NO_COLOR turns colour off; CI turns the progress indicator off.
+    let seen = tty(&[("NO_COLOR", "1"), ("CI", "true")]);
+    assert!(
+        seen.contains("PASS  mx tty.test") && !seen.contains("\x1b[32m"),
+        "{seen:?}"
+    );
+    assert!(!seen.contains("addresses probed"), "{seen:?}");
+}
+
+#[test]
+fn batch_file_probes_a_shared_mx_host_once() {
+    let env = Env::new();
+    let server = env.server(
+        SocketAddr::new(IpAddr::V4(ip(34)), 0),
+        LeafSpec::new(["mx.shared.test"]),
+    );
+    let mut zone = Zone::new().a("mx.shared.test", ip(34));
+    for d in ["one.test", "two.test", "three.test"] {
+        zone = zone.mx(d, 10, "mx.shared.test");
+    }
+    let dns = TestDns::start_blocking(zone);
+    let list = env.write(
+        "domains.txt",
+        "# customers\none.test\n\nTWO.test   # same MX\nthree.test\none.test\n",
+    );
+    let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "-f".into(), list.display().to_string()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    args.push("--no-revocation".into());
+    let (code, r) = run_json(&strs(&args));
+    assert_eq!(code, 0, "{r:#}");
+    let names: Vec<&str> = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["one.test", "two.test", "three.test"]);
+    for t in r["targets"].as_array().unwrap() {
+        assert_eq!(
+            t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true,
+            "{t:#}"
+        );
+    }
+    // Three domains, one MX address: probed once (3 connections: session + 2 version probes).
+    assert_eq!(server.connections(), 3);
+
+    // From standard input, beside a domain on the command line.
+    let mut args = vec!["mx".to_string(), "one.test".into(), "-f".into(), "-".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    let out = tlscheck()
+        .args(strs(&args))
+        .args(["--no-revocation", "--format", "json", "-q"])
+        .write_stdin("two.test\n")
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["targets"].as_array().unwrap().len(), 2);
+
+    // Bad lines are named with their line numbers; nothing is probed.
+    let bad = env.write("bad.txt", "one.test\nbad!domain.test\n192.0.2.1\n");
+    let out = tlscheck().args(["mx", "-f"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.txt:2:") && stderr.contains("bad.txt:3:"),
+        "{stderr}"
+    );
+}

@@ -29,6 +29,8 @@ use crate::report::{
 pub struct TextOptions {
     pub verbose: u8,
     pub quiet: bool,
+    /// ANSI colours for verdicts, statuses and finding marks (a terminal that wants them).
+    pub color: bool,
 }
 
 pub fn render(

@@ -34,7 +34,7 @@ fn text_rendering_verbose() {
     let report = sample::report();
     let opts = TextOptions {
         verbose: 1,
-        quiet: false,
+        ..TextOptions::default()
     };
     let out = rendered(|b| text::render(&report, opts, b));
     insta::assert_snapshot!("text_verbose", out);

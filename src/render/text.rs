@@ -27,7 +27,7 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::i
             .iter()
             .filter(|f| f.target == target.input)
             .collect();
-        writeln!(out, "{}", verdict_line(target, &findings))?;
+        writeln!(out, "{}", verdict_line(target, &findings, opts.color))?;
     }
     if opts.quiet {
         return Ok(());
@@ -44,10 +44,16 @@ pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::i
     Ok(())
 }
 
-fn verdict_line(t: &TargetReport, findings: &[&Finding]) -> String {
+fn verdict_line(t: &TargetReport, findings: &[&Finding], color: bool) -> String {
+    let word = format!("{:<5}", label(t.verdict));
+    let code = match t.verdict {
+        Verdict::Pass => GREEN,
+        Verdict::Fail => RED,
+        Verdict::Inconclusive => YELLOW,
+    };
     format!(
-        "{:<5} {} {}: {}",
-        label(t.verdict),
+        "{} {} {}: {}",
+        paint(&word, code, color),
         if t.kind == TargetKind::Mx {
             "mx"
         } else {
@@ -56,6 +62,20 @@ fn verdict_line(t: &TargetReport, findings: &[&Finding]) -> String {
         clean(&t.input),
         severity_counts(findings)
     )
+}
+
+const GREEN: &str = "32";
+const RED: &str = "1;31";
+const YELLOW: &str = "33";
+const DIM: &str = "2";
+
+/// `s` in the ANSI colour `code` when `on` (our own words only: never text from the network).
+fn paint(s: &str, code: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
 }
 
 pub(crate) fn label(v: Verdict) -> &'static str {
@@ -98,7 +118,7 @@ fn target_block(
     }
     let target_level: Vec<&&Finding> = findings.iter().filter(|f| f.host.is_none()).collect();
     for f in target_level {
-        finding(f, "  ", out)?;
+        finding(f, "  ", opts.color, out)?;
     }
     for host in &t.hosts {
         let pref = host
@@ -110,7 +130,7 @@ fn target_block(
             .iter()
             .filter(|f| f.host.as_deref() == Some(host.name.as_str()) && f.ip.is_none())
         {
-            finding(f, "    ", out)?;
+            finding(f, "    ", opts.color, out)?;
         }
         for a in &host.addresses {
             let af = address_findings(findings, &host.name, a);
@@ -128,7 +148,17 @@ fn address_block(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let status = address_status(a, findings);
-    writeln!(out, "    {}  {status}", socket_label(a))?;
+    let code = match status {
+        "OK" => GREEN,
+        "FAIL" => RED,
+        _ => YELLOW,
+    };
+    writeln!(
+        out,
+        "    {}  {}",
+        socket_label(a),
+        paint(status, code, opts.color)
+    )?;
     let pad = "      ";
     if let Some(b) = &a.smtp.banner {
         writeln!(out, "{pad}banner    {}", clean(&b.text()))?;
@@ -223,7 +253,7 @@ fn address_block(
         }
     }
     for f in findings {
-        finding(f, pad, out)?;
+        finding(f, pad, opts.color, out)?;
     }
     Ok(())
 }
@@ -441,11 +471,11 @@ fn cert_line(
     )
 }
 
-fn finding(f: &Finding, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
+fn finding(f: &Finding, pad: &str, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
     let mark = match f.severity {
-        Severity::Error => "✗ error",
-        Severity::Warning => "! warning",
-        Severity::Info => "· info",
+        Severity::Error => paint("✗ error", RED, color),
+        Severity::Warning => paint("! warning", YELLOW, color),
+        Severity::Info => paint("· info", DIM, color),
     };
     writeln!(
         out,
@@ -619,10 +649,38 @@ mod tests {
     }
 
     #[test]
+    fn colour_only_when_asked_and_never_on_network_text() {
+        let mut report = sample::report();
+        report.targets[0].hosts[0].addresses[0].smtp.banner = report.targets[0].hosts[0].addresses
+            [0]
+        .smtp
+        .banner
+        .clone()
+        .map(|mut b| {
+            b.lines = vec!["mx \x1b[31mred".into()];
+            b
+        });
+        let plain = render_string(&report, TextOptions::default());
+        assert!(!plain.contains('\x1b'), "{plain}");
+        let color = TextOptions {
+            color: true,
+            ..TextOptions::default()
+        };
+        let coloured = render_string(&report, color);
+        assert!(
+            coloured.starts_with("\x1b[32mPASS \x1b[0m mx contoso.test"),
+            "{coloured}"
+        );
+        assert!(coloured.contains("\x1b[33m! warning\x1b[0m"), "{coloured}");
+        // The banner's own escape stays escaped.
+        assert!(coloured.contains("mx \\u{1b}[31mred"), "{coloured}");
+    }
+
+    #[test]
     fn quiet_is_the_verdict_only() {
         let opts = TextOptions {
-            verbose: 0,
             quiet: true,
+            ..TextOptions::default()
         };
         assert_eq!(
             render_string(&sample::report(), opts),
