@@ -664,7 +664,7 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
 mod tests {
     use super::*;
     use crate::render::sample;
-    use crate::report::{EndpointCheck, EndpointKind, RevocationStatus};
+    use crate::report::RevocationStatus;
 
     fn render_string(report: &Report) -> String {
         let mut buf = Vec::new();
@@ -925,41 +925,10 @@ mod tests {
 
     #[test]
     fn endpoints_table() {
-        let ok = EndpointCheck {
-            kind: EndpointKind::Crl,
-            url: "http://crl.example.test/ca.crl".into(),
-            host: Some("crl.example.test".into()),
-            reachable: true,
-            status: "ok".into(),
-            http_status: Some(200),
-            bytes: Some(900),
-            ms: Some(31),
-            detail: Some("CRL issued by CN=CA|x, 0 entries".into()),
-            error: None,
-        };
-        let down = EndpointCheck {
-            kind: EndpointKind::Ocsp,
-            url: "http://ocsp.example.test/".into(),
-            host: Some("ocsp.example.test".into()),
-            reachable: false,
-            status: "unreachable".into(),
-            http_status: None,
-            bytes: None,
-            ms: Some(10_000),
-            detail: None,
-            error: Some("timed out".into()),
-        };
-        let report = EndpointsReport {
-            schema_version: crate::report::SCHEMA_VERSION,
-            kind: "endpoints".into(),
-            tool: crate::report::Tool::this(),
-            started_at: sample::NOW,
-            duration_ms: 10_000,
-            profile: Some("exchange-online".into()),
-            allow_private_fetch: false,
-            endpoints: vec![ok, down],
-            verdict: crate::diagnose::Verdict::Fail,
-        };
+        let report = sample::endpoints(
+            "CRL issued by CN=CA|x, 0 entries",
+            "http://ocsp.example.test/",
+        );
         let mut buf = Vec::new();
         render_endpoints(&report, &mut buf).unwrap();
         let out = String::from_utf8(buf).unwrap();

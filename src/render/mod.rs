@@ -448,6 +448,47 @@ pub(crate) mod sample {
         }
     }
 
+    /// An endpoints report with a good CRL and an unreachable OCSP responder; the CRL's detail
+    /// and the OCSP URL are the caller's (for each format's escaping).
+    pub fn endpoints(crl_detail: &str, ocsp_url: &str) -> crate::report::EndpointsReport {
+        use crate::report::{EndpointCheck, EndpointKind};
+        let ok = EndpointCheck {
+            kind: EndpointKind::Crl,
+            url: "http://crl.example.test/ca.crl".into(),
+            host: Some("crl.example.test".into()),
+            reachable: true,
+            status: "ok".into(),
+            http_status: Some(200),
+            bytes: Some(900),
+            ms: Some(31),
+            detail: Some(crl_detail.into()),
+            error: None,
+        };
+        let down = EndpointCheck {
+            kind: EndpointKind::Ocsp,
+            url: ocsp_url.into(),
+            host: Some("ocsp.example.test".into()),
+            reachable: false,
+            status: "unreachable".into(),
+            http_status: None,
+            bytes: None,
+            ms: Some(10_000),
+            detail: None,
+            error: Some("timed out".into()),
+        };
+        crate::report::EndpointsReport {
+            schema_version: crate::report::SCHEMA_VERSION,
+            kind: "endpoints".into(),
+            tool: Tool::this(),
+            started_at: NOW,
+            duration_ms: 10_000,
+            profile: Some("exchange-online".into()),
+            allow_private_fetch: false,
+            endpoints: vec![ok, down],
+            verdict: Verdict::Fail,
+        }
+    }
+
     pub fn report() -> Report {
         let addresses = vec![address("192.0.2.1", tls()), address("192.0.2.2", tls())];
         let finding = Finding {
