@@ -36,7 +36,7 @@ use std::time::Duration;
 use support::dns::{TestDns, Zone};
 use support::http::{HttpServer, Reply};
 use support::pki::{rustls_server_config, Leaf, LeafSpec, TestPki};
-use support::raw::{drain, read_line, send, until_starttls, RawServer};
+use support::raw::{endless_ehlo, hold, send, until_starttls, RawServer};
 use support::smtp::{SmtpServer, SmtpServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -71,24 +71,6 @@ fn fat_reply(code: &str) -> Vec<u8> {
         r.extend_from_slice(format!("{code}{sep}{i:03} {}\r\n", "f".repeat(630)).as_bytes());
     }
     r
-}
-
-/// Keeps the connection open (and silent) until the client goes away.
-async fn hold(mut s: TcpStream) {
-    drain(&mut s, usize::MAX).await;
-}
-
-/// Greets normally, then answers the first command (EHLO) with `250-PIPELINING` forever.
-async fn endless(mut s: TcpStream) {
-    send(&mut s, b"220 hostile.test ESMTP\r\n").await;
-    if read_line(&mut s).await.is_none() {
-        return;
-    }
-    loop {
-        if s.write_all(b"250-PIPELINING\r\n").await.is_err() {
-            return;
-        }
-    }
 }
 
 /// A fat greeting and a fat EHLO reply (no STARTTLS), then QUIT: the most a completed session
@@ -243,7 +225,7 @@ fn main() {
     lines.extend_from_slice(b"220 end\r\n");
     let lines = Arc::new(lines);
     for i in 0..64u8 {
-        servers.push(Server::Raw(raw(at(ENDLESS_BASE + i, port), endless)));
+        servers.push(Server::Raw(raw(at(ENDLESS_BASE + i, port), endless_ehlo)));
         let lines = lines.clone();
         servers.push(Server::Raw(raw(at(LINES_BASE + i, port), move |s| {
             greet_and_hold(s, lines.clone())

@@ -18,7 +18,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 use support::dns::{TestDns, Zone};
 use support::pki::{rustls_server_config, LeafSpec, TestPki};
-use support::raw::{drain, read_line, send, standard_until_starttls, until_starttls, RawServer};
+use support::raw::{
+    drain, endless_ehlo, hold, send, standard_until_starttls, until_starttls, RawServer,
+};
 use support::smtp::{SmtpServer, SmtpServerConfig};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -191,11 +193,6 @@ where
     move |addr| RawServer::start_blocking(addr, script).unwrap()
 }
 
-/// Keeps the connection open (and silent) until the client goes away.
-async fn hold(mut s: TcpStream) {
-    drain(&mut s, usize::MAX).await;
-}
-
 // ---- SMTP phase ----------------------------------------------------------------------------
 
 #[test]
@@ -253,21 +250,7 @@ fn run_deadline_cuts_a_slow_drip_short() {
 
 #[test]
 fn endless_multiline_reply() {
-    let o = run_pair(
-        3,
-        &[],
-        raw(|mut s| async move {
-            send(&mut s, b"220 hostile.test ESMTP\r\n").await;
-            if read_line(&mut s).await.is_none() {
-                return;
-            }
-            loop {
-                if s.write_all(b"250-PIPELINING\r\n").await.is_err() {
-                    return;
-                }
-            }
-        }),
-    );
+    let o = run_pair(3, &[], raw(endless_ehlo));
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("ehlo", "protocol", "more than 100 lines");

@@ -115,6 +115,24 @@ pub async fn standard_until_starttls(s: &mut TcpStream) -> bool {
     .await
 }
 
+/// Script: keeps the connection open (and silent) until the client goes away.
+pub async fn hold(mut s: TcpStream) {
+    drain(&mut s, usize::MAX).await;
+}
+
+/// Script: greets normally, then answers the first command (EHLO) with `250-PIPELINING` forever.
+pub async fn endless_ehlo(mut s: TcpStream) {
+    send(&mut s, b"220 hostile.test ESMTP\r\n").await;
+    if read_line(&mut s).await.is_none() {
+        return;
+    }
+    loop {
+        if s.write_all(b"250-PIPELINING\r\n").await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Reads and discards whatever the client sends until it hangs up (or `limit` bytes); returns
 /// how many bytes arrived.
 pub async fn drain(s: &mut TcpStream, limit: usize) -> usize {
