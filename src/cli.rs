@@ -115,7 +115,7 @@ pub enum Command {
         /// The reply or log line (several words are joined with spaces).
         #[arg(required = true, value_name = "TEXT")]
         text: Vec<String>,
-        /// Output format (markdown prints the text explanation).
+        /// Output format (markdown and junit print the text explanation).
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
     },
@@ -182,7 +182,8 @@ pub struct CommonArgs {
     ///
     /// text for a person, json for programs, markdown for a ticket: a summary with the
     /// certificate facts forced-TLS partners ask for (root issuer, name, organization, key
-    /// strength, validity, fingerprints, revocation endpoints and what they answered).
+    /// strength, validity, fingerprints, revocation endpoints and what they answered); junit for
+    /// CI test reports (one test case per domain, host and address).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Write the report to FILE instead of standard output.
