@@ -245,6 +245,15 @@ pub struct CommonArgs {
     /// Most addresses probed at the same time.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub concurrency: usize,
+    /// Most connections open to one IP address at a time, over the whole run (one address probe
+    /// opens up to 3 at once; domains sharing MX hosts share the cap), so big mail hosts do not
+    /// throttle the run.
+    #[arg(long, value_name = "N", default_value_t = crate::politeness::DEFAULT_PER_IP)]
+    pub per_ip: usize,
+    /// Seconds to leave between the starts of two connections to one IP address (e.g. 0.5 for
+    /// hosts that throttle bursts) [default: 0].
+    #[arg(long, value_name = "SECS")]
+    pub ip_delay: Option<f64>,
     /// More detail in the text report (-v: SMTP transcript and timings).
     #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -446,6 +455,13 @@ impl Cli {
                 "--concurrency must be between 1 and 1024".into(),
             ));
         }
+        if c.per_ip == 0 || c.per_ip > 64 {
+            return Err(UsageError("--per-ip must be between 1 and 64".into()));
+        }
+        let ip_delay = match c.ip_delay {
+            None | Some(0.0) => Duration::ZERO,
+            Some(v) => seconds(v, "ip-delay")?,
+        };
         let resolver = c.resolver.as_deref().map(parse_resolver).transpose()?;
         let trust = match c.trust.as_str() {
             "webpki" => TrustStore::webpki(),
@@ -482,6 +498,8 @@ impl Cli {
             timeout,
             deadline,
             concurrency: c.concurrency,
+            per_ip: c.per_ip,
+            ip_delay,
             families,
             resolver,
             trust,

@@ -12,7 +12,8 @@
 //!
 //! - [`cli`] parses arguments into a validated [`plan::Plan`]; nothing below it sees clap.
 //! - [`target`] normalises domains and hosts; [`dns`] resolves MX / A / AAAA (hickory).
-//! - [`probe`] runs every address concurrently under timeouts and the run deadline.
+//! - [`probe`] runs every address concurrently under timeouts and the run deadline;
+//!   [`politeness`] caps the connections to one IP address (`--per-ip`, `--ip-delay`).
 //! - [`smtp`]: [`smtp::reply`] (bounded reply parser), [`smtp::extensions`] (EHLO keywords),
 //!   [`smtp::stream`] (limits, timeouts, STARTTLS injection guard), [`smtp::session`] (the state
 //!   machine).
@@ -59,6 +60,7 @@ pub mod fetch;
 pub mod limits;
 pub mod manual;
 pub mod plan;
+pub mod politeness;
 pub mod probe;
 pub mod profile;
 pub mod render;
@@ -221,6 +223,8 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         timeout_ms: u64::try_from(plan.timeout.as_millis()).unwrap_or(u64::MAX),
         deadline_ms: u64::try_from(plan.deadline.as_millis()).unwrap_or(u64::MAX),
         concurrency: plan.concurrency,
+        per_ip: plan.per_ip,
+        ip_delay_ms: u64::try_from(plan.ip_delay.as_millis()).unwrap_or(u64::MAX),
         families: plan.families.as_str().into(),
         resolver: dns
             .map(|d| d.label.clone())

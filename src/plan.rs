@@ -87,6 +87,10 @@ pub struct Plan {
     /// Whole run.
     pub deadline: Duration,
     pub concurrency: usize,
+    /// Most connections open to one IP address at a time (`--per-ip`).
+    pub per_ip: usize,
+    /// Least time between the starts of two connections to one IP address (`--ip-delay`).
+    pub ip_delay: Duration,
     pub families: Families,
     /// `None`: the system resolver.
     pub resolver: Option<SocketAddr>,

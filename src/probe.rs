@@ -17,6 +17,7 @@ use crate::diagnose::Verdict;
 use crate::dns::{Dns, MxAnswer};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::plan::Plan;
+use crate::politeness::ConnectionGate;
 use crate::report::{
     AddressReport, CertRevocation, Failure, FailureKind, HostReport, Phase, TargetKind,
     TargetReport, TlsFacts,
@@ -35,6 +36,8 @@ pub struct Prober<'a> {
     dns: Option<&'a Dns>,
     profile_anchors: Option<TrustStore>,
     limit: Arc<Semaphore>,
+    /// Connection slots per IP address (`--per-ip`, `--ip-delay`), for every connection.
+    gate: Arc<ConnectionGate>,
     deadline: Instant,
     revocation: Option<&'a Checker>,
     /// Addresses queued and done (a hidden bar unless [`Prober::with_progress`] gave one).
@@ -75,6 +78,7 @@ impl<'a> Prober<'a> {
             dns,
             profile_anchors: plan.profile.as_ref().and_then(|p| p.anchors()),
             limit: Arc::new(Semaphore::new(plan.concurrency)),
+            gate: Arc::new(ConnectionGate::new(plan.per_ip, plan.ip_delay)),
             deadline,
             revocation,
             progress: indicatif::ProgressBar::hidden(),
@@ -246,6 +250,7 @@ impl<'a> Prober<'a> {
             phase_timeout: self.plan.timeout,
             run_deadline: self.deadline,
             client_identity: self.plan.client_identity.clone(),
+            gate: self.gate.clone(),
         };
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.limit.clone().acquire_owned().await.ok();

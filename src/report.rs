@@ -71,6 +71,13 @@ pub struct RunOptions {
     /// Whole-run deadline.
     pub deadline_ms: u64,
     pub concurrency: usize,
+    /// `--per-ip`: most connections open to one IP address at a time (0 in reports written before
+    /// the option existed).
+    #[serde(default)]
+    pub per_ip: usize,
+    /// `--ip-delay`: least time between the starts of two connections to one IP address.
+    #[serde(default)]
+    pub ip_delay_ms: u64,
     /// `any`, `ipv4` or `ipv6`.
     pub families: String,
     /// `system`, the resolver address given with `--resolver`, or `none` when no DNS was needed.
@@ -188,6 +195,10 @@ pub struct AddressReport {
 /// Milliseconds spent in each phase (absent when the phase did not run).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Timings {
+    /// Waited for a connection slot to the address (`--per-ip`, `--ip-delay`) before connecting;
+    /// absent when there was no wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1289,3 +1289,136 @@ fn batch_file_probes_a_shared_mx_host_once() {
         "{stderr}"
     );
 }
+
+/// Three domains whose MX hosts have different names but one address: nothing is shared, so
+/// each domain's probe opens its own connections (3 at once) to that address.
+fn shared_address_zone(zone: Zone, prefix: &str, addr: Ipv4Addr) -> Zone {
+    let mut zone = zone;
+    for n in 1..=3 {
+        let host = format!("mx{n}.{prefix}.cap.test");
+        zone = zone
+            .mx(&format!("d{n}.{prefix}.cap.test"), 10, &host)
+            .a(&host, addr);
+    }
+    zone
+}
+
+#[test]
+fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
+    let env = Env::new();
+    let names: Vec<String> = ["a", "b"]
+        .iter()
+        .flat_map(|p| (1..=3).map(move |n| format!("mx{n}.{p}.cap.test")))
+        .collect();
+    let leaf = env.pki.leaf(LeafSpec::new(names));
+    // Each reply waits 50 ms so that connections last long enough to overlap.
+    let start = |last: u8, port: u16| {
+        let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
+        cfg.reply_delay = Duration::from_millis(50);
+        SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(last)), port), cfg).unwrap()
+    };
+    let free = start(35, 0);
+    let port = free.addr.port();
+    let capped = start(36, port);
+    let zone = shared_address_zone(Zone::new(), "a", ip(35));
+    let dns = TestDns::start_blocking(shared_address_zone(zone, "b", ip(36)));
+    let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
+    // The server notices a close up to one reply delay late: count connections as ending 100 ms
+    // before it did.
+    let slack = Duration::from_millis(100);
+    let run = |prefix: &str, extra: &[&str]| {
+        let mut args: Vec<String> = vec!["mx".into()];
+        args.extend((1..=3).map(|n| format!("d{n}.{prefix}.cap.test")));
+        args.extend(mx_args(&dns_s, &port_s, &env.trust));
+        args.push("--no-revocation".into());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (code, r) = run_json(&strs(&args));
+        assert_eq!(code, 0, "{r:#}");
+        for t in r["targets"].as_array().unwrap() {
+            let a = &t["hosts"][0]["addresses"][0];
+            assert_eq!(a["tls"]["chain_valid"], true, "{a:#}");
+            assert_eq!(a["versions"]["tls1_2"], "accepted", "{a:#}");
+        }
+        r
+    };
+
+    // A generous cap: the three probes of each domain overlap (the measurement can see overlap).
+    let r = run("a", &["--per-ip", "16"]);
+    assert_eq!(r["options"]["per_ip"], 16);
+    assert_eq!(free.connections(), 9);
+    assert!(free.peak_open(slack) >= 3, "{}", free.peak_open(slack));
+
+    // --per-ip 2: the same nine connections, never more than two open at once; the report says
+    // which sessions waited for a slot.
+    let r = run("b", &["--per-ip", "2"]);
+    assert_eq!(r["options"]["per_ip"], 2);
+    assert_eq!(capped.connections(), 9);
+    assert!(capped.peak_open(slack) <= 2, "{}", capped.peak_open(slack));
+    let queued = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["hosts"][0]["addresses"][0]["timings_ms"]["queued"].is_u64())
+        .count();
+    assert!(queued >= 1, "{r:#}");
+
+    // --ip-delay 0.3: connections to the address start at least 300 ms apart.
+    let before = free.connections();
+    let r = run("a", &["--ip-delay", "0.3"]);
+    assert_eq!(r["options"]["ip_delay_ms"], 300);
+    let times = free.accept_times();
+    let times = times.get(before..).unwrap();
+    assert_eq!(times.len(), 9);
+    for pair in times.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(gap >= Duration::from_millis(250), "{gap:?}");
+    }
+
+    // Out-of-range values are usage errors.
+    for bad in [["--per-ip", "0"], ["--per-ip", "65"], ["--ip-delay", "-1"]] {
+        let out = tlscheck()
+            .args(["mx", "d1.a.cap.test"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_connection_still_queued_at_the_deadline_says_why() {
+    let env = Env::new();
+    // A silent server: the first connection holds the only slot until the run deadline.
+    let leaf = env.pki.leaf(LeafSpec::new(["mx1.q.cap.test"]));
+    let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
+    cfg.greeting = Greeting::Silent;
+    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(37)), 0), cfg).unwrap();
+    let dns = TestDns::start_blocking(shared_address_zone(Zone::new(), "q", ip(37)));
+    let (dns_s, port_s) = (dns.addr.to_string(), server.addr.port().to_string());
+    let mut args: Vec<String> = vec!["mx".into(), "d1.q.cap.test".into(), "d2.q.cap.test".into()];
+    args.extend(mx_args(&dns_s, &port_s, &env.trust));
+    args.extend(["--per-ip", "1", "--deadline", "1.5", "--timeout", "5"].map(String::from));
+    let t0 = Instant::now();
+    let (code, r) = run_json(&strs(&args));
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    assert_eq!(code, 3, "{r:#}");
+    // One connection was made; every other waited for the slot until the deadline.
+    assert_eq!(server.connections(), 1);
+    let errors: Vec<&Value> = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["hosts"][0]["addresses"][0]["error"])
+        .collect();
+    let waited: Vec<&&Value> = errors
+        .iter()
+        .filter(|e| {
+            e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("waiting to connect") && m.contains("at most 1"))
+        })
+        .collect();
+    assert_eq!(waited.len(), 1, "{errors:#?}");
+    assert_eq!(waited[0]["kind"], "deadline");
+    assert_eq!(waited[0]["phase"], "connect");
+}

@@ -99,7 +99,7 @@ codes! {
         "The server may be overloaded, tarpitting, or behind a device that swallows SMTP. Retry with a larger --timeout; check the server's logs.";
     SmtpThrottled = "smtp-throttled", Warning,
         "The server refused the session for load or rate reasons (421, too many connections). STARTTLS support is unknown, not missing.",
-        "Retry later or from another address; lower --concurrency. This is not a TLS failure.";
+        "Retry later or from another address; lower --per-ip or add --ip-delay (and lower --concurrency). This is not a TLS failure.";
     SmtpRejected = "smtp-rejected", Warning,
         "The server rejected the session before STARTTLS could be tested (4xx/5xx greeting or EHLO).",
         "Read the reply text: the probing address may be on a block list or the EHLO name refused. Retry with --ehlo set to a resolvable name.";

@@ -516,6 +516,8 @@ pub(crate) mod sample {
                 timeout_ms: 10_000,
                 deadline_ms: 120_000,
                 concurrency: 32,
+                per_ip: 4,
+                ip_delay_ms: 0,
                 families: "any".into(),
                 resolver: "system".into(),
                 trust_store: "webpki".into(),

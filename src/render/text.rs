@@ -226,6 +226,7 @@ fn address_block(
     if opts.verbose > 0 {
         let t = &a.timings_ms;
         let parts: Vec<String> = [
+            ("queued", t.queued),
             ("connect", t.connect),
             ("banner", t.banner),
             ("ehlo", t.ehlo),

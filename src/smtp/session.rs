@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio::time::{timeout_at, Instant};
+use tokio::time::Instant;
 
+use crate::politeness::{ConnectError, Connection, ConnectionGate};
 use crate::report::ClientAuth;
 use crate::report::{Failure, FailureKind, Phase, SmtpFacts, Timings};
 use crate::smtp::extensions::Extensions;
@@ -65,6 +65,8 @@ pub struct SessionParams {
     pub run_deadline: Instant,
     /// The client certificate to present when a server asks for one (`--client-cert`).
     pub client_identity: Option<ClientIdentity>,
+    /// The run's per-IP connection slots: every connection of the session goes through it.
+    pub gate: std::sync::Arc<ConnectionGate>,
 }
 
 impl SessionParams {
@@ -115,7 +117,7 @@ pub async fn run_session(p: &SessionParams) -> SessionResult {
 /// Connects and runs the plaintext part (greeting, EHLO, STARTTLS) so the socket is ready for a
 /// TLS ClientHello — for the extra version probes, which need no transcript. Implicit TLS returns
 /// the socket right after connecting.
-pub async fn open_for_tls(p: &SessionParams) -> Result<TcpStream, Failure> {
+pub async fn open_for_tls(p: &SessionParams) -> Result<Connection, Failure> {
     let mut s = Session {
         p,
         result: SessionResult::default(),
@@ -258,14 +260,21 @@ impl Session<'_> {
         self.result.smtp.transcript_dropped += dropped;
     }
 
-    async fn connect(&mut self) -> Result<TcpStream, Stop> {
-        let (deadline, by_run) = self.deadline();
+    async fn connect(&mut self) -> Result<Connection, Stop> {
         let t0 = Instant::now();
-        let r = timeout_at(deadline, TcpStream::connect(self.p.addr)).await;
-        self.result.timings.connect = Some(ms(t0.elapsed()));
+        let (r, waited) = self
+            .p
+            .gate
+            .connect(self.p.addr, self.p.run_deadline, self.p.phase_timeout)
+            .await;
+        if waited >= Duration::from_millis(1) {
+            self.result.timings.queued = Some(ms(waited));
+        }
+        self.result.timings.connect = Some(ms(t0.elapsed().saturating_sub(waited)));
+        let by_run = Instant::now() >= self.p.run_deadline;
         match r {
-            Ok(Ok(s)) => Ok(s),
-            Ok(Err(e)) => {
+            Ok(s) => Ok(s),
+            Err(ConnectError::Io(e)) => {
                 let kind = match e.kind() {
                     std::io::ErrorKind::ConnectionRefused => FailureKind::Refused,
                     std::io::ErrorKind::NetworkUnreachable
@@ -280,7 +289,21 @@ impl Session<'_> {
                     None,
                 ))
             }
-            Err(_) => {
+            Err(ConnectError::Queued) => {
+                let gate = &self.p.gate;
+                let msg = format!(
+                    "the run deadline passed while waiting to connect to {} (at most {} connections at a time to one address{})",
+                    self.p.addr.ip(),
+                    gate.per_ip(),
+                    if gate.delay().is_zero() {
+                        String::new()
+                    } else {
+                        format!(", {:?} apart", gate.delay())
+                    }
+                );
+                Err(self.fail(Phase::Connect, FailureKind::Deadline, msg, None))
+            }
+            Err(ConnectError::Timeout) => {
                 let (kind, msg) = if by_run {
                     (
                         FailureKind::Deadline,
@@ -303,7 +326,7 @@ impl Session<'_> {
     /// Greeting, EHLO and STARTTLS; `Ok` means the server said 220 to STARTTLS.
     async fn plaintext_part(
         &mut self,
-        stream: &mut SmtpStream<TcpStream>,
+        stream: &mut SmtpStream<Connection>,
         ehlo_name: &str,
     ) -> Result<(), Stop> {
         self.greeting(stream).await?;

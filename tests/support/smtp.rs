@@ -11,8 +11,8 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -110,6 +110,8 @@ struct Shared {
     acceptor: Option<TlsAcceptor>,
     connections: AtomicUsize,
     tls_handshakes: AtomicUsize,
+    /// When each connection was accepted and when the server saw it end (`None`: still open).
+    spans: Mutex<Vec<(Instant, Option<Instant>)>>,
 }
 
 /// A running scripted SMTP server; it stops (and drops its connections) when dropped.
@@ -169,6 +171,37 @@ impl SmtpServer {
     pub fn tls_handshakes(&self) -> usize {
         self.shared.tls_handshakes.load(Ordering::SeqCst)
     }
+
+    /// When each connection was accepted, in order.
+    pub fn accept_times(&self) -> Vec<Instant> {
+        let spans = self.shared.spans.lock().unwrap();
+        spans.iter().map(|(start, _)| *start).collect()
+    }
+
+    /// The most connections that were open at once, counting each connection as ending `slack`
+    /// before the server saw it end: the server notices a close only when it next reads, which
+    /// can be up to one `reply_delay` late, so pass at least that to avoid counting overlaps
+    /// that did not happen on the client's side.
+    pub fn peak_open(&self, slack: Duration) -> usize {
+        let now = Instant::now();
+        let spans = self.shared.spans.lock().unwrap();
+        let mut events: Vec<(Instant, i32)> = Vec::new();
+        for (start, end) in spans.iter() {
+            let end = end.unwrap_or(now).checked_sub(slack).unwrap_or(*start);
+            if end > *start {
+                events.push((*start, 1));
+                events.push((end, -1));
+            }
+        }
+        // Ends sort before starts at the same instant.
+        events.sort();
+        let (mut open, mut peak) = (0i32, 0i32);
+        for (_, delta) in events {
+            open += delta;
+            peak = peak.max(open);
+        }
+        usize::try_from(peak).unwrap_or(0)
+    }
 }
 
 /// An address on 127.0.0.1 where nothing listens, so connecting is refused.
@@ -195,6 +228,7 @@ fn prepare(bind: SocketAddr, cfg: SmtpServerConfig) -> io::Result<(StdTcpListene
         cfg,
         connections: AtomicUsize::new(0),
         tls_handshakes: AtomicUsize::new(0),
+        spans: Mutex::new(Vec::new()),
     });
     Ok((listener, shared))
 }
@@ -212,8 +246,19 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
             continue;
         };
         shared.connections.fetch_add(1, Ordering::SeqCst);
+        let span = {
+            let mut spans = shared.spans.lock().unwrap();
+            spans.push((Instant::now(), None));
+            spans.len() - 1
+        };
         while conns.try_join_next().is_some() {}
-        conns.spawn(handle(tcp, shared.clone()));
+        let shared = shared.clone();
+        conns.spawn(async move {
+            handle(tcp, shared.clone()).await;
+            if let Some(s) = shared.spans.lock().unwrap().get_mut(span) {
+                s.1 = Some(Instant::now());
+            }
+        });
     }
 }
 
