@@ -22,7 +22,8 @@ case $format in
   json) ext=json ;;
   markdown) ext=md ;;
   junit) ext=xml ;;
-  *) echo "::error::tlscheck: format must be text, json, markdown or junit, not '$format'"; exit 2 ;;
+  ndjson) ext=ndjson ;;
+  *) echo "::error::tlscheck: format must be text, json, markdown, junit or ndjson, not '$format'"; exit 2 ;;
 esac
 out=${INPUT_OUTPUT:-tlscheck-report.$ext}
 

@@ -65,12 +65,13 @@ pub enum Command {
         #[command(flatten)]
         fetch: FetchArgs,
     },
-    /// Re-render a saved JSON report (written with --format json) in any format and, with
+    /// Re-render a saved JSON report (written with --format json or ndjson) in any format and, with
     /// --profile or --require-tls, re-judge it — without any network access. Example:
     /// tlscheck report contoso.json --profile exchange-online --format markdown
     #[command(after_help = crate::exit::HELP)]
     Report {
-        /// The saved report (JSON), or - for standard input.
+        /// The saved report (JSON, or an ndjson stream read as one report), or - for standard
+        /// input.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Re-judge with this profile (built-in name or TOML file), or `none` for no profile.
@@ -115,7 +116,8 @@ pub enum Command {
         /// The reply or log line (several words are joined with spaces).
         #[arg(required = true, value_name = "TEXT")]
         text: Vec<String>,
-        /// Output format (markdown and junit print the text explanation).
+        /// Output format (markdown and junit print the text explanation; ndjson is one line of
+        /// JSON).
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
     },
@@ -174,6 +176,8 @@ pub enum FormatArg {
     Markdown,
     /// JUnit XML for CI test reports: one test case per domain, host and address.
     Junit,
+    /// One JSON report per domain per line, each written as soon as its domain is done.
+    Ndjson,
 }
 
 #[derive(Debug, Args)]
@@ -183,7 +187,8 @@ pub struct CommonArgs {
     /// text for a person, json for programs, markdown for a ticket: a summary with the
     /// certificate facts forced-TLS partners ask for (root issuer, name, organization, key
     /// strength, validity, fingerprints, revocation endpoints and what they answered); junit for
-    /// CI test reports (one test case per domain, host and address).
+    /// CI test reports (one test case per domain, host and address); ndjson for batch runs (one
+    /// complete JSON report per domain per line, each written as soon as its domain is done).
     #[arg(long, value_enum, default_value = "text")]
     pub format: FormatArg,
     /// Write the report to FILE instead of standard output.
@@ -289,6 +294,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Markdown => Format::Markdown,
             FormatArg::Junit => Format::Junit,
+            FormatArg::Ndjson => Format::Ndjson,
         }
     }
 }

@@ -110,21 +110,54 @@ impl Error {
     }
 }
 
-/// What a run produced.
-#[derive(Debug)]
-pub struct Outcome {
-    pub report: Report,
-    pub exit_code: u8,
-}
-
-/// Probes, judges and renders as the plan says.
-pub async fn run(plan: &Plan) -> Result<Outcome, Error> {
+/// Probes, judges and renders as the plan says; returns the exit code of the verdict.
+pub async fn run(plan: &Plan) -> Result<u8, Error> {
+    if plan.format == plan::Format::Ndjson {
+        return run_streaming(plan).await;
+    }
     let report = probe_and_judge(plan).await?;
     write_report(plan, &report)?;
-    Ok(Outcome {
-        exit_code: exit::for_verdict(report.verdict),
-        report,
-    })
+    Ok(exit::for_verdict(report.verdict))
+}
+
+/// `--format ndjson`: writes each target's report, judged, as one line as soon as the target is
+/// done, and keeps nothing of it after. A closed pipe (`| head`) ends the run early.
+async fn run_streaming(plan: &Plan) -> Result<u8, Error> {
+    let mut out: Box<dyn Write> = match &plan.output {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|source| Error::Output {
+            path: path.display().to_string(),
+            source,
+        })?),
+        None => Box::new(std::io::stdout()),
+    };
+    let out_name = || match &plan.output {
+        Some(path) => path.display().to_string(),
+        None => "standard output".into(),
+    };
+    let setup = Setup::new(plan)?;
+    let bar = progress_bar(plan);
+    let prober = setup.prober(plan).with_progress(bar.clone());
+    let mut finished = prober.stream();
+    let mut verdict = Verdict::Pass;
+    let mut line = Vec::new();
+    while let Some(target) = futures::StreamExt::next(&mut finished).await {
+        let report = setup.report(plan, vec![target]);
+        verdict = diagnose::overall([verdict, report.verdict].into_iter());
+        line.clear();
+        render::json::line(&report, &mut line).map_err(|e| Error::Internal(e.to_string()))?;
+        match out.write_all(&line).and_then(|_| out.flush()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            Err(source) => {
+                return Err(Error::Output {
+                    path: out_name(),
+                    source,
+                })
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(exit::for_verdict(verdict))
 }
 
 /// `tlscheck explain`: prints the explanation; returns the exit code.
@@ -133,6 +166,9 @@ pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
     let mut buf = Vec::new();
     let r = match format {
         plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &e)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(buf)),
+        plan::Format::Ndjson => serde_json::to_writer(&mut buf, &e)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(buf)),
         // JUnit has no use for an explanation: it gets the text, like Markdown.
@@ -163,55 +199,89 @@ pub(crate) fn make_dns(
 
 /// Probes and judges, without rendering.
 pub async fn probe_and_judge(plan: &Plan) -> Result<Report, Error> {
-    let started_at = OffsetDateTime::now_utc();
-    let t0 = Instant::now();
-    let deadline = t0 + plan.deadline;
-    let needs_dns = plan.targets.iter().any(|t| {
-        !matches!(
-            t,
-            Target::Host {
-                host: HostSpec::Ip(_),
-                ..
-            }
-        )
-    });
-    // Revocation URLs name hosts even when every target is an IP literal.
-    let dns = if needs_dns || plan.revocation {
-        Some(Arc::new(make_dns(plan.resolver, plan.timeout)?))
-    } else {
-        None
-    };
-    let checker = match (&dns, plan.revocation) {
-        (Some(dns), true) => {
-            let fetcher = fetch::Fetcher::new(dns.clone(), plan.allow_private_fetch, plan.timeout)
-                .map_err(Error::Usage)?;
-            Some(revocation::Checker::new(fetcher, deadline))
-        }
-        _ => None,
-    };
+    let setup = Setup::new(plan)?;
     let bar = progress_bar(plan);
-    let targets = probe::Prober::new(plan, dns.as_deref(), deadline, checker.as_ref())
-        .with_progress(bar.clone())
-        .run()
-        .await;
+    let targets = setup.prober(plan).with_progress(bar.clone()).run().await;
     bar.finish_and_clear();
-    let mut report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::this(),
-        started_at,
-        duration_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-        options: run_options(plan, dns.as_deref()),
-        targets,
-        findings: vec![],
-        verdict: Verdict::Inconclusive,
-    };
-    let policy = Policy {
-        profile: plan.profile.clone(),
-        require_tls: plan.require_tls,
-        revocation: plan.revocation,
-    };
-    judge(&mut report, &policy);
-    Ok(report)
+    Ok(setup.report(plan, targets))
+}
+
+/// What every probing run sets up before the first probe: the clock, DNS and revocation.
+struct Setup {
+    started_at: OffsetDateTime,
+    t0: Instant,
+    deadline: Instant,
+    dns: Option<Arc<Dns>>,
+    checker: Option<revocation::Checker>,
+}
+
+impl Setup {
+    fn new(plan: &Plan) -> Result<Self, Error> {
+        let started_at = OffsetDateTime::now_utc();
+        let t0 = Instant::now();
+        let deadline = t0 + plan.deadline;
+        let needs_dns = plan.targets.iter().any(|t| {
+            !matches!(
+                t,
+                Target::Host {
+                    host: HostSpec::Ip(_),
+                    ..
+                }
+            )
+        });
+        // Revocation URLs name hosts even when every target is an IP literal.
+        let dns = if needs_dns || plan.revocation {
+            Some(Arc::new(make_dns(plan.resolver, plan.timeout)?))
+        } else {
+            None
+        };
+        let checker = match (&dns, plan.revocation) {
+            (Some(dns), true) => {
+                let fetcher =
+                    fetch::Fetcher::new(dns.clone(), plan.allow_private_fetch, plan.timeout)
+                        .map_err(Error::Usage)?;
+                Some(revocation::Checker::new(fetcher, deadline))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            started_at,
+            t0,
+            deadline,
+            dns,
+            checker,
+        })
+    }
+
+    fn prober<'a>(&'a self, plan: &'a Plan) -> probe::Prober<'a> {
+        probe::Prober::new(
+            plan,
+            self.dns.as_deref(),
+            self.deadline,
+            self.checker.as_ref(),
+        )
+    }
+
+    /// The judged report of `targets`, timed from the start of the run.
+    fn report(&self, plan: &Plan, targets: Vec<report::TargetReport>) -> Report {
+        let mut report = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            started_at: self.started_at,
+            duration_ms: u64::try_from(self.t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+            options: run_options(plan, self.dns.as_deref()),
+            targets,
+            findings: vec![],
+            verdict: Verdict::Inconclusive,
+        };
+        let policy = Policy {
+            profile: plan.profile.clone(),
+            require_tls: plan.require_tls,
+            revocation: plan.revocation,
+        };
+        judge(&mut report, &policy);
+        report
+    }
 }
 
 fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
@@ -337,6 +407,9 @@ pub async fn run_endpoints(plan: &plan::EndpointsPlan) -> Result<u8, Error> {
     let mut buf = Vec::new();
     match plan.format {
         plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &report)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(buf)),
+        plan::Format::Ndjson => serde_json::to_writer(&mut buf, &report)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(buf)),
         plan::Format::Text => endpoints::render_text(&report, &mut buf),

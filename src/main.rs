@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(async {
             match &job {
-                Job::Probe(plan) => tlscheck::run(plan).await.map(|o| o.exit_code),
+                Job::Probe(plan) => tlscheck::run(plan).await,
                 Job::Endpoints(plan) => tlscheck::run_endpoints(plan).await,
                 Job::Report(plan) => tlscheck::run_report(plan),
                 Job::Explain { .. } | Job::Completions(_) | Job::Man(_) => Ok(exit::PASS),

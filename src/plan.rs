@@ -57,6 +57,9 @@ pub enum Format {
     Markdown,
     /// JUnit XML for CI test reports: one test case per domain, host and address.
     Junit,
+    /// One complete JSON report per target, one per line (newline-delimited JSON); a live run
+    /// writes each as soon as its target is done.
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -93,8 +93,19 @@ impl<'a> Prober<'a> {
         self
     }
 
+    /// Every target's report, in the order the targets were given.
     pub async fn run(&self) -> Vec<TargetReport> {
         join_all(self.plan.targets.iter().map(|t| self.target(t))).await
+    }
+
+    /// Every target's report as soon as it is done (all targets run concurrently, as in
+    /// [`Prober::run`]).
+    pub fn stream(&self) -> impl futures::Stream<Item = TargetReport> + '_ {
+        self.plan
+            .targets
+            .iter()
+            .map(|t| self.target(t))
+            .collect::<futures::stream::FuturesUnordered<_>>()
     }
 
     async fn target(&self, target: &Target) -> TargetReport {

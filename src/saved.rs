@@ -65,14 +65,51 @@ pub fn load(path: &Path) -> Result<Report, SavedError> {
     parse(&bytes, &shown)
 }
 
-/// Parses a saved report, checking its kind and schema version first so the error says why.
+/// Parses a saved report: one JSON report (`--format json`) or several in a row, one per line
+/// (`--format ndjson`), which are merged into one report of all their targets.
 pub fn parse(bytes: &[u8], shown: &str) -> Result<Report, SavedError> {
     let not_a_report = |message: String| SavedError::NotAReport {
         path: shown.into(),
         message,
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| not_a_report(format!("not JSON ({e})")))?;
+    let mut reports = Vec::new();
+    for (n, value) in serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<serde_json::Value>()
+        .enumerate()
+    {
+        let value = value.map_err(|e| match n {
+            0 => not_a_report(format!("not JSON ({e})")),
+            _ => not_a_report(format!("report {} is not JSON ({e})", n + 1)),
+        })?;
+        reports.push(parse_one(value, shown).map_err(|e| match (n, e) {
+            (0, e) => e,
+            (_, SavedError::NotAReport { path, message }) => SavedError::NotAReport {
+                path,
+                message: format!("report {}: {message}", n + 1),
+            },
+            (_, e) => e,
+        })?);
+    }
+    let mut reports = reports.into_iter();
+    let Some(mut merged) = reports.next() else {
+        return Err(not_a_report("it is empty".into()));
+    };
+    for r in reports {
+        merged.started_at = merged.started_at.min(r.started_at);
+        merged.duration_ms = merged.duration_ms.max(r.duration_ms);
+        merged.targets.extend(r.targets);
+        merged.findings.extend(r.findings);
+        merged.verdict = crate::diagnose::overall(merged.targets.iter().map(|t| t.verdict));
+    }
+    Ok(merged)
+}
+
+/// One report, checking its kind and schema version first so the error says why.
+fn parse_one(value: serde_json::Value, shown: &str) -> Result<Report, SavedError> {
+    let not_a_report = |message: String| SavedError::NotAReport {
+        path: shown.into(),
+        message,
+    };
     if value.get("kind").and_then(|k| k.as_str()) == Some("endpoints") {
         return Err(not_a_report(
             "it is an `endpoints` report, which has nothing to re-judge".into(),
@@ -139,5 +176,38 @@ fn reanchor(report: &mut Report, anchors: &TrustStore) {
                 tls.anchor = v.anchor;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(report: &Report) -> String {
+        let mut out = Vec::new();
+        crate::render::json::line(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn ndjson_records_are_checked_one_by_one_and_named_by_position() {
+        let good = line(&crate::render::sample::report());
+        let err = parse(b"", "x").unwrap_err().to_string();
+        assert!(err.contains("it is empty"), "{err}");
+        let err = parse(format!("{good}{{\"oops\"").as_bytes(), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("report 2 is not JSON"), "{err}");
+        let err = parse(format!("{good}{{\"a\": 1}}\n").as_bytes(), "x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("report 2: no schema_version"), "{err}");
+        let newer = good.replacen("\"schema_version\":1", "\"schema_version\":2", 1);
+        assert_ne!(newer, good);
+        let err = parse(format!("{good}{newer}").as_bytes(), "x").unwrap_err();
+        assert!(matches!(err, SavedError::Version { found: 2, .. }), "{err}");
+        // Two good records: both targets, and the first one's options.
+        let both = parse(format!("{good}{good}").as_bytes(), "x").unwrap();
+        assert_eq!(both.targets.len(), 2);
     }
 }

@@ -1422,3 +1422,97 @@ fn a_connection_still_queued_at_the_deadline_says_why() {
     assert_eq!(waited[0]["kind"], "deadline");
     assert_eq!(waited[0]["phase"], "connect");
 }
+
+#[test]
+fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let env = Env::new();
+    let fast = env.server(
+        SocketAddr::new(IpAddr::V4(ip(38)), 0),
+        LeafSpec::new(["mx.fast.test"]),
+    );
+    // The slow domain's server never greets: its probe ends at the 3 s phase timeout.
+    let leaf = env.pki.leaf(LeafSpec::new(["mx.slow.test"]));
+    let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
+    cfg.greeting = Greeting::Silent;
+    let _slow =
+        SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(39)), fast.addr.port()), cfg)
+            .unwrap();
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("slow.test", 10, "mx.slow.test")
+            .a("mx.slow.test", ip(39))
+            .mx("fast.test", 10, "mx.fast.test")
+            .a("mx.fast.test", ip(38)),
+    );
+    let (dns_s, port) = (dns.addr.to_string(), fast.addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "slow.test".into(), "fast.test".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    args.extend(["--no-revocation", "--timeout", "3", "--format", "ndjson"].map(String::from));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tlscheck"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    // The fast domain's line arrives while the slow one is still being probed.
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the first line"
+    );
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "{first}{rest}");
+
+    let first: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["targets"].as_array().unwrap().len(), 1);
+    assert_eq!(first["targets"][0]["input"], "fast.test");
+    assert_eq!(first["verdict"], "pass");
+    assert_eq!(first["schema_version"], 1);
+    let lines: Vec<&str> = rest.lines().collect();
+    assert_eq!(lines.len(), 1, "{rest}");
+    let second: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(second["targets"][0]["input"], "slow.test");
+    assert_eq!(second["verdict"], "inconclusive");
+    assert!(
+        second["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["target"] == "slow.test"),
+        "{second:#}"
+    );
+
+    // The stream, saved with -o, re-renders as one report of both domains, offline.
+    let saved = env.dir.path().join("run.ndjson");
+    let out = tlscheck()
+        .args(&args)
+        .arg("-o")
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&saved).unwrap().lines().count(), 2);
+    let out = tlscheck()
+        .args(["report", "--format", "json"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut inputs: Vec<&str> = merged["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["input"].as_str().unwrap())
+        .collect();
+    inputs.sort_unstable();
+    assert_eq!(inputs, ["fast.test", "slow.test"]);
+    assert_eq!(merged["verdict"], "inconclusive");
+}

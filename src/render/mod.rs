@@ -44,6 +44,7 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::Junit => junit::render(report, out),
+        Format::Ndjson => json::render_ndjson(report, out),
     }
 }
 
