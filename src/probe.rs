@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
 use futures::future::join_all;
+use futures::StreamExt;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::{timeout_at, Instant};
@@ -29,6 +30,12 @@ use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
 use base64::Engine;
+
+/// How many targets run at once: enough to keep `concurrency` address probes busy when most
+/// domains have several MX addresses or share them with others.
+fn targets_in_flight(concurrency: usize) -> usize {
+    concurrency.saturating_mul(4).max(1)
+}
 
 /// Shared state of one run.
 pub struct Prober<'a> {
@@ -95,17 +102,23 @@ impl<'a> Prober<'a> {
 
     /// Every target's report, in the order the targets were given.
     pub async fn run(&self) -> Vec<TargetReport> {
-        join_all(self.plan.targets.iter().map(|t| self.target(t))).await
+        let mut done: Vec<(usize, TargetReport)> = self.indexed().collect().await;
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, t)| t).collect()
     }
 
-    /// Every target's report as soon as it is done (all targets run concurrently, as in
-    /// [`Prober::run`]).
+    /// Every target's report as soon as it is done.
     pub fn stream(&self) -> impl futures::Stream<Item = TargetReport> + '_ {
-        self.plan
-            .targets
-            .iter()
-            .map(|t| self.target(t))
-            .collect::<futures::stream::FuturesUnordered<_>>()
+        self.indexed().map(|(_, t)| t)
+    }
+
+    /// Targets run concurrently, but at most [`targets_in_flight`] at a time: a target's work
+    /// (and memory) starts only when it is admitted, so a batch of thousands of domains holds a
+    /// bounded amount of state; address probes are bounded by `--concurrency` anyway.
+    fn indexed(&self) -> impl futures::Stream<Item = (usize, TargetReport)> + '_ {
+        futures::stream::iter(self.plan.targets.iter().enumerate())
+            .map(move |(i, t)| async move { (i, self.target(t).await) })
+            .buffer_unordered(targets_in_flight(self.plan.concurrency))
     }
 
     async fn target(&self, target: &Target) -> TargetReport {
