@@ -1421,6 +1421,12 @@ fn a_connection_still_queued_at_the_deadline_says_why() {
     assert_eq!(waited.len(), 1, "{errors:#?}");
     assert_eq!(waited[0]["kind"], "deadline");
     assert_eq!(waited[0]["phase"], "connect");
+    // Judged as our deadline, not as a port or server problem.
+    assert!(codes(&r).contains(&"run-deadline".to_string()), "{r:#}");
+    assert!(
+        !codes(&r).contains(&"port-unreachable".to_string()),
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -1515,4 +1521,50 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
     inputs.sort_unstable();
     assert_eq!(inputs, ["fast.test", "slow.test"]);
     assert_eq!(merged["verdict"], "inconclusive");
+}
+
+#[test]
+fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
+    // What a network that drops outbound port 25 looks like: SYNs go unanswered. On loopback, a
+    // listener that never accepts and whose accept queue is full drops new SYNs the same way.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(IpAddr::V4(ip(40)), 0)).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut filling = Vec::new();
+    while let Ok(s) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+        filling.push(s);
+        assert!(filling.len() < 64, "the accept queue never filled");
+    }
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("blocked.test", 10, "mx.blocked.test")
+            .a("mx.blocked.test", ip(40)),
+    );
+    let env = Env::new();
+    let (dns_s, port) = (dns.addr.to_string(), addr.port().to_string());
+    let mut args = vec!["mx".to_string(), "blocked.test".into()];
+    args.extend(mx_args(&dns_s, &port, &env.trust));
+    args.extend(["--timeout", "2"].map(String::from));
+    let t0 = Instant::now();
+    let (code, r) = run_json(&strs(&args));
+    assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(r["verdict"], "inconclusive");
+    assert_eq!(codes(&r), vec!["port-unreachable"]);
+    let f = &r["findings"][0];
+    assert_eq!(f["severity"], "warning");
+    assert!(
+        f["remediation"].as_str().unwrap().contains("port 25"),
+        "{f:#}"
+    );
+    let a = &r["targets"][0]["hosts"][0]["addresses"][0];
+    assert_eq!(a["error"]["phase"], "connect", "{a:#}");
+    assert_eq!(a["error"]["kind"], "timeout", "{a:#}");
+    drop(listener);
 }

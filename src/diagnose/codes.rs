@@ -94,6 +94,9 @@ codes! {
     ConnectFailed = "connect-failed", Warning,
         "The TCP connection was refused or failed.",
         "Check that the mail server is running and listening on this address and port.";
+    RunDeadline = "run-deadline", Warning,
+        "The run deadline (--deadline) passed before tlscheck had connected to this address (it was still waiting for a connection slot, or connecting): nothing is known about it. This says nothing about the server.",
+        "Raise --deadline. In a big batch, raise --concurrency or --per-ip, or split the domain list.";
     SmtpTimeout = "smtp-timeout", Warning,
         "The server did not complete an SMTP reply in time.",
         "The server may be overloaded, tarpitting, or behind a device that swallows SMTP. Retry with a larger --timeout; check the server's logs.";

@@ -249,6 +249,7 @@ pub fn diagnose_address(
             (Phase::Connect, FailureKind::Timeout | FailureKind::Unreachable) => {
                 Code::PortUnreachable
             }
+            (Phase::Connect, FailureKind::Deadline) => Code::RunDeadline,
             (Phase::Handshake, _) => Code::TlsHandshakeFailed,
             (_, FailureKind::Timeout | FailureKind::Deadline) => Code::SmtpTimeout,
             (Phase::Starttls, FailureKind::Rejected) => Code::StarttlsRefused,

@@ -200,6 +200,11 @@ fn connection_failures_are_classified() {
         codes(&mk(Phase::Connect, FailureKind::Unreachable), &p),
         vec![Code::PortUnreachable]
     );
+    // Our own deadline, not the server's silence.
+    assert_eq!(
+        codes(&mk(Phase::Connect, FailureKind::Deadline), &p),
+        vec![Code::RunDeadline]
+    );
     assert_eq!(
         codes(&mk(Phase::Greeting, FailureKind::Timeout), &p),
         vec![Code::SmtpTimeout]
