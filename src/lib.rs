@@ -123,6 +123,8 @@ pub async fn run(plan: &Plan) -> Result<u8, Error> {
 /// `--format ndjson`: writes each target's report, judged, as one line as soon as the target is
 /// done, and keeps nothing of it after. A closed pipe (`| head`) ends the run early.
 async fn run_streaming(plan: &Plan) -> Result<u8, Error> {
+    // Set up first, so that a usage error leaves no empty output file behind.
+    let setup = Setup::new(plan)?;
     let mut out: Box<dyn Write> = match &plan.output {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|source| Error::Output {
             path: path.display().to_string(),
@@ -134,7 +136,6 @@ async fn run_streaming(plan: &Plan) -> Result<u8, Error> {
         Some(path) => path.display().to_string(),
         None => "standard output".into(),
     };
-    let setup = Setup::new(plan)?;
     let bar = progress_bar(plan);
     let prober = setup.prober(plan).with_progress(bar.clone());
     let mut finished = prober.stream();

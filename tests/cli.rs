@@ -36,12 +36,20 @@ impl Env {
     }
 
     fn server(&self, bind: SocketAddr, spec: LeafSpec) -> SmtpServer {
+        self.server_with(bind, spec, |_| {})
+    }
+
+    /// A STARTTLS server serving `spec`, its configuration adjusted by `tweak`.
+    fn server_with(
+        &self,
+        bind: SocketAddr,
+        spec: LeafSpec,
+        tweak: impl FnOnce(&mut SmtpServerConfig),
+    ) -> SmtpServer {
         let leaf = self.pki.leaf(spec);
-        SmtpServer::start_blocking(
-            bind,
-            SmtpServerConfig::starttls(rustls_server_config(&leaf)),
-        )
-        .unwrap()
+        let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
+        tweak(&mut cfg);
+        SmtpServer::start_blocking(bind, cfg).unwrap()
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -1310,12 +1318,13 @@ fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
         .iter()
         .flat_map(|p| (1..=3).map(move |n| format!("mx{n}.{p}.cap.test")))
         .collect();
-    let leaf = env.pki.leaf(LeafSpec::new(names));
     // Each reply waits 50 ms so that connections last long enough to overlap.
     let start = |last: u8, port: u16| {
-        let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
-        cfg.reply_delay = Duration::from_millis(50);
-        SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(last)), port), cfg).unwrap()
+        env.server_with(
+            SocketAddr::new(IpAddr::V4(ip(last)), port),
+            LeafSpec::new(names.clone()),
+            |cfg| cfg.reply_delay = Duration::from_millis(50),
+        )
     };
     let free = start(35, 0);
     let port = free.addr.port();
@@ -1389,10 +1398,11 @@ fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
 fn a_connection_still_queued_at_the_deadline_says_why() {
     let env = Env::new();
     // A silent server: the first connection holds the only slot until the run deadline.
-    let leaf = env.pki.leaf(LeafSpec::new(["mx1.q.cap.test"]));
-    let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
-    cfg.greeting = Greeting::Silent;
-    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(37)), 0), cfg).unwrap();
+    let server = env.server_with(
+        SocketAddr::new(IpAddr::V4(ip(37)), 0),
+        LeafSpec::new(["mx1.q.cap.test"]),
+        |cfg| cfg.greeting = Greeting::Silent,
+    );
     let dns = TestDns::start_blocking(shared_address_zone(Zone::new(), "q", ip(37)));
     let (dns_s, port_s) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args: Vec<String> = vec!["mx".into(), "d1.q.cap.test".into(), "d2.q.cap.test".into()];
@@ -1439,12 +1449,11 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
         LeafSpec::new(["mx.fast.test"]),
     );
     // The slow domain's server never greets: its probe ends at the 3 s phase timeout.
-    let leaf = env.pki.leaf(LeafSpec::new(["mx.slow.test"]));
-    let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
-    cfg.greeting = Greeting::Silent;
-    let _slow =
-        SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(39)), fast.addr.port()), cfg)
-            .unwrap();
+    let _slow = env.server_with(
+        SocketAddr::new(IpAddr::V4(ip(39)), fast.addr.port()),
+        LeafSpec::new(["mx.slow.test"]),
+        |cfg| cfg.greeting = Greeting::Silent,
+    );
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("slow.test", 10, "mx.slow.test")
