@@ -93,9 +93,9 @@ impl ConnectionGate {
             .clone()
     }
 
-    /// Waits for a slot for `addr` until `queue_deadline`, then connects within
-    /// `connect_deadline` (counted from when the slot was given). Returns the connection and how
-    /// long it waited for the slot.
+    /// Waits for a slot for `addr` until `queue_deadline` (the run deadline), then connects within
+    /// `connect_timeout`, counted from when the slot was given and cut to `queue_deadline`.
+    /// Returns the connection and how long it waited for the slot.
     pub async fn connect(
         &self,
         addr: SocketAddr,
