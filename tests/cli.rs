@@ -1465,6 +1465,7 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
     let mut args = vec!["mx".to_string(), "slow.test".into(), "fast.test".into()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
     args.extend(["--no-revocation", "--timeout", "3", "--format", "ndjson"].map(String::from));
+    let t0 = Instant::now();
     let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tlscheck"))
         .args(&args)
         .stdout(Stdio::piped())
@@ -1474,10 +1475,16 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    // The fast domain's line arrives while the slow one is still being probed.
+    // The fast domain's line arrives while the slow one is still being probed (its greeting
+    // cannot time out before 3 s).
+    let first_at = t0.elapsed();
     assert!(
         child.try_wait().unwrap().is_none(),
         "the run ended before the first line"
+    );
+    assert!(
+        first_at < Duration::from_secs(2),
+        "first line after {first_at:?}"
     );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
