@@ -166,12 +166,8 @@ pub fn explain_to_stdout(text: &str, format: plan::Format) -> u8 {
     let e = explain::explain(text);
     let mut buf = Vec::new();
     let r = match format {
-        plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &e)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(buf)),
-        plan::Format::Ndjson => serde_json::to_writer(&mut buf, &e)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(buf)),
+        plan::Format::Json => render::json::pretty(&e, &mut buf),
+        plan::Format::Ndjson => render::json::line(&e, &mut buf),
         // JUnit has no use for an explanation: it gets the text, like Markdown.
         plan::Format::Text | plan::Format::Markdown | plan::Format::Junit => {
             explain::render_text(&e, &mut buf)
@@ -407,12 +403,8 @@ pub async fn run_endpoints(plan: &plan::EndpointsPlan) -> Result<u8, Error> {
     let report = endpoints::run_plan(plan).await?;
     let mut buf = Vec::new();
     match plan.format {
-        plan::Format::Json => serde_json::to_writer_pretty(&mut buf, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(buf)),
-        plan::Format::Ndjson => serde_json::to_writer(&mut buf, &report)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(buf)),
+        plan::Format::Json => render::json::pretty(&report, &mut buf),
+        plan::Format::Ndjson => render::json::line(&report, &mut buf),
         plan::Format::Text => endpoints::render_text(&report, &mut buf),
         plan::Format::Markdown => render::markdown::render_endpoints(&report, &mut buf),
         plan::Format::Junit => render::junit::render_endpoints(&report, &mut buf),

@@ -4,10 +4,17 @@
 
 use std::io::Write;
 
+use serde::Serialize;
+
 use crate::report::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+    pretty(report, out)
+}
+
+/// `value` pretty-printed, with one trailing newline (`--format json`).
+pub fn pretty<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::other)?;
     writeln!(out)
 }
 
@@ -19,9 +26,9 @@ pub fn render_ndjson(report: &Report, out: &mut dyn Write) -> std::io::Result<()
     Ok(())
 }
 
-/// `report` as one line of compact JSON.
-pub fn line(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, report).map_err(std::io::Error::other)?;
+/// `value` as one line of compact JSON (`--format ndjson`).
+pub fn line<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)?;
     out.write_all(b"\n")
 }
 

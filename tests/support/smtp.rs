@@ -108,7 +108,6 @@ impl Default for SmtpServerConfig {
 struct Shared {
     cfg: SmtpServerConfig,
     acceptor: Option<TlsAcceptor>,
-    connections: AtomicUsize,
     tls_handshakes: AtomicUsize,
     /// When each connection was accepted and when the server saw it end (`None`: still open).
     spans: Mutex<Vec<(Instant, Option<Instant>)>>,
@@ -164,7 +163,7 @@ impl SmtpServer {
 
     /// TCP connections accepted so far.
     pub fn connections(&self) -> usize {
-        self.shared.connections.load(Ordering::SeqCst)
+        self.shared.spans.lock().unwrap().len()
     }
 
     /// TLS handshakes completed so far (STARTTLS and implicit TLS).
@@ -226,7 +225,6 @@ fn prepare(bind: SocketAddr, cfg: SmtpServerConfig) -> io::Result<(StdTcpListene
     let shared = Arc::new(Shared {
         acceptor: cfg.tls.clone().map(TlsAcceptor::from),
         cfg,
-        connections: AtomicUsize::new(0),
         tls_handshakes: AtomicUsize::new(0),
         spans: Mutex::new(Vec::new()),
     });
@@ -245,7 +243,6 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
-        shared.connections.fetch_add(1, Ordering::SeqCst);
         let span = {
             let mut spans = shared.spans.lock().unwrap();
             spans.push((Instant::now(), None));
