@@ -11,13 +11,14 @@
 use rustls::CipherSuite;
 use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherKx, CIPHERS};
 
-use crate::report::{CipherList, VersionStatus, Versions};
+use crate::report::{CipherList, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams};
 use crate::tls::handshake::{handshake_with, suite_name, tls13_suites};
 use crate::tls::legacy::{
-    client_hello, send_hello, suite_facts, version_label, HelloOutcome, TLS1_0, TLS1_1, TLS1_2,
+    client_hello, send_hello, suite_facts, HelloOutcome, TLS1_0, TLS1_1, TLS1_2,
 };
 use crate::versions::{phase_deadline, server_name, sni};
+use crate::vocab::{TlsVersion, VersionStatus};
 
 use crate::limits::MAX_PICKS;
 
@@ -98,7 +99,7 @@ async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
         _ => None,
     };
     CipherList {
-        version: version_label(version),
+        version: TlsVersion::from_wire(version),
         suites: picks.iter().map(|s| suite_facts(*s).0).collect(),
         server_preference,
     }
@@ -141,7 +142,7 @@ async fn enumerate_tls13(p: &SessionParams) -> CipherList {
         _ => None,
     };
     CipherList {
-        version: "TLSv1.3".into(),
+        version: TlsVersion::Tls13,
         suites: picks.into_iter().map(suite_name).collect(),
         server_preference,
     }

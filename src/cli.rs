@@ -8,13 +8,12 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
-use crate::dns::Families;
-use crate::plan::{ColorChoice, CommandKind, EndpointsPlan, Format, Plan, ReportPlan, TlsVersion};
+use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan};
 use crate::profile::Profile;
-use crate::report::EndpointKind;
 use crate::smtp::session::EhloName;
 use crate::target::{parse_domain, parse_host};
 use crate::tls::client_auth::ClientIdentity;
+use crate::vocab::{EndpointKind, Families, TargetKind, TlsVersion};
 
 const ABOUT: &str = "Diagnose SMTP TLS: MX records, STARTTLS, TLS version and cipher, certificate chain, expected roots.";
 
@@ -400,9 +399,9 @@ impl Cli {
             } => Ok(Job::Report(Box::new(ReportPlan {
                 file,
                 profile: match profile.as_deref() {
-                    None => None,
-                    Some("none") => Some(None),
-                    Some(p) => Some(Some(
+                    None => ProfileChoice::AsSaved,
+                    Some("none") => ProfileChoice::Without,
+                    Some(p) => ProfileChoice::Use(Box::new(
                         Profile::load(p).map_err(|e| UsageError(e.to_string()))?,
                     )),
                 },
@@ -429,9 +428,9 @@ impl Cli {
                 if let Some(file) = file {
                     domains.extend(read_domain_file(&file)?);
                 }
-                (CommandKind::Mx, dedup_inputs(domains), common)
+                (TargetKind::Mx, dedup_inputs(domains), common)
             }
-            Command::Host { hosts, common } => (CommandKind::Host, hosts, common),
+            Command::Host { hosts, common } => (TargetKind::Host, hosts, common),
             Command::Explain { .. }
             | Command::Endpoints { .. }
             | Command::Report { .. }
@@ -441,8 +440,8 @@ impl Cli {
         let targets = inputs
             .iter()
             .map(|i| match command {
-                CommandKind::Mx => parse_domain(i),
-                CommandKind::Host => parse_host(i),
+                TargetKind::Mx => parse_domain(i),
+                TargetKind::Host => parse_host(i),
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| UsageError(e.to_string()))?;
@@ -619,7 +618,7 @@ mod tests {
     #[test]
     fn mx_defaults() {
         let p = plan(&["tlscheck", "mx", "Contoso.com"]).unwrap();
-        assert_eq!(p.command, CommandKind::Mx);
+        assert_eq!(p.command, TargetKind::Mx);
         assert_eq!(p.port, 25);
         assert_eq!(p.timeout, Duration::from_secs(10));
         assert_eq!(p.trust.label, "webpki");
@@ -682,7 +681,7 @@ mod tests {
             "probe.example.org",
         ])
         .unwrap();
-        assert_eq!(p.command, CommandKind::Host);
+        assert_eq!(p.command, TargetKind::Host);
         assert_eq!(p.require_tls, Some(TlsVersion::Tls13));
         assert_eq!(p.profile.unwrap().name, "exchange-online");
         assert_eq!(p.families, Families::V4);

@@ -15,33 +15,8 @@ use hickory_resolver::proto::rr::RData;
 use hickory_resolver::{Resolver, TokioResolver};
 
 use crate::limits::{MAX_ADDRESSES_PER_HOST, MAX_MX_RECORDS};
-use crate::report::{Failure, FailureKind, MxRecord, Phase};
-
-/// Which address families to probe (`-4`, `-6`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Families {
-    Any,
-    V4,
-    V6,
-}
-
-impl Families {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Families::Any => "any",
-            Families::V4 => "ipv4",
-            Families::V6 => "ipv6",
-        }
-    }
-
-    pub fn allows(self, ip: &IpAddr) -> bool {
-        match self {
-            Families::Any => true,
-            Families::V4 => ip.is_ipv4(),
-            Families::V6 => ip.is_ipv6(),
-        }
-    }
-}
+use crate::report::{Failure, MxRecord};
+use crate::vocab::{FailureKind, Families, Phase};
 
 /// What the MX lookup of a domain means for mail routing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,21 +3,17 @@
 //! revocation checks, and says for each whether it answered and what it served — like
 //! `certutil -URL`, but scriptable.
 
-use std::io::Write;
-use std::sync::Arc;
-
 use futures::future::join_all;
 use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 use x509_parser::prelude::FromDer;
 
-use crate::diagnose::Verdict;
 use crate::fetch::{elapsed_ms, host_label, FetchError, Fetcher, Response};
 use crate::limits::{MAX_CA_ISSUERS_BYTES, MAX_CRL_BYTES, MAX_OCSP_BYTES};
 use crate::plan::EndpointsPlan;
-use crate::render::text::clean;
-use crate::report::{EndpointCheck, EndpointKind, EndpointsReport, Tool, SCHEMA_VERSION};
+use crate::report::{EndpointCheck, EndpointsReport, Tool, SCHEMA_VERSION};
 use crate::revocation::ocsp;
+use crate::vocab::{EndpointKind, EndpointStatus, Verdict};
 
 /// An OCSP request for serial 1 of an all-zero issuer: any responder answers it (usually
 /// `unauthorized` or `unknown`), which proves it is reachable and speaks OCSP.
@@ -48,7 +44,7 @@ pub async fn run(plan: &EndpointsPlan, fetcher: &Fetcher) -> EndpointsReport {
             .map(|(kind, url)| check(fetcher, *kind, url, deadline)),
     )
     .await;
-    let verdict = if checks.iter().all(|c| c.status == "ok") {
+    let verdict = if checks.iter().all(|c| c.status == EndpointStatus::Ok) {
         Verdict::Pass
     } else {
         Verdict::Fail
@@ -99,7 +95,7 @@ async fn check(
         url: url.to_string(),
         host: host_label(url),
         reachable: false,
-        status: String::new(),
+        status: EndpointStatus::Unreachable,
         http_status: None,
         bytes: None,
         ms: Some(elapsed_ms(started)),
@@ -115,27 +111,26 @@ async fn check(
             if (200..300).contains(&status) {
                 match describe(kind, &body) {
                     Ok(detail) => {
-                        c.status = "ok".into();
+                        c.status = EndpointStatus::Ok;
                         c.detail = Some(detail);
                     }
                     Err(e) => {
-                        c.status = "invalid".into();
+                        c.status = EndpointStatus::Invalid;
                         c.error = Some(e);
                     }
                 }
             } else {
-                c.status = "http-error".into();
+                c.status = EndpointStatus::HttpError;
                 c.error = Some(format!("the server answered HTTP {status}"));
             }
         }
         Err(e) => {
             c.reachable = e.reached();
             c.status = match e {
-                FetchError::Refused(_) => "refused",
-                FetchError::Unreachable(_) => "unreachable",
-                _ => "invalid",
-            }
-            .into();
+                FetchError::Refused(_) => EndpointStatus::Refused,
+                FetchError::Unreachable(_) => EndpointStatus::Unreachable,
+                _ => EndpointStatus::Invalid,
+            };
             if let FetchError::TooLarge { read, .. } = &e {
                 c.bytes = u64::try_from(*read).ok();
             }
@@ -180,64 +175,4 @@ fn describe(kind: EndpointKind, body: &[u8]) -> Result<String, String> {
         }
         EndpointKind::Other => Ok(format!("{} bytes", body.len())),
     }
-}
-
-/// The text report: one line per endpoint, then the verdict.
-pub fn render_text(report: &EndpointsReport, out: &mut dyn Write) -> std::io::Result<()> {
-    match &report.profile {
-        Some(p) => writeln!(out, "Endpoints of profile {p}:")?,
-        None => writeln!(out, "Endpoints:")?,
-    }
-    for e in &report.endpoints {
-        let ms = e.ms.map(|m| format!("{m} ms")).unwrap_or_default();
-        let http = e
-            .http_status
-            .map(|s| format!("HTTP {s}"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "  {:<4} {:<11} {} {} {}",
-            if e.status == "ok" { "ok" } else { "FAIL" },
-            e.kind.as_str(),
-            clean(&e.url),
-            http,
-            ms
-        )?;
-        if let Some(d) = &e.detail {
-            writeln!(out, "       {}", clean(d))?;
-        }
-        if let Some(err) = &e.error {
-            writeln!(out, "       {}: {}", e.status, clean(err))?;
-            if e.status == "unreachable" {
-                if let Some(h) = &e.host {
-                    writeln!(
-                        out,
-                        "       The firewall (or proxy) must let this machine reach {} over {}.",
-                        clean(h),
-                        if e.url.starts_with("https:") {
-                            "HTTPS (443)"
-                        } else {
-                            "HTTP (80)"
-                        }
-                    )?;
-                }
-            }
-        }
-    }
-    let failed = report.endpoints.iter().filter(|e| e.status != "ok").count();
-    writeln!(
-        out,
-        "Verdict: {} ({} of {} endpoints answered as expected)",
-        if failed == 0 { "pass" } else { "fail" },
-        report.endpoints.len() - failed,
-        report.endpoints.len()
-    )
-}
-
-/// Shared by the binary: runs the plan and returns the report.
-pub async fn run_plan(plan: &EndpointsPlan) -> Result<EndpointsReport, crate::Error> {
-    let dns = Arc::new(crate::make_dns(plan.resolver, plan.timeout)?);
-    let fetcher =
-        Fetcher::new(dns, plan.allow_private_fetch, plan.timeout).map_err(crate::Error::Usage)?;
-    Ok(run(plan, &fetcher).await)
 }

@@ -1,8 +1,6 @@
 //! Exit codes: a stable contract for scripts and CI (documented in README and `--help`).
 
-use std::process::ExitCode;
-
-use crate::diagnose::Verdict;
+use crate::vocab::Verdict;
 
 /// Every probed address passed the policy.
 pub const PASS: u8 = 0;
@@ -29,10 +27,6 @@ pub fn for_verdict(v: Verdict) -> u8 {
         Verdict::Fail => FAIL,
         Verdict::Inconclusive => INCONCLUSIVE,
     }
-}
-
-pub fn to_exit_code(code: u8) -> ExitCode {
-    ExitCode::from(code)
 }
 
 #[cfg(test)]

@@ -20,8 +20,9 @@ use reqwest::redirect;
 use tokio::time::Instant;
 use url::{Host, Url};
 
-use crate::dns::{Dns, Families};
+use crate::dns::Dns;
 use crate::limits::MAX_REDIRECTS;
+use crate::vocab::Families;
 
 /// What an HTTP exchange returned.
 #[derive(Debug, Clone)]

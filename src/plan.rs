@@ -6,48 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cert::chain::TrustStore;
-use crate::dns::Families;
 use crate::profile::Profile;
 use crate::smtp::session::EhloName;
 use crate::target::Target;
 use crate::tls::client_auth::ClientIdentity;
-
-/// A TLS protocol version that can be required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum TlsVersion {
-    Tls10,
-    Tls11,
-    Tls12,
-    Tls13,
-}
-
-impl TlsVersion {
-    /// Accepts `1.2`, `tls1.2`, `TLSv1.2` (and the same for 1.0, 1.1, 1.3).
-    pub fn parse(s: &str) -> Option<Self> {
-        let lower = s.trim().to_ascii_lowercase();
-        let v = lower
-            .trim_start_matches("tlsv")
-            .trim_start_matches("tls")
-            .trim_start_matches('v');
-        match v {
-            "1.0" | "1" => Some(Self::Tls10),
-            "1.1" => Some(Self::Tls11),
-            "1.2" => Some(Self::Tls12),
-            "1.3" => Some(Self::Tls13),
-            _ => None,
-        }
-    }
-
-    /// The name used in reports: `TLSv1.2`.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Tls10 => "TLSv1.0",
-            Self::Tls11 => "TLSv1.1",
-            Self::Tls12 => "TLSv1.2",
-            Self::Tls13 => "TLSv1.3",
-        }
-    }
-}
+use crate::vocab::{EndpointKind, Families, TargetKind, TlsVersion};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -62,25 +25,11 @@ pub enum Format {
     Ndjson,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommandKind {
-    Mx,
-    Host,
-}
-
-impl CommandKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommandKind::Mx => "mx",
-            CommandKind::Host => "host",
-        }
-    }
-}
-
 /// Everything a probing run needs.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub command: CommandKind,
+    /// `mx` (mail domains) or `host` (hosts probed themselves).
+    pub command: TargetKind,
     pub targets: Vec<Target>,
     pub port: u16,
     pub implicit_tls: bool,
@@ -120,7 +69,7 @@ pub struct Plan {
 pub struct EndpointsPlan {
     /// The profile whose endpoints are checked (its name), if any.
     pub profile: Option<String>,
-    pub endpoints: Vec<(crate::report::EndpointKind, String)>,
+    pub endpoints: Vec<(EndpointKind, String)>,
     pub timeout: Duration,
     pub deadline: Duration,
     pub resolver: Option<SocketAddr>,
@@ -144,8 +93,8 @@ pub enum ColorChoice {
 pub struct ReportPlan {
     /// The saved JSON report; `-` is standard input.
     pub file: PathBuf,
-    /// Re-judge with this profile: `Some(None)` = explicitly none (`--profile none`).
-    pub profile: Option<Option<crate::profile::Profile>>,
+    /// The profile to re-judge with.
+    pub profile: ProfileChoice,
     /// Re-judge requiring at least this version.
     pub require_tls: Option<TlsVersion>,
     pub format: Format,
@@ -155,17 +104,20 @@ pub struct ReportPlan {
     pub color: ColorChoice,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions_parse_and_order() {
-        assert_eq!(TlsVersion::parse("1.2"), Some(TlsVersion::Tls12));
-        assert_eq!(TlsVersion::parse("TLSv1.3"), Some(TlsVersion::Tls13));
-        assert_eq!(TlsVersion::parse("tls1.1"), Some(TlsVersion::Tls11));
-        assert_eq!(TlsVersion::parse("1.4"), None);
-        assert!(TlsVersion::Tls12 < TlsVersion::Tls13);
-        assert_eq!(TlsVersion::Tls12.label(), "TLSv1.2");
+impl ReportPlan {
+    /// `--profile` or `--require-tls` was given: the saved report is judged again.
+    pub fn rejudges(&self) -> bool {
+        !matches!(self.profile, ProfileChoice::AsSaved) || self.require_tls.is_some()
     }
+}
+
+/// `tlscheck report --profile`: which profile judges a saved report.
+#[derive(Debug, Clone)]
+pub enum ProfileChoice {
+    /// No `--profile`: the one the report was judged with, if any.
+    AsSaved,
+    /// `--profile none`: no profile.
+    Without,
+    /// `--profile NAME|FILE`.
+    Use(Box<Profile>),
 }

@@ -14,21 +14,18 @@ use tokio::time::{timeout_at, Instant};
 
 use crate::cert::chain::{validate, TrustStore};
 use crate::cert::summary::summarize;
-use crate::diagnose::Verdict;
 use crate::dns::{Dns, MxAnswer};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::plan::Plan;
 use crate::politeness::ConnectionGate;
-use crate::report::{
-    AddressReport, CertRevocation, Failure, FailureKind, HostReport, Phase, TargetKind,
-    TargetReport, TlsFacts,
-};
+use crate::report::{AddressReport, CertRevocation, Failure, HostReport, TargetReport, TlsFacts};
 use crate::revocation::Checker;
 use crate::smtp::session::{run_session, SessionParams};
 use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
+use crate::vocab::{FailureKind, Phase, TargetKind};
 use base64::Engine;
 
 /// How many targets run at once: enough to keep `concurrency` address probes busy when most
@@ -132,7 +129,6 @@ impl<'a> Prober<'a> {
             implicit_mx: false,
             dns_error: None,
             hosts: vec![],
-            verdict: Verdict::Inconclusive,
         };
         match target {
             Target::Domain { name, .. } => {
@@ -335,10 +331,7 @@ impl<'a> Prober<'a> {
     async fn check_revocation(&self, n: &Negotiated) -> Option<Vec<Option<CertRevocation>>> {
         let checker = self.revocation?;
         let chain: Vec<Vec<u8>> = n.chain.iter().map(|c| c.to_vec()).collect();
-        let stapled = n
-            .stapled_ocsp
-            .as_deref()
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+        let stapled = n.stapled_ocsp.as_deref();
         let anchors = |issuer: &[u8]| {
             let mut keys = self.plan.trust.issuer_keys(issuer);
             if let Some(p) = &self.profile_anchors {
@@ -346,11 +339,7 @@ impl<'a> Prober<'a> {
             }
             keys
         };
-        Some(
-            checker
-                .check_chain(&chain, stapled.as_deref(), &anchors)
-                .await,
-        )
+        Some(checker.check_chain(&chain, stapled, &anchors).await)
     }
 
     fn tls_facts(
@@ -382,7 +371,10 @@ impl<'a> Prober<'a> {
                 .map(|c| summarize(c))
                 .collect(),
             chain_dropped: chain.len().saturating_sub(MAX_CHAIN_CERTS),
-            stapled_ocsp: n.stapled_ocsp,
+            // The report carries the stapled response as base64, like the certificates.
+            stapled_ocsp: n
+                .stapled_ocsp
+                .map(|der| base64::engine::general_purpose::STANDARD.encode(der)),
             chain_valid: validation.chain_valid,
             chain_error: validation.chain_error,
             trust_store: self.plan.trust.label.clone(),

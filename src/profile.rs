@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::cert::chain::TrustStore;
 use crate::cert::summary::summarize;
-use crate::plan::TlsVersion;
+use crate::vocab::{EndpointKind, TlsVersion};
 
 /// Profiles shipped with tlscheck: (name, TOML text).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -62,7 +62,7 @@ pub struct Profile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoint {
-    pub kind: crate::report::EndpointKind,
+    pub kind: EndpointKind,
     pub url: String,
 }
 

@@ -1,28 +1,37 @@
 //! The Report: what tlscheck observed, as plain serde data with no judgement in it.
 //!
-//! This is a versioned wire format, documented field by field in `docs/report-schema.md`.
-//! [`SCHEMA_VERSION`] changes on any breaking change (a removed or renamed field, a changed
-//! meaning); adding a field is not breaking. Judgements ([`Finding`]s and verdicts) are computed
-//! from the facts by `diagnose` and stored beside them so a saved report is self-contained.
+//! The facts are the body of a versioned wire format, documented field by field in
+//! `docs/report-schema.md`: [`SCHEMA_VERSION`] changes on any breaking change (a removed or
+//! renamed field, a changed meaning); adding a field is not breaking. Judgements (findings and
+//! verdicts) are not here: `diagnose` computes them from the facts into a
+//! [`crate::judged::Judged`], whose JSON form carries both so a saved report is self-contained.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::diagnose::{Finding, Verdict};
 use crate::smtp::reply::ReplySummary;
+use crate::vocab::{
+    AnchorSource, ChainErrorKind, Direction, EndpointKind, EndpointStatus, FailureKind, Families,
+    KeyType, Phase, RevocationStatus, TargetKind, TlsVersion, Verdict, VersionStatus,
+};
 
 /// Version of the JSON report format.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The JSON report of `tlscheck mx` and `tlscheck host` (`--format json`).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+/// What a run of `tlscheck mx` or `tlscheck host` observed: how it ran, and per target the facts.
+#[derive(Debug, Clone)]
 pub struct Report {
-    /// Version of the report format; changes on any breaking change.
-    #[schemars(extend("const" = SCHEMA_VERSION))]
-    pub schema_version: u32,
+    pub run: Run,
+    /// One per domain or host given.
+    pub targets: Vec<TargetReport>,
+}
+
+/// How and when the run was made.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Run {
     pub tool: Tool,
     /// When the run started (RFC 3339, UTC); findings about validity dates are judged at this
     /// time.
@@ -32,12 +41,6 @@ pub struct Report {
     /// Wall time of the probing.
     pub duration_ms: u64,
     pub options: RunOptions,
-    /// One per domain or host given.
-    pub targets: Vec<TargetReport>,
-    /// Judgements, in target, host, address order.
-    pub findings: Vec<Finding>,
-    /// Overall: any target `fail` fails; else any `inconclusive`; else `pass`.
-    pub verdict: Verdict,
 }
 
 /// The tlscheck that wrote the report.
@@ -60,7 +63,8 @@ impl Tool {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RunOptions {
     /// `mx` or `host`.
-    pub command: String,
+    #[schemars(with = "String")]
+    pub command: TargetKind,
     pub port: u16,
     /// TLS at once (SMTPS) instead of STARTTLS.
     pub implicit_tls: bool,
@@ -79,7 +83,8 @@ pub struct RunOptions {
     #[serde(default)]
     pub ip_delay_ms: u64,
     /// `any`, `ipv4` or `ipv6`.
-    pub families: String,
+    #[schemars(with = "String")]
+    pub families: Families,
     /// `system`, the resolver address given with `--resolver`, or `none` when no DNS was needed.
     pub resolver: String,
     /// `webpki`, `system` or `file:PATH`.
@@ -89,7 +94,7 @@ pub struct RunOptions {
     pub profile: Option<String>,
     /// `--require-tls`: `TLSv1.2` or `TLSv1.3`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub require_tls: Option<String>,
+    pub require_tls: Option<TlsVersion>,
     /// `--ciphers`: cipher suites were enumerated.
     #[serde(default)]
     pub ciphers: bool,
@@ -102,16 +107,6 @@ pub struct RunOptions {
     /// `--client-cert`: the client certificate file presented when a server asked for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert: Option<String>,
-}
-
-/// What kind of target was given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum TargetKind {
-    /// A mail domain: its MX hosts are probed.
-    Mx,
-    /// A host name or IP address, probed itself.
-    Host,
 }
 
 /// One domain or host given on the command line.
@@ -139,9 +134,6 @@ pub struct TargetReport {
     pub dns_error: Option<Failure>,
     /// The MX hosts (or the given host).
     pub hosts: Vec<HostReport>,
-    /// `fail` if any error finding; else `pass` if any address was probed (EHLO answered or TLS
-    /// done); else `inconclusive`.
-    pub verdict: Verdict,
 }
 
 /// One published MX record.
@@ -253,20 +245,9 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TranscriptLine {
     /// `C` (client) or `S` (server).
-    pub dir: String,
+    #[schemars(with = "String")]
+    pub dir: Direction,
     pub line: String,
-}
-
-/// What a version probe found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum VersionStatus {
-    /// The server completed a ServerHello (or handshake) at this version.
-    Accepted,
-    /// The server refused it (alert, another version, or closed the connection).
-    Rejected,
-    /// The probe could not tell (timeout, connection or SMTP failure).
-    Error,
 }
 
 /// TLS versions accepted by the server, each from its own connection (TLS 1.3 and 1.2 with
@@ -293,7 +274,7 @@ pub struct Versions {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CipherList {
     /// `TLSv1.3`, `TLSv1.2`, ...
-    pub version: String,
+    pub version: TlsVersion,
     /// IANA names, in the order the server picked them (in tlscheck's offer order when the server
     /// follows the client's).
     pub suites: Vec<String>,
@@ -320,7 +301,7 @@ pub struct TlsFacts {
     #[serde(default = "yes")]
     pub handshake_completed: bool,
     /// `TLSv1.2` or `TLSv1.3`.
-    pub version: String,
+    pub version: TlsVersion,
     /// IANA name, e.g. `TLS_AES_256_GCM_SHA384`.
     pub cipher_suite: String,
     /// Negotiated key-exchange group (IANA name), e.g. `X25519MLKEM768`, `x25519`, `secp256r1`.
@@ -381,35 +362,12 @@ pub struct ClientAuth {
     pub accepted: Option<bool>,
 }
 
-/// A stable classification of chain validation failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChainErrorKind {
-    Expired,
-    NotYetValid,
-    UnknownIssuer,
-    BadSignature,
-    NotServerAuth,
-    Malformed,
-    Other,
-}
-
 /// Why chain validation failed.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ChainError {
     pub kind: ChainErrorKind,
     /// The verifier's message.
     pub message: String,
-}
-
-/// Where an anchor came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum AnchorSource {
-    /// The selected trust store.
-    TrustStore,
-    /// An anchor certificate carried by the selected profile (not in the trust store).
-    Profile,
 }
 
 /// A trust anchor, identified by key: `spki_sha256` is the SHA-256 of its SubjectPublicKeyInfo;
@@ -453,7 +411,7 @@ pub struct CertSummary {
     #[serde(default)]
     pub san_ip: Vec<String>,
     /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA` or the algorithm OID.
-    pub key_type: String,
+    pub key_type: KeyType,
     pub key_bits: u32,
     /// The named curve of an EC key, e.g. `P-256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -499,46 +457,6 @@ pub struct CertRevocation {
     /// Why some checks could not be made (e.g. the issuer certificate is not available).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-/// What one revocation source said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum RevocationStatus {
-    /// Verified answer: not revoked.
-    Good,
-    /// Verified answer: revoked (see `revoked_at`, `reason`).
-    Revoked,
-    /// The OCSP responder does not know the certificate.
-    Unknown,
-    /// No HTTP answer from here (DNS, connect, timeout): a firewall question.
-    Unreachable,
-    /// The server answered with an HTTP error status.
-    HttpError,
-    /// Not fetched: the URL's scheme or destination is not allowed (`file:`, private address).
-    Refused,
-    /// An answer came but cannot be used: unparseable, too large, bad signature, wrong issuer.
-    Invalid,
-    /// The OCSP responder answered with an error status (`tryLater`, `unauthorized`, ...).
-    ResponderError,
-    /// An answer came but its signature could not be checked (no issuer certificate here).
-    Unverified,
-}
-
-impl RevocationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RevocationStatus::Good => "good",
-            RevocationStatus::Revoked => "revoked",
-            RevocationStatus::Unknown => "unknown",
-            RevocationStatus::Unreachable => "unreachable",
-            RevocationStatus::HttpError => "http-error",
-            RevocationStatus::Refused => "refused",
-            RevocationStatus::Invalid => "invalid",
-            RevocationStatus::ResponderError => "responder-error",
-            RevocationStatus::Unverified => "unverified",
-        }
-    }
 }
 
 /// One CRL fetch or OCSP query (or a stapled OCSP response, which has no `url`).
@@ -609,71 +527,6 @@ pub struct RevocationCheck {
     pub error: Option<String>,
 }
 
-/// The SMTP/TLS phase in which a session stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Phase {
-    Dns,
-    Connect,
-    Greeting,
-    Ehlo,
-    Starttls,
-    Handshake,
-    TlsEhlo,
-    Quit,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Dns => "dns",
-            Phase::Connect => "connect",
-            Phase::Greeting => "greeting",
-            Phase::Ehlo => "ehlo",
-            Phase::Starttls => "starttls",
-            Phase::Handshake => "handshake",
-            Phase::TlsEhlo => "tls-ehlo",
-            Phase::Quit => "quit",
-        }
-    }
-}
-
-/// A stable classification of what went wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailureKind {
-    /// The per-phase timeout elapsed.
-    Timeout,
-    /// The whole-run deadline elapsed.
-    Deadline,
-    /// TCP connection refused (RST).
-    Refused,
-    /// No route / network or host unreachable.
-    Unreachable,
-    /// The server closed or reset the connection.
-    Closed,
-    /// Another I/O error.
-    Io,
-    /// The server answered with a 4xx/5xx reply (see `reply`).
-    Rejected,
-    /// The server is limiting us (421, "too many connections").
-    Throttled,
-    /// The server's bytes broke the protocol or a limit.
-    Protocol,
-    /// The TLS handshake failed.
-    Tls,
-    /// Plaintext was buffered after the 220 to STARTTLS.
-    PlaintextInjection,
-    /// The name does not exist (NXDOMAIN).
-    Nxdomain,
-    /// The name exists but has no records of the type asked (NODATA).
-    NoData,
-    /// The DNS query failed (SERVFAIL, REFUSED, timeout, ...).
-    DnsFailure,
-    /// The name is not a usable host name (an IP literal or invalid characters in an MX target).
-    BadName,
-}
-
 /// Where and why something failed.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Failure {
@@ -700,6 +553,11 @@ impl AddressReport {
     /// The SMTP session reached the point where STARTTLS support is known (or TLS ran).
     pub fn got_ehlo(&self) -> bool {
         self.smtp.ehlo.is_some() || self.tls.is_some()
+    }
+
+    /// Where tlscheck connected: `192.0.2.1:25`, `[2001:db8::1]:25` when displayed.
+    pub fn socket(&self) -> SocketAddr {
+        SocketAddr::new(self.ip, self.port)
     }
 }
 
@@ -728,49 +586,6 @@ pub struct EndpointsReport {
     pub verdict: Verdict,
 }
 
-/// What an endpoint serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum EndpointKind {
-    /// A CRL distribution point.
-    Crl,
-    /// An OCSP responder.
-    Ocsp,
-    /// A CA-issuers URL (the issuer's certificate).
-    CaIssuers,
-    /// A URL given with `--url` whose kind could not be told: fetched with GET.
-    Other,
-}
-
-impl EndpointKind {
-    /// The kind a bare URL most likely is, from its file name or host.
-    pub fn guess(url: &str) -> Self {
-        let lower = url.to_ascii_lowercase();
-        let path = lower.split(['?', '#']).next().unwrap_or_default();
-        if path.ends_with(".crl") {
-            EndpointKind::Crl
-        } else if [".crt", ".cer", ".der", ".p7c"]
-            .iter()
-            .any(|e| path.ends_with(e))
-        {
-            EndpointKind::CaIssuers
-        } else if lower.contains("ocsp") {
-            EndpointKind::Ocsp
-        } else {
-            EndpointKind::Other
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndpointKind::Crl => "crl",
-            EndpointKind::Ocsp => "ocsp",
-            EndpointKind::CaIssuers => "ca-issuers",
-            EndpointKind::Other => "other",
-        }
-    }
-}
-
 /// One endpoint fetched by `tlscheck endpoints`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct EndpointCheck {
@@ -782,7 +597,8 @@ pub struct EndpointCheck {
     /// An HTTP response came back.
     pub reachable: bool,
     /// `ok`, or what was wrong (`unreachable`, `http-error`, `refused`, `invalid`).
-    pub status: String,
+    #[schemars(with = "String")]
+    pub status: EndpointStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
     /// Body bytes read.

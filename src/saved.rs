@@ -1,5 +1,6 @@
-//! `tlscheck report FILE`: a saved JSON report, re-rendered in any format and, with `--profile` or
-//! `--require-tls`, re-judged, all without network access.
+//! `tlscheck report FILE`: a saved JSON report read back (a file a stranger may have sent: its
+//! size is bounded and every field is typed), to be re-rendered in any format and, with
+//! `--profile` or `--require-tls`, re-judged, all without network access.
 //!
 //! The saved report holds every fact the rules need (chains as DER, versions, revocation answers),
 //! so re-judging runs the same [`crate::diagnose::judge`] as a live run, as of the time the probe
@@ -15,9 +16,11 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::cert::chain::{validate, TrustStore};
 use crate::diagnose::{judge, Policy};
-use crate::plan::TlsVersion;
-use crate::profile::Profile;
+use crate::judged::Judged;
+use crate::plan::ProfileChoice;
+use crate::profile::{Profile, ProfileError};
 use crate::report::{Report, SCHEMA_VERSION};
+use crate::vocab::TlsVersion;
 
 /// Largest saved report read (a run over many domains with verbose transcripts stays far below).
 pub const MAX_SAVED_REPORT_BYTES: u64 = 512 * 1024 * 1024;
@@ -38,10 +41,14 @@ pub enum SavedError {
         "{path} has schema_version {found}; this tlscheck reads version {SCHEMA_VERSION} (use the tlscheck that wrote it)"
     )]
     Version { path: String, found: u64 },
+    #[error(
+        "the report was judged with profile {name:?}, which cannot be loaded here ({source}); pass --profile"
+    )]
+    SavedProfile { name: String, source: ProfileError },
 }
 
 /// Reads a saved report from `path` (`-` = standard input).
-pub fn load(path: &Path) -> Result<Report, SavedError> {
+pub fn load(path: &Path) -> Result<Judged, SavedError> {
     let shown = path.display().to_string();
     let read_err = |source| SavedError::Read {
         path: shown.clone(),
@@ -67,7 +74,7 @@ pub fn load(path: &Path) -> Result<Report, SavedError> {
 
 /// Parses a saved report: one JSON report (`--format json`) or several in a row, one per line
 /// (`--format ndjson`), which are merged into one report of all their targets.
-pub fn parse(bytes: &[u8], shown: &str) -> Result<Report, SavedError> {
+pub fn parse(bytes: &[u8], shown: &str) -> Result<Judged, SavedError> {
     let not_a_report = |message: String| SavedError::NotAReport {
         path: shown.into(),
         message,
@@ -90,22 +97,17 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Report, SavedError> {
             (_, e) => e,
         })?);
     }
-    let mut reports = reports.into_iter();
-    let Some(mut merged) = reports.next() else {
-        return Err(not_a_report("it is empty".into()));
-    };
-    for r in reports {
-        merged.started_at = merged.started_at.min(r.started_at);
-        merged.duration_ms = merged.duration_ms.max(r.duration_ms);
-        merged.targets.extend(r.targets);
-        merged.findings.extend(r.findings);
-        merged.verdict = crate::diagnose::overall(merged.targets.iter().map(|t| t.verdict));
+    match reports.len() {
+        0 => Err(not_a_report("it is empty".into())),
+        1 => reports
+            .pop()
+            .ok_or_else(|| not_a_report("it is empty".into())),
+        _ => Judged::merge(reports).ok_or_else(|| not_a_report("it is empty".into())),
     }
-    Ok(merged)
 }
 
 /// One report, checking its kind and schema version first so the error says why.
-fn parse_one(value: serde_json::Value, shown: &str) -> Result<Report, SavedError> {
+fn parse_one(value: serde_json::Value, shown: &str) -> Result<Judged, SavedError> {
     let not_a_report = |message: String| SavedError::NotAReport {
         path: shown.into(),
         message,
@@ -128,29 +130,50 @@ fn parse_one(value: serde_json::Value, shown: &str) -> Result<Report, SavedError
     serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))
 }
 
-/// Re-judges `report` with `profile` and `require_tls` (each `None` = none), offline.
-pub fn rejudge(report: &mut Report, profile: Option<Profile>, require_tls: Option<TlsVersion>) {
+/// Judges a saved report again, offline, with the profile chosen (the saved one by default) and
+/// `--require-tls` (the saved one when not given).
+pub fn rejudge(
+    judged: Judged,
+    choice: &ProfileChoice,
+    require_tls: Option<TlsVersion>,
+) -> Result<Judged, SavedError> {
+    let mut report = judged.report;
+    let options = &report.run.options;
+    let profile = match choice {
+        ProfileChoice::Use(p) => Some(p.as_ref().clone()),
+        ProfileChoice::Without => None,
+        ProfileChoice::AsSaved => match &options.profile {
+            None => None,
+            Some(name) => Some(
+                Profile::load(name).map_err(|source| SavedError::SavedProfile {
+                    name: name.clone(),
+                    source,
+                })?,
+            ),
+        },
+    };
+    let require_tls = require_tls.or(options.require_tls);
     if let Some(anchors) = profile.as_ref().and_then(Profile::anchors) {
-        reanchor(report, &anchors);
+        reanchor(&mut report, &anchors);
     }
-    report.options.profile = profile.as_ref().map(|p| p.name.clone());
-    report.options.require_tls = require_tls.map(|v| v.label().to_string());
+    report.run.options.profile = profile.as_ref().map(|p| p.name.clone());
+    report.run.options.require_tls = require_tls;
     let policy = Policy {
         profile,
         require_tls,
-        revocation: report.options.revocation,
+        revocation: report.run.options.revocation,
     };
-    judge(report, &policy);
+    Ok(judge(report, &policy))
 }
 
 /// For each chain the original trust store could not anchor, tries the profile's roots, as a live
 /// run with that profile would have (the chain stays invalid against the store).
 fn reanchor(report: &mut Report, anchors: &TrustStore) {
-    let Ok(now) = u64::try_from(report.started_at.unix_timestamp()) else {
+    let Ok(now) = u64::try_from(report.run.started_at.unix_timestamp()) else {
         return;
     };
     let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now));
-    let empty = TrustStore::empty(&report.options.trust_store);
+    let empty = TrustStore::empty(&report.run.options.trust_store);
     for host in report.targets.iter_mut().flat_map(|t| t.hosts.iter_mut()) {
         let name = ServerName::try_from(host.name.clone()).ok();
         for a in &mut host.addresses {
@@ -183,7 +206,7 @@ fn reanchor(report: &mut Report, anchors: &TrustStore) {
 mod tests {
     use super::*;
 
-    fn line(report: &Report) -> String {
+    fn line(report: &Judged) -> String {
         let mut out = Vec::new();
         crate::render::json::line(report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
@@ -191,7 +214,7 @@ mod tests {
 
     #[test]
     fn ndjson_records_are_checked_one_by_one_and_named_by_position() {
-        let good = line(&crate::render::sample::report());
+        let good = line(&crate::sample::report());
         let err = parse(b"", "x").unwrap_err().to_string();
         assert!(err.contains("it is empty"), "{err}");
         let err = parse(format!("{good}{{\"oops\"").as_bytes(), "x")
@@ -208,6 +231,7 @@ mod tests {
         assert!(matches!(err, SavedError::Version { found: 2, .. }), "{err}");
         // Two good records: both targets, and the first one's options.
         let both = parse(format!("{good}{good}").as_bytes(), "x").unwrap();
+        assert_eq!(both.report.targets.len(), 2);
         assert_eq!(both.targets.len(), 2);
     }
 }

@@ -1,7 +1,7 @@
 //! JSON Schemas of the reports, generated from the Rust types with `schemars`.
 //!
 //! `docs/report.schema.json` ([`report_schema`]) describes the JSON of `tlscheck mx|host
-//! --format json` ([`Report`]); `docs/endpoints.schema.json` ([`endpoints_schema`]) that of
+//! --format json` ([`Judged`]); `docs/endpoints.schema.json` ([`endpoints_schema`]) that of
 //! `tlscheck endpoints --format json` ([`EndpointsReport`]). Both are committed; a unit test keeps
 //! them in step with the types (`TLSCHECK_BLESS=1 cargo test --lib schema` rewrites them).
 //!
@@ -14,11 +14,12 @@ use schemars::generate::{Contract, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::Value;
 
-use crate::report::{EndpointsReport, Report};
+use crate::judged::Judged;
+use crate::report::EndpointsReport;
 
 /// The JSON Schema (draft 2020-12) of the probe report.
 pub fn report_schema() -> serde_json::Value {
-    schema_for::<Report>()
+    schema_for::<Judged>()
 }
 
 /// The JSON Schema (draft 2020-12) of the `tlscheck endpoints` report.
@@ -141,7 +142,7 @@ mod tests {
 
     #[test]
     fn the_sample_report_validates_against_the_schema() {
-        let report = serde_json::to_value(crate::render::sample::report()).unwrap();
+        let report = serde_json::to_value(crate::sample::report()).unwrap();
         let errors = validate(&report_schema(), &report);
         assert!(errors.is_empty(), "{errors:#?}");
     }
@@ -149,7 +150,7 @@ mod tests {
     #[test]
     fn the_schema_rejects_a_broken_report() {
         let schema = report_schema();
-        let mut report = serde_json::to_value(crate::render::sample::report()).unwrap();
+        let mut report = serde_json::to_value(crate::sample::report()).unwrap();
         report["verdict"] = "maybe".into();
         report["findings"][0]["code"] = "no-such-code".into();
         report["started_at"] = "yesterday".into();
@@ -162,7 +163,7 @@ mod tests {
     fn the_schema_lists_every_code_and_time_format() {
         let schema = report_schema();
         let text = schema.to_string();
-        for c in crate::diagnose::Code::ALL {
+        for c in crate::finding::Code::ALL {
             assert!(
                 text.contains(&format!("\"{}\"", c.as_str())),
                 "{} missing",
@@ -182,19 +183,20 @@ mod tests {
             let text = schema.to_string();
             assert!(!text.contains("\"null\""), "{schema:#}");
         }
-        let mut report = serde_json::to_value(crate::render::sample::report()).unwrap();
+        let mut report = serde_json::to_value(crate::sample::report()).unwrap();
         report["findings"][0]["host"] = serde_json::Value::Null;
         assert_eq!(validate(&report_schema(), &report).len(), 1);
     }
 
     #[test]
     fn a_sample_endpoints_report_validates() {
-        use crate::report::{EndpointCheck, EndpointKind, Tool};
+        use crate::report::{EndpointCheck, Tool};
+        use crate::vocab::EndpointKind;
         let report = EndpointsReport {
             schema_version: crate::report::SCHEMA_VERSION,
             kind: "endpoints".into(),
             tool: Tool::this(),
-            started_at: crate::render::sample::NOW,
+            started_at: crate::sample::NOW,
             duration_ms: 12,
             profile: Some("exchange-online".into()),
             allow_private_fetch: false,
@@ -203,14 +205,14 @@ mod tests {
                 url: "http://crl.contoso.test/issuing.crl".into(),
                 host: Some("crl.contoso.test".into()),
                 reachable: true,
-                status: "ok".into(),
+                status: crate::vocab::EndpointStatus::Ok,
                 http_status: Some(200),
                 bytes: Some(900),
                 ms: Some(40),
                 detail: Some("CRL issued by CN=Contoso Issuing CA".into()),
                 error: None,
             }],
-            verdict: crate::diagnose::Verdict::Pass,
+            verdict: crate::vocab::Verdict::Pass,
         };
         let value = serde_json::to_value(&report).unwrap();
         let errors = validate(&endpoints_schema(), &value);

@@ -11,13 +11,14 @@
 use rustls_pki_types::ServerName;
 use tokio::time::Instant;
 
-use crate::report::{Failure, FailureKind, Phase, VersionProbe, VersionStatus, Versions};
+use crate::report::{Failure, VersionProbe, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams, SessionResult};
 use crate::tls::handshake::{handshake_versions, HandshakeError, Negotiated};
 use crate::tls::legacy::{
-    alert_name, client_hello, send_hello, suite_facts, version_label, HelloOutcome, LEGACY_SUITES,
+    alert_name, client_hello, send_hello, suite_facts, HelloOutcome, LEGACY_SUITES,
     STATIC_RSA_SUITES, TLS1_0, TLS1_1, TLS1_2,
 };
+use crate::vocab::{FailureKind, Phase, TlsVersion, VersionStatus};
 
 /// The outcome of one probe connection.
 #[derive(Debug, Clone)]
@@ -41,7 +42,7 @@ impl Attempt {
     fn describe(&self) -> String {
         match self {
             Attempt::Hello { version, suite, .. } => {
-                format!("ServerHello {} {suite}", version_label(*version))
+                format!("ServerHello {} {suite}", TlsVersion::from_wire(*version))
             }
             Attempt::Refused(why) => format!("refused: {why}"),
             Attempt::Failed(why) => format!("error: {why}"),
@@ -157,7 +158,7 @@ pub async fn assess(
     legacy: Attempt,
 ) -> Option<Assessment> {
     let main_status = match (&main.negotiated, &main.error) {
-        (Some(n), _) => Some(n.version.clone()),
+        (Some(n), _) => Some(n.version),
         (
             None,
             Some(Failure {
@@ -176,8 +177,8 @@ pub async fn assess(
         },
     }];
     let handshake_timeout = matches!(&main.error, Some(e) if matches!(e.kind, FailureKind::Timeout | FailureKind::Deadline));
-    let tls1_3 = match main_status.as_deref() {
-        Some("TLSv1.3") => VersionStatus::Accepted,
+    let tls1_3 = match main_status {
+        Some(TlsVersion::Tls13) => VersionStatus::Accepted,
         Some(_) => VersionStatus::Rejected,
         None if handshake_timeout => VersionStatus::Error,
         // A refusal says no to TLS 1.3; a protocol violation says nothing about it.
@@ -188,8 +189,8 @@ pub async fn assess(
         offered: "TLSv1.2 only (rustls)".into(),
         result: tls12.describe(),
     });
-    let mut tls1_2 = match (main_status.as_deref(), &tls12) {
-        (Some("TLSv1.2"), _) | (_, Attempt::Hello { .. }) => VersionStatus::Accepted,
+    let mut tls1_2 = match (main_status, &tls12) {
+        (Some(TlsVersion::Tls12), _) | (_, Attempt::Hello { .. }) => VersionStatus::Accepted,
         (_, Attempt::Refused(_)) => VersionStatus::Rejected,
         _ => VersionStatus::Error,
     };
@@ -278,7 +279,7 @@ pub async fn assess(
             forward_secrecy,
             chain,
         } => Some(Negotiated {
-            version: version_label(version),
+            version: TlsVersion::from_wire(version),
             cipher_suite: suite,
             kx_group: None,
             post_quantum: false,

@@ -15,9 +15,10 @@ use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::FromDer;
 
-use crate::cert::{der_sequence, sha256_hex};
+use crate::cert::{der_sequence, sha256_hex, IssuerKey};
 use crate::limits::MAX_CHAIN_CERTS;
-use crate::report::{Anchor, AnchorSource, ChainError, ChainErrorKind};
+use crate::report::{Anchor, ChainError};
+use crate::vocab::{AnchorSource, ChainErrorKind};
 
 /// Trust anchors plus, when the source holds them, the anchor certificates' fingerprints.
 #[derive(Debug, Clone)]
@@ -141,11 +142,11 @@ impl TrustStore {
 
     /// The keys of the anchors whose subject is exactly `subject_der` (DER, with SEQUENCE): the
     /// possible issuers of a certificate with that issuer name.
-    pub fn issuer_keys(&self, subject_der: &[u8]) -> Vec<crate::revocation::IssuerKey> {
+    pub fn issuer_keys(&self, subject_der: &[u8]) -> Vec<IssuerKey> {
         self.anchors
             .iter()
             .filter(|a| der_sequence(&a.subject) == subject_der)
-            .map(|a| crate::revocation::IssuerKey {
+            .map(|a| IssuerKey {
                 subject: subject_der.to_vec(),
                 spki: der_sequence(&a.subject_public_key_info),
             })

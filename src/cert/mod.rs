@@ -4,6 +4,32 @@
 pub mod chain;
 pub mod summary;
 
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::SubjectPublicKeyInfo;
+
+/// A possible issuer: its subject Name and SubjectPublicKeyInfo, both DER with their SEQUENCE.
+#[derive(Debug, Clone)]
+pub struct IssuerKey {
+    pub subject: Vec<u8>,
+    pub spki: Vec<u8>,
+}
+
+impl IssuerKey {
+    pub fn spki(&self) -> Option<SubjectPublicKeyInfo<'_>> {
+        SubjectPublicKeyInfo::from_der(&self.spki)
+            .ok()
+            .map(|(_, k)| k)
+    }
+
+    pub fn of(cert: &X509Certificate<'_>) -> Self {
+        Self {
+            subject: cert.subject().as_raw().to_vec(),
+            spki: cert.public_key().raw.to_vec(),
+        }
+    }
+}
+
 /// Lower-case hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);

@@ -18,6 +18,7 @@ use x509_parser::public_key::PublicKey;
 use crate::cert::sha256_hex;
 use crate::limits::MAX_CERT_BYTES;
 use crate::report::CertSummary;
+use crate::vocab::KeyType;
 
 /// Summarises one DER certificate.
 pub fn summarize(der: &[u8]) -> CertSummary {
@@ -49,7 +50,8 @@ fn unparsed(sha256: String, der: String, why: String) -> CertSummary {
         not_after: OffsetDateTime::UNIX_EPOCH,
         san_dns: vec![],
         san_ip: vec![],
-        key_type: String::new(),
+        // Nothing is known of an unparseable certificate's key: the empty word.
+        key_type: KeyType::Other(String::new()),
         key_bits: 0,
         curve: None,
         signature_algorithm: String::new(),
@@ -178,7 +180,7 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
 
 /// Key type, size in bits, and curve. RSA size is computed from the modulus here because
 /// x509-parser 0.18's `key_size()` returns 0 unless the modulus has a leading zero byte.
-fn key_facts(cert: &X509Certificate<'_>) -> (String, u32, Option<String>) {
+fn key_facts(cert: &X509Certificate<'_>) -> (KeyType, u32, Option<String>) {
     let spki = cert.public_key();
     let alg = &spki.algorithm.algorithm;
     if *alg == OID_PKCS1_RSAENCRYPTION {
@@ -186,7 +188,7 @@ fn key_facts(cert: &X509Certificate<'_>) -> (String, u32, Option<String>) {
             Ok(PublicKey::RSA(rsa)) => rsa_bits(rsa.modulus),
             _ => 0,
         };
-        return ("RSA".into(), bits, None);
+        return (KeyType::Rsa, bits, None);
     }
     if *alg == OID_KEY_TYPE_EC_PUBLIC_KEY {
         let curve_oid = spki
@@ -201,24 +203,24 @@ fn key_facts(cert: &X509Certificate<'_>) -> (String, u32, Option<String>) {
             Some(o) => (o.to_id_string(), 0),
             None => ("unknown".to_string(), 0),
         };
-        return ("EC".into(), bits, Some(name));
+        return (KeyType::Ec, bits, Some(name));
     }
     if *alg == OID_SIG_ED25519 {
-        return ("Ed25519".into(), 256, None);
+        return (KeyType::Ed25519, 256, None);
     }
     if *alg == OID_SIG_ED448 {
-        return ("Ed448".into(), 456, None);
+        return (KeyType::Ed448, 456, None);
     }
     let bits = match spki.parsed() {
         Ok(PublicKey::DSA(y)) => (y.len() * 8) as u32,
         _ => 0,
     };
-    let name = if bits > 0 {
-        "DSA".to_string()
+    let key_type = if bits > 0 {
+        KeyType::Dsa
     } else {
-        alg.to_id_string()
+        KeyType::Other(alg.to_id_string())
     };
-    (name, bits, None)
+    (key_type, bits, None)
 }
 
 /// Bit length of a big-endian unsigned integer.
@@ -278,7 +280,7 @@ mod tests {
         assert_eq!(s.organization.as_deref(), Some("Example Org"));
         assert_eq!(s.organizational_unit.as_deref(), Some("Mail"));
         assert_eq!(s.san_dns, vec!["mx1.example.test", "mail.example.test"]);
-        assert_eq!(s.key_type, "EC");
+        assert_eq!(s.key_type, crate::vocab::KeyType::Ec);
         assert_eq!(s.key_bits, 256);
         assert_eq!(s.curve.as_deref(), Some("P-256"));
         assert_eq!(s.signature_algorithm, "ecdsa-with-SHA256");
@@ -302,7 +304,7 @@ mod tests {
             .self_signed(&key)
             .unwrap();
         let s = summarize(cert.der());
-        assert_eq!(s.key_type, "RSA");
+        assert_eq!(s.key_type, crate::vocab::KeyType::Rsa);
         assert!(s.key_bits >= 2048, "got {}", s.key_bits);
         assert_eq!(s.signature_algorithm, "sha256WithRSAEncryption");
     }

@@ -20,23 +20,24 @@
 //! JUnit schema wants them. `errors` is always 0: tlscheck reports what it found, it does not
 //! crash a test. [`render_endpoints`] does the same for `tlscheck endpoints`.
 //!
-//! Text from the network goes through [`clean_to`] (control characters and bidi overrides become
-//! `\u{..}`, long texts are cut), then [`xml`] escapes the five XML specials and replaces anything
-//! XML 1.0 forbids, so a hostile banner or certificate field cannot break the document.
+//! It spells the [`ReportView`]: every string from the network or a report file is cleaned with
+//! [`Untrusted::terminal`] when a test case is built (control characters and bidi overrides
+//! become `\u{..}`, long texts are cut), and everything is escaped with [`xml`] when the document
+//! is written (the five XML specials, and anything XML 1.0 forbids), so a hostile banner or
+//! certificate field cannot break the document.
 
 use std::io::Write;
 
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::diagnose::{Finding, Severity};
-use crate::render::text::{clean, clean_to};
-use crate::render::{
-    accepted_versions, address_findings, cert_name, days_left, socket_label, utc_minutes,
+use crate::finding::Severity;
+use crate::render::escape::{xml, MAX_PROSE};
+use crate::render::view::{
+    utc_minutes, AddressView, EndpointView, EndpointsView, FindingView, Kx, Place, ReportView,
+    TargetView, Untrusted,
 };
-use crate::report::{AddressReport, EndpointCheck, EndpointsReport, Report, TargetReport};
-
-/// Longest finding message or remediation kept, in characters (they quote the network).
-const MAX_PROSE: usize = 2000;
+use crate::report::EndpointsReport;
+use crate::vocab::EndpointStatus;
 
 /// How one test case ended.
 enum Outcome {
@@ -93,78 +94,71 @@ impl Suite {
 }
 
 /// A probe report as JUnit XML.
-pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let suites: Vec<Suite> = report
-        .targets
-        .iter()
-        .map(|t| target_suite(report, t))
-        .collect();
-    write_document(&suites, report.duration_ms, out)
+pub fn render(view: &ReportView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut suites: Vec<Suite> = view.targets.iter().map(|t| target_suite(view, t)).collect();
+    if !view.unplaced.is_empty() {
+        let refs: Vec<&FindingView<'_>> = view.unplaced.iter().collect();
+        suites.push(Suite {
+            name: "findings about no target".into(),
+            timestamp: view.started_at,
+            cases: vec![group_case(
+                "tlscheck.unplaced",
+                "findings about no target".into(),
+                &refs,
+                true,
+            )],
+        });
+    }
+    write_document(&suites, view.duration_ms, out)
 }
 
 /// `tlscheck endpoints` as JUnit XML: one suite, one test case per endpoint, failed when the
 /// endpoint did not answer as expected (`status` other than `ok`).
 pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::io::Result<()> {
-    let name = match &report.profile {
-        Some(p) => format!("endpoints of profile {}", clean(p)),
+    let view = EndpointsView::new(report);
+    let name = match &view.profile {
+        Some(p) => format!("endpoints of profile {}", p.terminal()),
         None => "endpoints".to_string(),
     };
-    let cases = report.endpoints.iter().map(endpoint_case).collect();
+    let cases = view.rows.iter().map(endpoint_case).collect();
     let suite = Suite {
         name,
-        timestamp: report.started_at,
+        timestamp: view.started_at,
         cases,
     };
-    write_document(&[suite], report.duration_ms, out)
+    write_document(&[suite], view.duration_ms, out)
 }
 
-fn target_suite(report: &Report, t: &TargetReport) -> Suite {
-    let findings: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.target == t.input)
-        .collect();
-    let target = clean(&t.input);
+fn target_suite(view: &ReportView<'_>, t: &TargetView<'_>) -> Suite {
+    let target = t.input.terminal();
     let classname = format!("tlscheck.{target}");
-    let probed = t
-        .hosts
-        .iter()
-        .flat_map(|h| &h.addresses)
-        .any(AddressReport::got_ehlo);
     let mut cases = Vec::new();
-    for host in &t.hosts {
-        for a in &host.addresses {
-            let mine = address_findings(&findings, &host.name, a);
-            cases.push(address_case(
-                &classname,
-                &host.name,
-                a,
-                &mine,
-                report.started_at,
-            ));
+    for (h, host) in t.hosts.iter().enumerate() {
+        for (i, a) in host.addresses.iter().enumerate() {
+            let mine: Vec<&FindingView<'_>> = t.findings_at(Place::Address(h, i)).collect();
+            cases.push(address_case(&classname, &host.name, a, &mine));
         }
     }
     // What no address test case shows: the target's own findings, then per host.
-    let loose: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| !claimed(t, f))
-        .copied()
-        .collect();
-    let mut groups: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
-    for f in loose {
-        let host = f.host.as_deref();
-        match groups.iter_mut().find(|(h, _)| *h == host) {
-            Some((_, list)) => list.push(f),
-            None => groups.push((host, vec![f])),
-        }
+    let own: Vec<&FindingView<'_>> = t.findings_at(Place::Target).collect();
+    if !own.is_empty() {
+        cases.push(group_case(
+            &classname,
+            format!("{target} DNS"),
+            &own,
+            t.probed,
+        ));
     }
-    groups.sort_by_key(|(h, _)| h.is_some());
-    for (host, list) in groups {
-        let name = match host {
-            Some(h) => clean(h),
-            None => format!("{target} DNS"),
-        };
-        cases.push(group_case(&classname, name, &list, probed));
+    for (h, host) in t.hosts.iter().enumerate() {
+        let list: Vec<&FindingView<'_>> = t.findings_at(Place::Host(h)).collect();
+        if !list.is_empty() {
+            cases.push(group_case(
+                &classname,
+                host.name.terminal(),
+                &list,
+                t.probed,
+            ));
+        }
     }
     if cases.is_empty() {
         cases.push(Case {
@@ -179,66 +173,49 @@ fn target_suite(report: &Report, t: &TargetReport) -> Suite {
     }
     Suite {
         name: target,
-        timestamp: report.started_at,
+        timestamp: view.started_at,
         cases,
     }
 }
 
-/// The finding is shown by the test case of one of the target's addresses.
-fn claimed(t: &TargetReport, f: &Finding) -> bool {
-    let (Some(host), Some(ip)) = (f.host.as_deref(), f.ip.as_deref()) else {
-        return false;
-    };
-    t.hosts
-        .iter()
-        .filter(|h| h.name == host)
-        .flat_map(|h| &h.addresses)
-        .any(|a| a.ip.to_string() == ip)
-}
-
 fn address_case(
     classname: &str,
-    host: &str,
-    a: &AddressReport,
-    findings: &[&Finding],
-    now: OffsetDateTime,
+    host: &Untrusted<'_>,
+    a: &AddressView<'_>,
+    findings: &[&FindingView<'_>],
 ) -> Case {
     let lines: Vec<String> = findings.iter().map(|f| finding_text(f)).collect();
     let mut system_out = Vec::new();
     let outcome = if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
-        system_out.extend(tls_facts(a, now));
+        system_out.extend(tls_facts(a));
         Outcome::Failed {
             message: prose(&e.message),
             kind: e.code.as_str().to_string(),
             text: lines.join("\n"),
         }
-    } else if !a.got_ehlo() {
+    } else if !a.probed {
         system_out = lines;
-        let message = match &a.error {
-            Some(e) => format!(
-                "not probed: {} phase: {}",
-                e.phase.as_str(),
-                prose(&e.message)
-            ),
+        let message = match &a.stopped {
+            Some(e) => format!("not probed: {} phase: {}", e.phase, prose(&e.message)),
             None => "not probed: the session stopped before EHLO".into(),
         };
         Outcome::Skipped { message }
     } else {
-        system_out.extend(tls_facts(a, now));
+        system_out.extend(tls_facts(a));
         system_out.extend(lines);
         Outcome::Passed
     };
     Case {
         classname: classname.to_string(),
-        name: format!("{} {}", clean(host), socket_label(a)),
-        time_ms: a.timings_ms.total,
+        name: format!("{} {}", host.terminal(), a.socket),
+        time_ms: a.total_ms,
         outcome,
         system_out,
     }
 }
 
 /// A test case for findings about a host or the whole target rather than one address.
-fn group_case(classname: &str, name: String, findings: &[&Finding], probed: bool) -> Case {
+fn group_case(classname: &str, name: String, findings: &[&FindingView<'_>], probed: bool) -> Case {
     let lines: Vec<String> = findings.iter().map(|f| finding_text(f)).collect();
     let outcome = if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
         Outcome::Failed {
@@ -274,8 +251,7 @@ fn group_case(classname: &str, name: String, findings: &[&Finding], probed: bool
     }
 }
 
-fn endpoint_case(e: &EndpointCheck) -> Case {
-    let status = clean(&e.status);
+fn endpoint_case(e: &EndpointView<'_>) -> Case {
     let mut lines = vec![format!("URL: {}", prose(&e.url))];
     if let Some(s) = e.http_status {
         lines.push(format!("HTTP status: {s}"));
@@ -283,37 +259,30 @@ fn endpoint_case(e: &EndpointCheck) -> Case {
     if let Some(d) = &e.detail {
         lines.push(prose(d));
     }
-    let outcome = if e.status == "ok" {
+    let outcome = if e.status == EndpointStatus::Ok {
         Outcome::Passed
     } else {
         if let Some(err) = &e.error {
-            lines.push(format!("{status}: {}", prose(err)));
+            lines.push(format!("{}: {}", e.status, prose(err)));
         }
-        if e.status == "unreachable" {
-            if let Some(h) = &e.host {
-                lines.push(format!(
-                    "The firewall (or proxy) must let this machine reach {} over {}.",
-                    clean(h),
-                    if e.url.starts_with("https:") {
-                        "HTTPS (443)"
-                    } else {
-                        "HTTP (80)"
-                    }
-                ));
-            }
+        if let Some((host, over)) = &e.firewall {
+            lines.push(format!(
+                "The firewall (or proxy) must let this machine reach {} over {over}.",
+                host.terminal()
+            ));
         }
         let why = e
             .error
-            .as_deref()
-            .or(e.detail.as_deref())
+            .as_ref()
+            .or(e.detail.as_ref())
             .map(prose)
             .or_else(|| e.http_status.map(|s| format!("HTTP {s}")));
         Outcome::Failed {
             message: match why {
-                Some(w) => format!("{status}: {w}"),
-                None => status.clone(),
+                Some(w) => format!("{}: {w}", e.status),
+                None => e.status.to_string(),
             },
-            kind: status,
+            kind: e.status.to_string(),
             text: lines.join("\n"),
         }
     };
@@ -323,7 +292,7 @@ fn endpoint_case(e: &EndpointCheck) -> Case {
     };
     Case {
         classname: "tlscheck.endpoints".into(),
-        name: format!("{} {}", e.kind.as_str(), clean(&e.url)),
+        name: format!("{} {}", e.kind, e.url.terminal()),
         time_ms: e.ms,
         outcome,
         system_out,
@@ -331,70 +300,44 @@ fn endpoint_case(e: &EndpointCheck) -> Case {
 }
 
 /// `warning revocation-unreachable: the CRL ... did not answer` and its fix on the next line.
-fn finding_text(f: &Finding) -> String {
+fn finding_text(f: &FindingView<'_>) -> String {
     format!(
         "{} {}: {}\n  Fix: {}",
-        f.severity.as_str(),
+        f.severity,
         f.code.as_str(),
         prose(&f.message),
-        prose(&f.remediation)
+        prose(&f.fix)
     )
 }
 
 /// `TLSv1.3 TLS_AES_256_GCM_SHA384 (X25519MLKEM768); accepts TLS 1.2, 1.3; certificate
 /// mx.contoso.test, valid until 2027-01-01 00:00 UTC (38 days left)`.
-fn tls_facts(a: &AddressReport, now: OffsetDateTime) -> Option<String> {
+fn tls_facts(a: &AddressView<'_>) -> Option<String> {
     let tls = a.tls.as_ref()?;
-    let mut s = format!("{} {}", clean(&tls.version), clean(&tls.cipher_suite));
-    if let Some(g) = &tls.kx_group {
-        s.push_str(&format!(" ({})", clean(g)));
+    let mut s = format!("{} {}", tls.version, tls.suite.terminal());
+    if let Kx::Group(g) = &tls.kx {
+        s.push_str(&format!(" ({})", g.terminal()));
     }
     if let Some(v) = &a.versions {
-        s.push_str(&format!("; accepts {}", accepted_versions(v)));
+        s.push_str(&format!("; accepts {}", v.accepted()));
     }
-    if let Some(leaf) = tls.chain.first().filter(|c| c.parse_error.is_none()) {
+    if let Some(leaf) = tls.parsed_leaf() {
         s.push_str(&format!(
             "; certificate {}, valid until {} ({})",
-            cert_name(leaf)
-                .map(clean)
+            leaf.name
+                .as_ref()
+                .map(Untrusted::terminal)
                 .unwrap_or_else(|| "unnamed".into()),
             utc_minutes(leaf.not_after),
-            days_left(leaf.not_after, now)
+            leaf.expiry
         ));
     }
     Some(s)
 }
 
 /// Text of our own that quotes the network, cleaned and cut.
-fn prose(s: &str) -> String {
-    clean_to(s, MAX_PROSE)
-}
-
-/// Escapes `& < > " '` and replaces what XML 1.0 does not allow (control characters other than
-/// tab, newline and carriage return; U+FFFE, U+FFFF) with its `\u{..}` escape, as [`clean`]
-/// does. C1 controls are allowed by XML 1.0 but replaced too. In attribute values (`attr`) tab and
-/// newline become character references, which parsers keep instead of normalising to spaces; a
-/// carriage return always does.
-pub fn xml(s: &str, attr: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
-                out.push_str(&c.escape_unicode().to_string());
-            }
-            c => out.push(c),
-        }
-    }
-    out
+fn prose(s: &Untrusted<'_>) -> String {
+    s.terminal_to(MAX_PROSE)
 }
 
 /// `1.234`: milliseconds as JUnit's seconds.
@@ -485,44 +428,39 @@ fn write_case(c: &Case, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::diagnose::Code;
-    use crate::render::sample;
-    use crate::report::{Failure, FailureKind, HostReport, Phase, SmtpFacts, Timings};
+    use crate::finding::{Code, Finding};
+    use crate::judged::Judged;
+    use crate::report::{Failure, HostReport, SmtpFacts, Timings};
+    use crate::sample::{self, address_mut};
+    use crate::vocab::{FailureKind, Phase};
 
     use quick_xml::events::{BytesStart, Event};
     use quick_xml::Reader;
     use quick_xml::XmlVersion;
 
-    fn render_string(report: &Report) -> String {
+    fn render_string(report: &Judged) -> String {
         let mut buf = Vec::new();
-        render(report, &mut buf).unwrap();
+        render(&ReportView::new(report), &mut buf).unwrap();
         String::from_utf8(buf).unwrap()
     }
 
     fn finding(code: Code, host: Option<&str>, ip: Option<&str>, message: &str) -> Finding {
-        Finding {
-            code,
-            severity: code.severity(),
-            target: "contoso.test".into(),
-            host: host.map(str::to_string),
-            ip: ip.map(str::to_string),
-            message: message.into(),
-            remediation: code.remediation().into(),
-        }
+        let ip = ip.map(|ip| ip.parse().unwrap());
+        Finding::new(code, "contoso.test", host, ip, message.into())
     }
 
     /// An element as parsed: its name, attributes (unescaped) and the text directly inside it.
     #[derive(Debug, Default, Clone)]
-    struct Element {
+    pub(crate) struct Element {
         name: String,
         attrs: Vec<(String, String)>,
         text: String,
     }
 
     impl Element {
-        fn attr(&self, name: &str) -> &str {
+        pub(crate) fn attr(&self, name: &str) -> &str {
             self.attrs
                 .iter()
                 .find(|(n, _)| n == name)
@@ -537,9 +475,9 @@ mod tests {
 
     /// A parsed element and the elements it contains.
     #[derive(Debug, Default)]
-    struct Node {
-        el: Element,
-        children: Vec<Node>,
+    pub(crate) struct Node {
+        pub(crate) el: Element,
+        pub(crate) children: Vec<Node>,
     }
 
     impl Node {
@@ -552,7 +490,7 @@ mod tests {
             }
         }
 
-        fn find(&self, name: &str) -> Vec<&Node> {
+        pub(crate) fn find(&self, name: &str) -> Vec<&Node> {
             let mut v = Vec::new();
             self.all(name, &mut v);
             v
@@ -655,7 +593,7 @@ mod tests {
     }
 
     /// Checks that every count attribute matches the test cases, and returns the document.
-    fn parse_and_check(xml: &str) -> Node {
+    pub(crate) fn parse_and_check(xml: &str) -> Node {
         let root = parse(xml);
         assert_eq!(root.el.name, "testsuites");
         let suites: Vec<&Node> = root.children.iter().collect();
@@ -708,8 +646,8 @@ mod tests {
     #[test]
     fn sample_report_one_case_per_address() {
         let mut r = sample::report();
-        r.targets[0].hosts[0].addresses[0].timings_ms.total = Some(1532);
-        r.targets[0].hosts[0].addresses[1].timings_ms.total = Some(250);
+        address_mut(&mut r, 0, 0, 0).timings_ms.total = Some(1532);
+        address_mut(&mut r, 0, 0, 1).timings_ms.total = Some(250);
         let out = render_string(&r);
         let root = parse_and_check(&out);
         assert_eq!(root.el.attr("name"), "tlscheck");
@@ -742,13 +680,13 @@ mod tests {
     #[test]
     fn an_error_fails_the_address_and_lists_every_finding() {
         let mut r = sample::report();
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::CertExpired,
             Some("mx.contoso.test"),
             Some("192.0.2.1"),
             "192.0.2.1:25: the certificate expired on 2026-01-01",
         ));
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::WeakKey,
             Some("mx.contoso.test"),
             Some("192.0.2.1"),
@@ -793,17 +731,17 @@ mod tests {
     #[test]
     fn network_text_is_escaped() {
         let mut r = sample::report();
-        r.targets[0].hosts[0].name = "mx<&\"'>.test".into();
-        r.findings[0].host = Some("mx<&\"'>.test".into());
-        r.findings[0].message =
+        r.report.targets[0].hosts[0].name = "mx<&\"'>.test".into();
+        r.targets[0].findings[0].host = Some("mx<&\"'>.test".into());
+        r.targets[0].findings[0].message =
             "evil <b>&amp; \"quoted\" 'x' \u{1b}[31mred\u{0}\u{7}\r\n]]>".into();
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::CertNameMismatch,
             Some("mx<&\"'>.test"),
             Some("192.0.2.2"),
             "CN=<script>&\u{1b}\u{fffe}",
         ));
-        if let Some(tls) = r.targets[0].hosts[0].addresses[0].tls.as_mut() {
+        if let Some(tls) = address_mut(&mut r, 0, 0, 0).tls.as_mut() {
             tls.chain[0].common_name = Some("a\u{1b}]0;title\u{7}<x>".into());
         }
         let out = render_string(&r);
@@ -852,7 +790,7 @@ mod tests {
     #[test]
     fn an_unprobed_address_is_skipped() {
         let mut r = sample::report();
-        let a = &mut r.targets[0].hosts[0].addresses[1];
+        let a = address_mut(&mut r, 0, 0, 1);
         a.smtp = SmtpFacts::default();
         a.tls = None;
         a.versions = None;
@@ -866,7 +804,7 @@ mod tests {
             total: Some(3),
             ..Default::default()
         };
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::ConnectFailed,
             Some("mx.contoso.test"),
             Some("192.0.2.2"),
@@ -891,7 +829,7 @@ mod tests {
         assert_eq!(skipped.el.attr("time"), "0.003");
 
         // An error finding about an unprobed address fails it instead.
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::StarttlsNotOffered,
             Some("mx.contoso.test"),
             Some("192.0.2.2"),
@@ -906,11 +844,11 @@ mod tests {
     fn findings_not_about_an_address_get_their_own_case() {
         // A null MX: nothing to probe, one skipped case for the domain.
         let mut r = sample::report();
-        let t = &mut r.targets[0];
+        let t = &mut r.report.targets[0];
         t.null_mx = true;
         t.mx.clear();
         t.hosts.clear();
-        r.findings = vec![finding(
+        r.targets[0].findings = vec![finding(
             Code::NullMx,
             None,
             None,
@@ -930,7 +868,7 @@ mod tests {
         // An MX host that is an IP literal fails on its own; a second one that does not resolve
         // is a warning and passes, because the other host was probed; the domain's info passes.
         let mut r = sample::report();
-        let t = &mut r.targets[0];
+        let t = &mut r.report.targets[0];
         t.implicit_mx = false;
         for (name, kind) in [
             ("192.0.2.9", FailureKind::BadName),
@@ -944,19 +882,19 @@ mod tests {
                 addresses: vec![],
             });
         }
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::MxIpLiteral,
             Some("192.0.2.9"),
             None,
             "the MX target 192.0.2.9 is an IP address",
         ));
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::MxUnresolvable,
             Some("gone.contoso.test"),
             None,
             "gone.contoso.test: NXDOMAIN",
         ));
-        r.findings.push(finding(
+        r.targets[0].findings.push(finding(
             Code::MxRecordsDropped,
             None,
             None,
@@ -1005,12 +943,15 @@ mod tests {
     #[test]
     fn every_target_has_a_case() {
         let mut r = sample::report();
-        let mut empty = r.targets[0].clone();
+        let mut empty = r.report.targets[0].clone();
         empty.input = "empty.test".into();
         empty.name = "empty.test".into();
         empty.hosts.clear();
-        empty.verdict = crate::diagnose::Verdict::Inconclusive;
-        r.targets.push(empty);
+        r.report.targets.push(empty);
+        r.targets.push(crate::judged::TargetJudgement {
+            verdict: crate::vocab::Verdict::Inconclusive,
+            findings: vec![],
+        });
         let out = render_string(&r);
         let root = parse_and_check(&out);
         assert_eq!(root.children.len(), 2);
@@ -1026,7 +967,7 @@ mod tests {
     /// through the format dispatch.
     #[test]
     fn full_judged_report() {
-        let mut r = sample::report();
+        let mut r = sample::facts();
         let mut bad = sample::tls();
         bad.chain[0].not_after = time::macros::datetime!(2026-01-01 0:00 UTC);
         let mut down = sample::address("2001:db8::25", sample::tls());
@@ -1053,11 +994,11 @@ mod tests {
             "nx.test: NXDOMAIN",
         ));
         r.targets.push(nx);
-        crate::diagnose::judge(&mut r, &crate::diagnose::Policy::default());
-        assert_eq!(r.verdict, crate::diagnose::Verdict::Fail);
+        let r = crate::diagnose::judge(r, &crate::diagnose::Policy::default());
+        assert_eq!(r.verdict, crate::vocab::Verdict::Fail);
 
         let mut buf = Vec::new();
-        crate::render::render(
+        crate::render::report(
             &r,
             crate::plan::Format::Junit,
             crate::render::TextOptions::default(),

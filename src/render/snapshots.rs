@@ -5,8 +5,9 @@
 //!
 //! The sample's times are fixed (`sample::NOW`), so every rendering is deterministic.
 
-use super::sample;
+use super::view::ReportView;
 use super::{json, markdown, text, TextOptions};
+use crate::sample;
 
 fn rendered(render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
     let mut buf = Vec::new();
@@ -17,7 +18,7 @@ fn rendered(render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String 
 #[test]
 fn json_rendering() {
     let report = sample::report();
-    let out = rendered(|b| json::render(&report, b));
+    let out = rendered(|b| json::pretty(&report, b));
     // The JSON snapshot is the wire format itself: a renamed, removed or re-typed field shows here.
     insta::assert_snapshot!("json", out);
 }
@@ -25,7 +26,7 @@ fn json_rendering() {
 #[test]
 fn text_rendering() {
     let report = sample::report();
-    let out = rendered(|b| text::render(&report, TextOptions::default(), b));
+    let out = rendered(|b| text::render(&ReportView::new(&report), TextOptions::default(), b));
     insta::assert_snapshot!("text", out);
 }
 
@@ -36,13 +37,13 @@ fn text_rendering_verbose() {
         verbose: 1,
         ..TextOptions::default()
     };
-    let out = rendered(|b| text::render(&report, opts, b));
+    let out = rendered(|b| text::render(&ReportView::new(&report), opts, b));
     insta::assert_snapshot!("text_verbose", out);
 }
 
 #[test]
 fn markdown_rendering() {
     let report = sample::report();
-    let out = rendered(|b| markdown::render(&report, b));
+    let out = rendered(|b| markdown::render(&ReportView::new(&report), b));
     insta::assert_snapshot!("markdown", out);
 }

@@ -1,51 +1,59 @@
 //! Text for a person at a terminal: per target the verdict first, then per MX host and address a
 //! compact block of facts (with the certificate facts a forced-TLS partner asks for, and one
-//! revocation line per checked certificate), then each finding with its remediation. Everything
-//! that came from the network is passed through [`clean`] first: control characters are escaped
-//! (a hostile banner must not drive the terminal) and long texts are cut.
+//! revocation line per checked certificate), then each finding with its remediation.
+//!
+//! It spells the [`ReportView`]: every string from the network or a report file is written with
+//! [`Untrusted::terminal`] (control and bidi characters shown escaped, long texts cut), and colour
+//! is applied only to our own words.
 
 use std::io::Write;
 
-use time::OffsetDateTime;
-
-use crate::diagnose::{Finding, Severity, Verdict};
-use crate::limits::MAX_DISPLAY_TEXT;
-use crate::render::{
-    address_findings, address_status, cert_name, check_outcome, client_auth_text, days_left,
-    failure_kind, key_strength, root_issuer, severity_counts, socket_label, utc_minutes,
-    TextOptions,
+use crate::explain::Explanation;
+use crate::render::escape::{terminal as clean, MAX_PROSE};
+use crate::render::view::{
+    utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView,
+    CheckView, FindingView, Kx, MxView, Place, ReportView, RootIssuer, Stapled, Starttls,
+    TargetView, TlsView, Untrusted, Who,
 };
-use crate::report::{
-    AddressReport, AnchorSource, CertSummary, Report, RevocationCheck, RevocationStatus,
-    TargetKind, TargetReport, TlsFacts, VersionStatus,
-};
+use crate::render::TextOptions;
+use crate::report::EndpointsReport;
+use crate::vocab::{EndpointStatus, RevocationStatus, Verdict, VersionStatus};
 
-pub fn render(report: &Report, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
-    for target in &report.targets {
-        let findings: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.target == target.input)
-            .collect();
-        writeln!(out, "{}", verdict_line(target, &findings, opts.color))?;
+const GREEN: &str = "32";
+const RED: &str = "1;31";
+const YELLOW: &str = "33";
+const DIM: &str = "2";
+
+/// Indent of an address's facts.
+const PAD: &str = "      ";
+
+pub fn render(
+    view: &ReportView<'_>,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for t in &view.targets {
+        writeln!(out, "{}", verdict_line(t, opts.color))?;
     }
     if opts.quiet {
         return Ok(());
     }
-    for target in &report.targets {
-        let findings: Vec<&Finding> = report
-            .findings
-            .iter()
-            .filter(|f| f.target == target.input)
-            .collect();
+    for t in &view.targets {
         writeln!(out)?;
-        target_block(target, &findings, report.started_at, opts, out)?;
+        target_block(t, opts, out)?;
+    }
+    if !view.unplaced.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Findings about no target of this report:")?;
+        for f in &view.unplaced {
+            finding(f, "  ", opts.color, out)?;
+        }
     }
     Ok(())
 }
 
-fn verdict_line(t: &TargetReport, findings: &[&Finding], color: bool) -> String {
-    let word = format!("{:<5}", label(t.verdict));
+fn verdict_line(t: &TargetView<'_>, color: bool) -> String {
+    let word = format!("{:<5}", verdict_label(t.verdict));
     let code = match t.verdict {
         Verdict::Pass => GREEN,
         Verdict::Fail => RED,
@@ -54,20 +62,11 @@ fn verdict_line(t: &TargetReport, findings: &[&Finding], color: bool) -> String 
     format!(
         "{} {} {}: {}",
         paint(&word, code, color),
-        if t.kind == TargetKind::Mx {
-            "mx"
-        } else {
-            "host"
-        },
-        clean(&t.input),
-        severity_counts(findings)
+        t.kind,
+        t.input.terminal(),
+        t.counts
     )
 }
-
-const GREEN: &str = "32";
-const RED: &str = "1;31";
-const YELLOW: &str = "33";
-const DIM: &str = "2";
 
 /// `s` in the ANSI colour `code` when `on` (our own words only: never text from the network).
 fn paint(s: &str, code: &str, on: bool) -> String {
@@ -78,200 +77,164 @@ fn paint(s: &str, code: &str, on: bool) -> String {
     }
 }
 
-pub(crate) fn label(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-        Verdict::Inconclusive => "INCONCLUSIVE",
-    }
-}
-
-fn target_block(
-    t: &TargetReport,
-    findings: &[&Finding],
-    now: OffsetDateTime,
-    opts: TextOptions,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+fn target_block(t: &TargetView<'_>, opts: TextOptions, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "{} ({})",
-        clean(&t.name),
-        label(t.verdict).to_ascii_lowercase()
+        t.name.terminal(),
+        verdict_label(t.verdict).to_ascii_lowercase()
     )?;
-    if t.kind == TargetKind::Mx {
-        if t.null_mx {
-            writeln!(out, "  MX: null MX (0 .), the domain accepts no mail")?;
-        } else if t.implicit_mx {
-            writeln!(
-                out,
-                "  MX: none; implicit MX {} (RFC 5321 5.1)",
-                clean(&t.name)
-            )?;
-        } else if !t.mx.is_empty() {
-            let list: Vec<String> =
-                t.mx.iter()
-                    .map(|m| format!("{} {}", m.preference, clean(&m.exchange)))
-                    .collect();
+    match &t.mx {
+        MxView::Null => writeln!(out, "  MX: null MX (0 .), the domain accepts no mail")?,
+        MxView::Implicit => writeln!(
+            out,
+            "  MX: none; implicit MX {} (RFC 5321 5.1)",
+            t.name.terminal()
+        )?,
+        MxView::Records(records) => {
+            let list: Vec<String> = records
+                .iter()
+                .map(|(pref, host)| format!("{pref} {}", host.terminal()))
+                .collect();
             writeln!(out, "  MX: {}", list.join(", "))?;
         }
+        MxView::NotLooked | MxView::Nothing => {}
     }
-    let target_level: Vec<&&Finding> = findings.iter().filter(|f| f.host.is_none()).collect();
-    for f in target_level {
+    for f in t.findings_at(Place::Target) {
         finding(f, "  ", opts.color, out)?;
     }
-    for host in &t.hosts {
+    for (h, host) in t.hosts.iter().enumerate() {
         let pref = host
             .preference
             .map(|p| format!(" (MX {p})"))
             .unwrap_or_default();
-        writeln!(out, "  {}{}", clean(&host.name), pref)?;
-        for f in findings
-            .iter()
-            .filter(|f| f.host.as_deref() == Some(host.name.as_str()) && f.ip.is_none())
-        {
+        writeln!(out, "  {}{}", host.name.terminal(), pref)?;
+        for f in t.findings_at(Place::Host(h)) {
             finding(f, "    ", opts.color, out)?;
         }
-        for a in &host.addresses {
-            let af = address_findings(findings, &host.name, a);
-            address_block(a, &af, now, opts, out)?;
+        for (i, a) in host.addresses.iter().enumerate() {
+            address_block(a, opts, out)?;
+            for f in t.findings_at(Place::Address(h, i)) {
+                finding(f, PAD, opts.color, out)?;
+            }
         }
     }
     Ok(())
 }
 
 fn address_block(
-    a: &AddressReport,
-    findings: &[&Finding],
-    now: OffsetDateTime,
+    a: &AddressView<'_>,
     opts: TextOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let status = address_status(a, findings);
-    let code = match status {
-        "OK" => GREEN,
-        "FAIL" => RED,
-        _ => YELLOW,
+    let code = match a.status {
+        AddressStatus::Ok => GREEN,
+        AddressStatus::Fail => RED,
+        AddressStatus::Warn | AddressStatus::NotProbed => YELLOW,
     };
     writeln!(
         out,
         "    {}  {}",
-        socket_label(a),
-        paint(status, code, opts.color)
+        a.socket,
+        paint(a.status.label(), code, opts.color)
     )?;
-    let pad = "      ";
-    if let Some(b) = &a.smtp.banner {
-        writeln!(out, "{pad}banner    {}", clean(&b.text()))?;
+    if let Some(b) = &a.banner {
+        writeln!(out, "{PAD}banner    {}", b.terminal())?;
     }
-    if a.implicit_tls {
-        writeln!(out, "{pad}smtp      implicit TLS (SMTPS)")?;
-    } else if a.smtp.ehlo.is_some() {
-        let st = match (&a.smtp.starttls_offered, &a.smtp.starttls_reply) {
-            (false, _) => "STARTTLS not offered".to_string(),
-            (true, Some(r)) if r.code == 220 => "STARTTLS offered and accepted".to_string(),
-            (true, Some(r)) => format!("STARTTLS offered, refused: {}", clean(&r.text())),
-            (true, None) => "STARTTLS offered".to_string(),
-        };
-        writeln!(out, "{pad}smtp      {st}")?;
+    let smtp = match &a.starttls {
+        Starttls::Implicit => Some("implicit TLS (SMTPS)".to_string()),
+        Starttls::Unknown => None,
+        Starttls::NotOffered => Some("STARTTLS not offered".to_string()),
+        Starttls::Accepted => Some("STARTTLS offered and accepted".to_string()),
+        Starttls::Refused(r) => Some(format!("STARTTLS offered, refused: {}", r.terminal())),
+        Starttls::Offered => Some("STARTTLS offered".to_string()),
+    };
+    if let Some(smtp) = smtp {
+        writeln!(out, "{PAD}smtp      {smtp}")?;
     }
     if let Some(tls) = &a.tls {
-        tls_lines(tls, now, pad, out)?;
+        tls_lines(tls, out)?;
     }
     if let Some(v) = &a.versions {
-        let st = |s: VersionStatus| match s {
+        let word = |s: VersionStatus| match s {
             VersionStatus::Accepted => "yes",
             VersionStatus::Rejected => "no",
             VersionStatus::Error => "?",
         };
-        let mut line = format!(
-            "TLS 1.0 {}, 1.1 {}, 1.2 {}, 1.3 {}",
-            st(v.tls1_0),
-            st(v.tls1_1),
-            st(v.tls1_2),
-            st(v.tls1_3)
-        );
+        let [v10, v11, v12, v13] = v.each.map(|(_, s)| word(s));
+        let mut line = format!("TLS 1.0 {v10}, 1.1 {v11}, 1.2 {v12}, 1.3 {v13}");
         if let Some(s) = v.static_rsa {
-            line.push_str(&format!("; static RSA {}", st(s)));
+            line.push_str(&format!("; static RSA {}", word(s)));
         }
-        writeln!(out, "{pad}versions  {line}")?;
-        for list in a.ciphers.iter().flatten() {
-            let order = match list.server_preference {
-                Some(true) => "server's order",
-                Some(false) => "client's order",
-                None => "order unknown",
-            };
+        writeln!(out, "{PAD}versions  {line}")?;
+        for list in &a.ciphers {
+            let suites: Vec<String> = list.suites.iter().map(Untrusted::terminal).collect();
             writeln!(
                 out,
-                "{pad}ciphers   {} ({}, {order}): {}",
+                "{PAD}ciphers   {} ({}, {}): {}",
                 list.version,
-                list.suites.len(),
-                list.suites.join(", ")
+                suites.len(),
+                list.order,
+                suites.join(", ")
             )?;
         }
         if opts.verbose > 0 {
-            for p in &v.probes {
-                writeln!(out, "{pad}  probe   {}: {}", p.offered, clean(&p.result))?;
+            for (offered, result) in &v.probes {
+                writeln!(
+                    out,
+                    "{PAD}  probe   {}: {}",
+                    offered.terminal(),
+                    result.terminal()
+                )?;
             }
         }
     }
-    if let Some(e) = &a.error {
+    if let Some(e) = &a.stopped {
         writeln!(
             out,
-            "{pad}stopped   in {} ({}): {}",
-            e.phase.as_str(),
-            failure_kind(e),
-            clean(&e.message)
+            "{PAD}stopped   in {} ({}): {}",
+            e.phase,
+            e.kind,
+            e.message.terminal()
         )?;
     }
     if opts.verbose > 0 {
-        let t = &a.timings_ms;
-        let parts: Vec<String> = [
-            ("queued", t.queued),
-            ("connect", t.connect),
-            ("banner", t.banner),
-            ("ehlo", t.ehlo),
-            ("starttls", t.starttls),
-            ("handshake", t.handshake),
-            ("total", t.total),
-        ]
-        .iter()
-        .filter_map(|(n, v)| v.map(|v| format!("{n} {v} ms")))
-        .collect();
-        writeln!(out, "{pad}timings   {}", parts.join(", "))?;
-        if let Some(k) = &a.smtp.tls_ehlo_keywords {
-            writeln!(out, "{pad}ehlo/tls  {}", clean(&k.join(", ")))?;
-        }
-        writeln!(out, "{pad}transcript:")?;
-        for line in &a.smtp.transcript {
-            writeln!(out, "{pad}  {} {}", line.dir, clean(&line.line))?;
-        }
-        if a.smtp.transcript_dropped > 0 {
-            writeln!(
-                out,
-                "{pad}  ... {} more lines not kept",
-                a.smtp.transcript_dropped
-            )?;
-        }
-    }
-    for f in findings {
-        finding(f, pad, opts.color, out)?;
+        verbose_lines(a, out)?;
     }
     Ok(())
 }
 
-fn tls_lines(
-    tls: &TlsFacts,
-    now: OffsetDateTime,
-    pad: &str,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let mut kx = tls.kx_group.clone().unwrap_or_else(|| {
-        if tls.forward_secrecy {
-            "group not recorded".into()
-        } else {
-            "static RSA key exchange".into()
-        }
-    });
+/// `-v`: timings, the EHLO keywords inside TLS, the transcript.
+fn verbose_lines(a: &AddressView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let parts: Vec<String> = a
+        .timings
+        .iter()
+        .map(|(n, v)| format!("{n} {v} ms"))
+        .collect();
+    writeln!(out, "{PAD}timings   {}", parts.join(", "))?;
+    if let Some(k) = &a.tls_ehlo {
+        writeln!(out, "{PAD}ehlo/tls  {}", k.terminal())?;
+    }
+    writeln!(out, "{PAD}transcript:")?;
+    for (dir, line) in &a.transcript {
+        writeln!(out, "{PAD}  {dir} {}", line.terminal())?;
+    }
+    if a.transcript_dropped > 0 {
+        writeln!(
+            out,
+            "{PAD}  ... {} more lines not kept",
+            a.transcript_dropped
+        )?;
+    }
+    Ok(())
+}
+
+fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut kx = match &tls.kx {
+        Kx::Group(g) => g.terminal(),
+        Kx::NotRecorded => "group not recorded".into(),
+        Kx::StaticRsa => "static RSA key exchange".into(),
+    };
     if tls.post_quantum {
         kx.push_str(" (post-quantum hybrid)");
     }
@@ -282,132 +245,131 @@ fn tls_lines(
     };
     writeln!(
         out,
-        "{pad}tls       {} {}, {kx}, {fs}",
-        tls.version, tls.cipher_suite
+        "{PAD}tls       {} {}, {kx}, {fs}",
+        tls.version,
+        tls.suite.terminal()
     )?;
     if !tls.handshake_completed {
         writeln!(
             out,
-            "{pad}          (from the server's ServerHello: a modern client cannot complete this handshake)"
+            "{PAD}          (from the server's ServerHello: a modern client cannot complete this handshake)"
         )?;
     }
     if let Some(sni) = &tls.sni {
-        writeln!(out, "{pad}sni       {}", clean(sni))?;
+        writeln!(out, "{PAD}sni       {}", sni.terminal())?;
     }
-    if let Some(leaf) = tls.chain.first() {
-        cert_line("cert", leaf, now, pad, out)?;
-        writeln!(out, "{pad}issuer    {}", clean(&leaf.issuer))?;
+    if let Some(leaf) = tls.leaf() {
+        cert_lines("cert", leaf, out)?;
+        writeln!(out, "{PAD}issuer    {}", leaf.issuer.terminal())?;
     }
-    let trust = if tls.chain_valid {
-        format!("valid, trusted by {}", tls.trust_store)
-    } else {
-        match &tls.chain_error {
-            Some(e) => format!(
-                "NOT valid for {} ({})",
-                tls.trust_store,
-                serde_json::to_value(e.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            ),
-            None => format!("NOT valid for {}", tls.trust_store),
-        }
+    let trust = match (tls.chain_valid, tls.chain_error) {
+        (true, _) => format!("valid, trusted by {}", tls.trust_store.terminal()),
+        (false, Some(kind)) => format!("NOT valid for {} ({kind})", tls.trust_store.terminal()),
+        (false, None) => format!("NOT valid for {}", tls.trust_store.terminal()),
     };
     writeln!(
         out,
-        "{pad}chain     {} certificate(s), {trust}",
+        "{PAD}chain     {} certificate(s), {trust}",
         tls.chain.len() + tls.chain_dropped
     )?;
     if let Some(anchor) = &tls.anchor {
-        let src = if anchor.source == AnchorSource::Profile {
+        let src = if anchor.from_profile {
             " [profile anchor]"
         } else {
             ""
         };
         writeln!(
             out,
-            "{pad}root      {} (key sha256 {}){src}",
-            clean(&anchor.subject),
-            &anchor.spki_sha256
+            "{PAD}root      {} (key sha256 {}){src}",
+            anchor.subject.terminal(),
+            anchor.spki_sha256.terminal()
         )?;
     }
-    match (&tls.name_checked, tls.name_valid) {
-        (Some(n), Some(true)) => writeln!(out, "{pad}name      matches {}", clean(n))?,
-        (Some(n), Some(false)) => writeln!(out, "{pad}name      does NOT match {}", clean(n))?,
-        _ => {}
+    match &tls.name_check {
+        Some((n, true)) => writeln!(out, "{PAD}name      matches {}", n.terminal())?,
+        Some((n, false)) => writeln!(out, "{PAD}name      does NOT match {}", n.terminal())?,
+        None => {}
     }
-    if tls.stapled_ocsp.is_some() {
-        writeln!(out, "{pad}ocsp      stapled response present")?;
+    if tls.stapled {
+        writeln!(out, "{PAD}ocsp      stapled response present")?;
     }
-    partner_lines(tls, pad, out)?;
-    revocation_lines(tls, pad, out)?;
+    partner_lines(tls, out)?;
+    for c in &tls.revocation {
+        revocation_line(c, &tls.leaf_stapled, out)?;
+    }
     if let Some(ca) = &tls.client_auth {
-        writeln!(out, "{pad}client    {}", client_auth_text(ca, clean))?;
+        writeln!(out, "{PAD}client    {}", ca.describe(Untrusted::terminal))?;
     }
     Ok(())
 }
 
 /// The certificate facts a partner asks for to set up forced TLS, compactly, for the leaf:
 /// root issuer, name, O, OU, key strength, validity and fingerprint.
-fn partner_lines(tls: &TlsFacts, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
-    let Some(leaf) = tls.chain.first().filter(|c| c.parse_error.is_none()) else {
+fn partner_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let Some(leaf) = tls.parsed_leaf() else {
         return Ok(());
     };
-    let root = match root_issuer(tls) {
-        Some((s, true)) => clean(s),
-        Some((s, false)) => format!("{} (as the chain names it; not validated)", clean(s)),
-        None => "unknown".into(),
+    let root = match &tls.root_issuer {
+        RootIssuer::Validated(s) => s.terminal(),
+        RootIssuer::AsNamed(s) => {
+            format!("{} (as the chain names it; not validated)", s.terminal())
+        }
+        RootIssuer::Unknown => "unknown".into(),
     };
-    let or_none = |v: Option<&str>| v.map(clean).unwrap_or_else(|| "none".into());
-    writeln!(out, "{pad}partners  root issuer {root}")?;
+    let or_none = |v: &Option<Untrusted<'_>>| {
+        v.as_ref()
+            .map(Untrusted::terminal)
+            .unwrap_or_else(|| "none".into())
+    };
+    writeln!(out, "{PAD}partners  root issuer {root}")?;
     writeln!(
         out,
-        "{pad}          name {}; O {}; OU {}",
-        or_none(cert_name(leaf)),
-        or_none(leaf.organization.as_deref()),
-        or_none(leaf.organizational_unit.as_deref())
+        "{PAD}          name {}; O {}; OU {}",
+        or_none(&leaf.name),
+        or_none(&leaf.organization),
+        or_none(&leaf.organizational_unit)
     )?;
     writeln!(
         out,
-        "{pad}          key {}; valid {} to {}",
-        clean(&key_strength(leaf)),
+        "{PAD}          key {}; valid {} to {}",
+        leaf.key_strength.terminal(),
         utc_minutes(leaf.not_before),
         utc_minutes(leaf.not_after)
     )?;
-    writeln!(out, "{pad}          sha256 {}", clean(&leaf.sha256))
+    writeln!(out, "{PAD}          sha256 {}", leaf.sha256.terminal())
 }
 
 /// One line per checked certificate: every CRL and OCSP answer, and for the leaf the stapled
 /// response (or its absence).
-fn revocation_lines(tls: &TlsFacts, pad: &str, out: &mut dyn Write) -> std::io::Result<()> {
-    for (i, c) in tls.chain.iter().enumerate() {
-        let Some(rev) = &c.revocation else { continue };
-        let who = if i == 0 {
-            "leaf".to_string()
-        } else {
-            clean(cert_name(c).unwrap_or(&c.subject))
-        };
-        let mut parts: Vec<String> = rev
-            .crl
-            .iter()
-            .map(|ch| check_text("CRL", ch))
-            .chain(rev.ocsp.iter().map(|ch| check_text("OCSP", ch)))
-            .collect();
-        if i == 0 {
-            match (&rev.stapled, &tls.stapled_ocsp) {
-                (Some(st), _) => parts.push(check_text("stapled OCSP", st)),
-                (None, Some(_)) => parts.push("stapled OCSP not checked".into()),
-                (None, None) if !c.ocsp_urls.is_empty() => parts.push("not stapled".into()),
-                (None, None) => {}
-            }
+fn revocation_line(
+    c: &CertChecks<'_>,
+    leaf_stapled: &Stapled<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let who = match &c.who {
+        Who::Leaf => "leaf".to_string(),
+        Who::Named(n) => n.terminal(),
+    };
+    let mut parts: Vec<String> = c
+        .crl
+        .iter()
+        .map(|ch| check_text("CRL", ch))
+        .chain(c.ocsp.iter().map(|ch| check_text("OCSP", ch)))
+        .collect();
+    if matches!(c.who, Who::Leaf) {
+        match leaf_stapled {
+            Stapled::Checked(st) => parts.push(check_text("stapled OCSP", st)),
+            Stapled::NotChecked => parts.push("stapled OCSP not checked".into()),
+            Stapled::Missing => parts.push("not stapled".into()),
+            Stapled::NotApplicable => {}
         }
-        if parts.is_empty() {
-            parts.push("no CRL or OCSP URL to check".into());
-        }
-        writeln!(out, "{pad}revocation {who}: {}", parts.join("; "))?;
-        if let Some(note) = &rev.note {
-            writeln!(out, "{pad}           note: {}", clean(note))?;
-        }
+    }
+    if parts.is_empty() {
+        parts.push("no CRL or OCSP URL to check".into());
+    }
+    writeln!(out, "{PAD}revocation {who}: {}", parts.join("; "))?;
+    if let Some(note) = &c.note {
+        writeln!(out, "{PAD}           note: {}", note.terminal())?;
     }
     Ok(())
 }
@@ -416,13 +378,13 @@ fn revocation_lines(tls: &TlsFacts, pad: &str, out: &mut dyn Write) -> std::io::
 /// `CRL revoked since 2026-11-01, keyCompromise (http://...)`, `CRL unreachable (crl.example)`:
 /// an unreachable endpoint is named by its host, which is what the firewall needs (the
 /// `revocation-unreachable` finding quotes the error).
-fn check_text(kind: &str, c: &RevocationCheck) -> String {
+fn check_text(kind: &str, c: &CheckView<'_>) -> String {
     let unreachable = c.status == RevocationStatus::Unreachable;
-    let (outcome, details) = check_outcome(c, !unreachable);
-    let mut s = format!("{kind} {}", clean(&outcome));
-    for d in &details {
+    let mut s = format!("{kind} {}", c.outcome.terminal());
+    let error = c.error.iter().filter(|_| !unreachable);
+    for d in c.details.iter().chain(error) {
         s.push_str(", ");
-        s.push_str(&clean(d));
+        s.push_str(&d.terminal());
     }
     let place = if unreachable {
         c.host.as_ref().or(c.url.as_ref())
@@ -430,110 +392,152 @@ fn check_text(kind: &str, c: &RevocationCheck) -> String {
         c.url.as_ref().or(c.host.as_ref())
     };
     if let Some(p) = place {
-        s.push_str(&format!(" ({})", clean(p)));
+        s.push_str(&format!(" ({})", p.terminal()));
     }
     s
 }
 
-fn cert_line(
-    what: &str,
-    c: &CertSummary,
-    now: OffsetDateTime,
-    pad: &str,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+fn cert_lines(what: &str, c: &CertView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(e) = &c.parse_error {
         return writeln!(
             out,
-            "{pad}{what:<9} unparseable ({}), sha256 {}",
-            clean(e),
-            c.sha256
+            "{PAD}{what:<9} unparseable ({}), sha256 {}",
+            e.terminal(),
+            c.sha256.terminal()
         );
     }
-    let expiry = days_left(c.not_after, now);
-    let key = match &c.curve {
-        Some(curve) => format!("{} {curve}", c.key_type),
-        None => format!("{} {}", c.key_type, c.key_bits),
-    };
-    let mut names = c.san_dns.clone();
-    names.truncate(4);
-    let more = c.san_dns.len().saturating_sub(4);
-    let san = if more > 0 {
-        format!("{} (+{more})", names.join(", "))
-    } else {
-        names.join(", ")
-    };
-    writeln!(out, "{pad}{what:<9} {}", clean(&c.subject))?;
+    const SHOWN: usize = 4;
+    let mut san = c
+        .san_dns
+        .iter()
+        .take(SHOWN)
+        .map(Untrusted::terminal)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = c.san_dns.len().saturating_sub(SHOWN);
+    if more > 0 {
+        san.push_str(&format!(" (+{more})"));
+    }
+    writeln!(out, "{PAD}{what:<9} {}", c.subject.terminal())?;
     writeln!(
         out,
-        "{pad}          SAN {}; {key}; expires {} ({expiry})",
-        clean(&san),
-        c.not_after.date()
+        "{PAD}          SAN {san}; {}; expires {} ({})",
+        c.key_short.terminal(),
+        utc_date(c.not_after),
+        c.expiry
     )
 }
 
-fn finding(f: &Finding, pad: &str, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+fn finding(
+    f: &FindingView<'_>,
+    pad: &str,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mark = match f.severity {
-        Severity::Error => paint("✗ error", RED, color),
-        Severity::Warning => paint("! warning", YELLOW, color),
-        Severity::Info => paint("· info", DIM, color),
+        crate::finding::Severity::Error => paint("✗ error", RED, color),
+        crate::finding::Severity::Warning => paint("! warning", YELLOW, color),
+        crate::finding::Severity::Info => paint("· info", DIM, color),
     };
     writeln!(
         out,
         "{pad}{mark} [{}] {}",
         f.code.as_str(),
-        clean(&f.message)
+        f.message.terminal()
     )?;
-    writeln!(out, "{pad}  fix: {}", f.remediation)
+    writeln!(out, "{pad}  fix: {}", f.fix.terminal_to(MAX_PROSE))
 }
 
-/// Escapes control characters (C0, DEL, C1, and bidirectional overrides) and cuts long text, so
-/// what a server sent cannot move the cursor, recolour the terminal or reorder the line.
-pub fn clean(s: &str) -> String {
-    clean_to(s, MAX_DISPLAY_TEXT)
-}
-
-/// [`clean`] with another length limit (in characters), for longer texts of our own that quote
-/// the network, such as a finding's message in a ticket.
-pub fn clean_to(s: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max_chars.saturating_add(8)));
-    for (n, c) in s.chars().enumerate() {
-        if n >= max_chars {
-            out.push('…');
-            break;
+/// `tlscheck endpoints` as text: one line per endpoint, then the verdict.
+pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::io::Result<()> {
+    match &report.profile {
+        Some(p) => writeln!(out, "Endpoints of profile {}:", clean(p))?,
+        None => writeln!(out, "Endpoints:")?,
+    }
+    for e in &report.endpoints {
+        let ms = e.ms.map(|m| format!("{m} ms")).unwrap_or_default();
+        let http = e
+            .http_status
+            .map(|s| format!("HTTP {s}"))
+            .unwrap_or_default();
+        let ok = e.status == EndpointStatus::Ok;
+        writeln!(
+            out,
+            "  {:<4} {:<11} {} {} {}",
+            if ok { "ok" } else { "FAIL" },
+            e.kind.as_str(),
+            clean(&e.url),
+            http,
+            ms
+        )?;
+        if let Some(d) = &e.detail {
+            writeln!(out, "       {}", clean(d))?;
         }
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
-        if c.is_control() || bidi {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
+        if let Some(err) = &e.error {
+            writeln!(out, "       {}: {}", e.status, clean(err))?;
+            if e.status == EndpointStatus::Unreachable {
+                if let Some(h) = &e.host {
+                    writeln!(
+                        out,
+                        "       The firewall (or proxy) must let this machine reach {} over {}.",
+                        clean(h),
+                        if e.url.starts_with("https:") {
+                            "HTTPS (443)"
+                        } else {
+                            "HTTP (80)"
+                        }
+                    )?;
+                }
+            }
         }
     }
-    out
+    let failed = report
+        .endpoints
+        .iter()
+        .filter(|e| e.status != EndpointStatus::Ok)
+        .count();
+    writeln!(
+        out,
+        "Verdict: {} ({} of {} endpoints answered as expected)",
+        if failed == 0 { "pass" } else { "fail" },
+        report.endpoints.len() - failed,
+        report.endpoints.len()
+    )
+}
+
+/// `tlscheck explain` as text.
+pub fn render_explanation(e: &Explanation, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", clean(&e.input))?;
+    writeln!(out)?;
+    writeln!(out, "Meaning: {}", e.meaning)?;
+    writeln!(out)?;
+    writeln!(out, "Likely causes:")?;
+    for (i, c) in e.causes.iter().enumerate() {
+        writeln!(out, "  {}. {}", i + 1, c.cause)?;
+        if !c.confirmed_by.is_empty() {
+            let codes: Vec<&str> = c.confirmed_by.iter().map(|c| c.as_str()).collect();
+            writeln!(out, "     confirmed by finding: {}", codes.join(", "))?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "Run:")?;
+    for c in &e.commands {
+        writeln!(out, "  {c}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::sample;
+    use crate::judged::Judged;
     use crate::report::ClientAuth;
+    use crate::sample::{self, first_tls};
 
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(clean("220 ok\x1b[31mred\x07"), "220 ok\\u{1b}[31mred\\u{7}");
-        assert_eq!(clean("a\u{202e}b"), "a\\u{202e}b");
-        assert_eq!(clean("tab\there"), "tab\\u{9}here");
-        assert_eq!(clean("plain ünicode"), "plain ünicode");
-    }
-
-    fn render_string(report: &Report, opts: TextOptions) -> String {
+    fn render_string(report: &Judged, opts: TextOptions) -> String {
         let mut buf = Vec::new();
-        render(report, opts, &mut buf).unwrap();
+        render(&ReportView::new(report), opts, &mut buf).unwrap();
         String::from_utf8(buf).unwrap()
-    }
-
-    fn first_tls(r: &mut Report) -> &mut TlsFacts {
-        r.targets[0].hosts[0].addresses[0].tls.as_mut().unwrap()
     }
 
     #[test]
@@ -652,15 +656,13 @@ mod tests {
     #[test]
     fn colour_only_when_asked_and_never_on_network_text() {
         let mut report = sample::report();
-        report.targets[0].hosts[0].addresses[0].smtp.banner = report.targets[0].hosts[0].addresses
-            [0]
-        .smtp
-        .banner
-        .clone()
-        .map(|mut b| {
+        if let Some(b) = sample::address_mut(&mut report, 0, 0, 0)
+            .smtp
+            .banner
+            .as_mut()
+        {
             b.lines = vec!["mx \x1b[31mred".into()];
-            b
-        });
+        }
         let plain = render_string(&report, TextOptions::default());
         assert!(!plain.contains('\x1b'), "{plain}");
         let color = TextOptions {
@@ -687,13 +689,5 @@ mod tests {
             render_string(&sample::report(), opts),
             "PASS  mx contoso.test: 0 errors, 1 warning, 0 infos\n"
         );
-    }
-
-    #[test]
-    fn long_text_is_cut() {
-        let long = "x".repeat(1000);
-        let c = clean(&long);
-        assert_eq!(c.chars().count(), MAX_DISPLAY_TEXT + 1);
-        assert!(c.ends_with('…'));
     }
 }

@@ -5,8 +5,10 @@ use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use super::{blank, reason_name, same_serial, IssuerKey, CLOCK_SKEW};
-use crate::report::{RevocationCheck, RevocationStatus};
+use super::{blank, reason_name, same_serial, CLOCK_SKEW};
+use crate::cert::IssuerKey;
+use crate::report::RevocationCheck;
+use crate::vocab::RevocationStatus;
 
 /// Judges a CRL `body` (DER, or PEM) for `cert`, whose possible issuers are `issuers`.
 pub fn judge(

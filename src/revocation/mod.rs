@@ -18,38 +18,17 @@ use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
-use x509_parser::x509::SubjectPublicKeyInfo;
 
+use crate::cert::IssuerKey;
 use crate::fetch::{host_label, FetchError, Fetcher, Response};
 use crate::limits::{
     MAX_CHAIN_CERTS, MAX_CRL_BYTES, MAX_CRL_BYTES_PER_RUN, MAX_OCSP_BYTES, MAX_REVOCATION_URLS,
 };
-use crate::report::{CertRevocation, RevocationCheck, RevocationStatus};
+use crate::report::{CertRevocation, RevocationCheck};
+use crate::vocab::RevocationStatus;
 
 /// How far in the future a `thisUpdate` may be before it counts as wrong.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(300);
-
-/// A possible issuer: its subject Name and SubjectPublicKeyInfo, both DER with their SEQUENCE.
-#[derive(Debug, Clone)]
-pub struct IssuerKey {
-    pub subject: Vec<u8>,
-    pub spki: Vec<u8>,
-}
-
-impl IssuerKey {
-    pub fn spki(&self) -> Option<SubjectPublicKeyInfo<'_>> {
-        SubjectPublicKeyInfo::from_der(&self.spki)
-            .ok()
-            .map(|(_, k)| k)
-    }
-
-    pub fn of(cert: &X509Certificate<'_>) -> Self {
-        Self {
-            subject: cert.subject().as_raw().to_vec(),
-            spki: cert.public_key().raw.to_vec(),
-        }
-    }
-}
 
 /// A check with nothing filled in but its status.
 pub fn blank(status: RevocationStatus) -> RevocationCheck {

@@ -15,9 +15,11 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::AlgorithmIdentifier;
 
-use super::{blank, reason_name, IssuerKey, CLOCK_SKEW};
+use super::{blank, reason_name, CLOCK_SKEW};
+use crate::cert::IssuerKey;
 use crate::limits::MAX_OCSP_CERTS;
-use crate::report::{RevocationCheck, RevocationStatus};
+use crate::report::RevocationCheck;
+use crate::vocab::RevocationStatus;
 
 /// SHA-1, the CertID hash every responder understands (RFC 6960 §4.3, RFC 5019 §2.1.1).
 const SHA1: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");

@@ -14,14 +14,15 @@ use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
+use crate::net::is_reset;
 use crate::politeness::{ConnectError, Connection, ConnectionGate};
-use crate::report::ClientAuth;
-use crate::report::{Failure, FailureKind, Phase, SmtpFacts, Timings};
+use crate::report::{ClientAuth, Failure, SmtpFacts, Timings};
 use crate::smtp::extensions::Extensions;
 use crate::smtp::reply::{Reply, ReplySummary};
 use crate::smtp::stream::{SmtpStream, StreamError};
 use crate::tls::client_auth::{ClientAuthSetup, ClientIdentity};
 use crate::tls::handshake::{handshake, HandshakeError, Negotiated};
+use crate::vocab::{FailureKind, Phase};
 
 /// The name sent with EHLO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -496,15 +497,4 @@ impl Session<'_> {
 
 fn ip_of(ip: IpAddr) -> rustls_pki_types::IpAddr {
     rustls_pki_types::IpAddr::from(ip)
-}
-
-/// The peer reset or closed the connection under us.
-pub(crate) fn is_reset(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted
-            | std::io::ErrorKind::BrokenPipe
-            | std::io::ErrorKind::UnexpectedEof
-    )
 }

@@ -13,6 +13,7 @@ use tokio::time::{timeout_at, Instant};
 use crate::limits::{MAX_REPLY_LINE, MAX_TRANSCRIPT_BYTES, MAX_TRANSCRIPT_LINES};
 use crate::report::TranscriptLine;
 use crate::smtp::reply::{Reply, ReplyError, ReplyParser};
+use crate::vocab::Direction;
 
 /// Why reading or writing failed. Transport failures apart from protocol failures.
 #[derive(Debug, thiserror::Error)]
@@ -67,15 +68,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
         }
     }
 
-    fn record(&mut self, dir: &'static str, line: String) {
+    fn record(&mut self, dir: Direction, line: String) {
         if self.transcript.len() < MAX_TRANSCRIPT_LINES
             && self.transcript_bytes.saturating_add(line.len()) <= MAX_TRANSCRIPT_BYTES
         {
             self.transcript_bytes += line.len();
-            self.transcript.push(TranscriptLine {
-                dir: dir.to_string(),
-                line,
-            });
+            self.transcript.push(TranscriptLine { dir, line });
         } else {
             self.transcript_dropped += 1;
         }
@@ -92,7 +90,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
 
     /// Sends one command line (CRLF appended) before `deadline`.
     pub async fn send(&mut self, command: &str, deadline: Instant) -> Result<(), StreamError> {
-        self.record("C", command.to_string());
+        self.record(Direction::Client, command.to_string());
         let mut line = Vec::with_capacity(command.len() + 2);
         line.extend_from_slice(command.as_bytes());
         line.extend_from_slice(b"\r\n");
@@ -113,7 +111,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
         loop {
             let line = self.read_line(deadline).await?;
             let text = String::from_utf8_lossy(&line).into_owned();
-            self.record("S", text.clone());
+            self.record(Direction::Server, text.clone());
             if let Some(reply) = parser.push_line(&text)? {
                 return Ok(reply);
             }

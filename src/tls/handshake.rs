@@ -7,9 +7,8 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
 use rustls::client::ClientConfig;
-use rustls::{CipherSuite, NamedGroup, ProtocolVersion};
+use rustls::{CipherSuite, NamedGroup};
 use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{timeout_at, Instant};
@@ -18,18 +17,20 @@ use tokio_rustls::TlsConnector;
 
 use crate::tls::client_auth::ClientAuthSetup;
 use crate::tls::danger::{Captured, RecordingVerifier};
+use crate::vocab::TlsVersion;
 
 /// What a completed handshake told us, before any judgement.
 #[derive(Debug, Clone)]
 pub struct Negotiated {
-    pub version: String,
+    pub version: TlsVersion,
     pub cipher_suite: String,
     pub kx_group: Option<String>,
     pub post_quantum: bool,
     pub forward_secrecy: bool,
     pub sni: Option<String>,
     pub chain: Vec<CertificateDer<'static>>,
-    pub stapled_ocsp: Option<String>,
+    /// The OCSP response the server stapled (RFC 6066 §8), DER.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,10 +163,8 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
     };
     let group = conn.negotiated_key_exchange_group().map(|g| g.name());
     let negotiated = Negotiated {
-        version: conn
-            .protocol_version()
-            .map(version_name)
-            .unwrap_or_else(|| "unknown".into()),
+        // A completed handshake always has a version; 0 would say "no version" if not.
+        version: TlsVersion::from_wire(conn.protocol_version().map(u16::from).unwrap_or(0)),
         cipher_suite: conn
             .negotiated_cipher_suite()
             .map(|s| suite_name(s.suite()))
@@ -176,20 +175,9 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
         forward_secrecy: true,
         sni,
         chain,
-        stapled_ocsp: (!captured.ocsp_response.is_empty())
-            .then(|| base64::engine::general_purpose::STANDARD.encode(&captured.ocsp_response)),
+        stapled_ocsp: (!captured.ocsp_response.is_empty()).then_some(captured.ocsp_response),
     };
     Ok((stream, negotiated))
-}
-
-pub fn version_name(v: ProtocolVersion) -> String {
-    match v {
-        ProtocolVersion::TLSv1_3 => "TLSv1.3".into(),
-        ProtocolVersion::TLSv1_2 => "TLSv1.2".into(),
-        ProtocolVersion::TLSv1_1 => "TLSv1.1".into(),
-        ProtocolVersion::TLSv1_0 => "TLSv1.0".into(),
-        other => format!("{other:?}"),
-    }
 }
 
 /// IANA name of a cipher suite (rustls prefixes TLS 1.3 suites with `TLS13_`; IANA does not).
@@ -227,6 +215,7 @@ pub fn is_post_quantum(g: NamedGroup) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustls::ProtocolVersion;
 
     #[test]
     fn names_follow_iana() {
@@ -243,6 +232,9 @@ mod tests {
         assert_eq!(group_name(NamedGroup::X25519MLKEM768), "X25519MLKEM768");
         assert!(is_post_quantum(NamedGroup::X25519MLKEM768));
         assert!(!is_post_quantum(NamedGroup::X25519));
-        assert_eq!(version_name(ProtocolVersion::TLSv1_3), "TLSv1.3");
+        assert_eq!(
+            TlsVersion::from_wire(u16::from(ProtocolVersion::TLSv1_3)),
+            TlsVersion::Tls13
+        );
     }
 }

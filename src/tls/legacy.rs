@@ -13,7 +13,7 @@ use tls_parser::{
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{timeout_at, Instant};
 
-use crate::smtp::session::is_reset;
+use crate::net::is_reset;
 
 /// TLS protocol version numbers on the wire.
 pub const TLS1_0: u16 = 0x0301;
@@ -290,18 +290,6 @@ impl FlightReader {
     }
 }
 
-/// `TLSv1.0` .. `TLSv1.3` for a wire version.
-pub fn version_label(v: u16) -> String {
-    match v {
-        0x0300 => "SSLv3".into(),
-        TLS1_0 => "TLSv1.0".into(),
-        TLS1_1 => "TLSv1.1".into(),
-        TLS1_2 => "TLSv1.2".into(),
-        0x0304 => "TLSv1.3".into(),
-        other => format!("0x{other:04x}"),
-    }
-}
-
 /// IANA name of a suite, and whether its key exchange is ephemeral.
 pub fn suite_facts(id: u16) -> (String, bool) {
     match TlsCipherSuite::from_id(id) {
@@ -441,7 +429,6 @@ mod tests {
             suite_facts(0xc014),
             ("TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into(), true)
         );
-        assert_eq!(version_label(TLS1_0), "TLSv1.0");
         assert_eq!(alert_name(70), "protocol_version");
     }
 }

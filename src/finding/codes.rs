@@ -5,29 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// How much a finding weighs: any `error` fails its target; `warning` and `info` do not.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The target fails.
-    Error,
-    /// A problem that does not fail the target.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
+use super::Severity;
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $sev:ident, $desc:literal, $fix:literal; )*) => {
@@ -196,7 +174,7 @@ codes! {
 pub fn findings_markdown() -> String {
     let mut s = String::from(
         "# Finding codes\n\n\
-         Generated from `src/diagnose/codes.rs` (run `TLSCHECK_BLESS=1 cargo test --lib docs_findings` after a change).\n\
+         Generated from `src/finding/codes.rs` (run `TLSCHECK_BLESS=1 cargo test --lib docs_findings` after a change).\n\
          Codes are stable: they are never renamed or reused. A finding in a report carries the code, its severity,\n\
          the target, host and address it concerns, a message with the specifics, and the remediation below.\n\n\
          Severity decides the verdict: any `error` fails the target (exit code 1); a target with only warnings and\n\

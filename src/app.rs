@@ -1,0 +1,354 @@
+//! The application: runs one [`Job`] from the command line in one direction,
+//! plan → probe → judge → render → exit code, and owns what belongs to the terminal and the
+//! process (where output goes, the progress indicator, whether to colour) so that nothing below
+//! it does.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::cli::Job;
+use crate::diagnose::{judge, Policy};
+use crate::dns::Dns;
+use crate::fetch::Fetcher;
+use crate::judged::Judged;
+use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan};
+use crate::probe::Prober;
+use crate::render::TextOptions;
+use crate::report::{Report, Run, RunOptions, TargetReport, Tool};
+use crate::revocation::Checker;
+use crate::target::{HostSpec, Target};
+use crate::vocab::Verdict;
+use crate::{endpoints, exit, explain, manual, render, saved};
+
+/// A run-level failure (as opposed to a failure at one address, which is a recorded fact).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {path}: {source}")]
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Output { .. } | Error::Internal(_) => exit::INTERNAL,
+        }
+    }
+}
+
+/// Runs the job; returns the exit code of its verdict.
+pub async fn run(job: &Job) -> Result<u8, Error> {
+    match job {
+        Job::Probe(plan) if plan.format == Format::Ndjson => probe_streaming(plan).await,
+        Job::Probe(plan) => probe(plan).await,
+        Job::Report(plan) => saved_report(plan),
+        Job::Endpoints(plan) => endpoints(plan).await,
+        Job::Explain { text, format } => {
+            let mut out = Vec::new();
+            render::explanation(&explain::explain(text), *format, &mut out).map_err(internal)?;
+            Sink::stdout().write_all(&out)?;
+            Ok(exit::PASS)
+        }
+        Job::Completions(shell) => {
+            let mut out = Vec::new();
+            manual::completions(*shell, &mut out);
+            Sink::stdout().write_all(&out)?;
+            Ok(exit::PASS)
+        }
+        Job::Man(dir) => {
+            let mut out = Vec::new();
+            manual::man(dir.as_deref(), &mut out).map_err(|source| Error::Output {
+                path: "the man page".into(),
+                source,
+            })?;
+            Sink::stdout().write_all(&out)?;
+            Ok(exit::PASS)
+        }
+    }
+}
+
+/// `tlscheck mx|host`: probes every target, judges, renders the whole report at once.
+async fn probe(plan: &Plan) -> Result<u8, Error> {
+    let setup = Setup::new(plan)?;
+    let bar = progress_bar(plan.quiet);
+    let targets = setup.prober(plan).with_progress(bar.clone()).run().await;
+    bar.finish_and_clear();
+    let judged = setup.judge(plan, targets);
+    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    let mut out = Vec::new();
+    render::report(&judged, plan.format, opts, &mut out).map_err(internal)?;
+    Sink::open(plan.output.as_deref())?.write_all(&out)?;
+    Ok(exit::for_verdict(judged.verdict))
+}
+
+/// `--format ndjson`: writes each target's judged report as one line as soon as the target is
+/// done, and keeps nothing of it after. A closed pipe (`| head`) ends the run early.
+async fn probe_streaming(plan: &Plan) -> Result<u8, Error> {
+    // Set up first, so that a usage error leaves no empty output file behind.
+    let setup = Setup::new(plan)?;
+    let mut sink = Sink::open(plan.output.as_deref())?;
+    let bar = progress_bar(plan.quiet);
+    let prober = setup.prober(plan).with_progress(bar.clone());
+    let mut finished = prober.stream();
+    let mut verdict = Verdict::Pass;
+    let mut line = Vec::new();
+    while let Some(target) = futures::StreamExt::next(&mut finished).await {
+        let judged = setup.judge(plan, vec![target]);
+        verdict = Verdict::overall([verdict, judged.verdict]);
+        line.clear();
+        render::json::line(&judged, &mut line).map_err(internal)?;
+        if !sink.write_all(&line)? {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    Ok(exit::for_verdict(verdict))
+}
+
+/// `tlscheck report FILE`: loads a saved report, re-judges it when asked, renders it. No network.
+fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
+    let usage = |e: saved::SavedError| Error::Usage(e.to_string());
+    let mut judged = saved::load(&plan.file).map_err(usage)?;
+    if plan.rejudges() {
+        judged = saved::rejudge(judged, &plan.profile, plan.require_tls).map_err(usage)?;
+    }
+    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    let mut out = Vec::new();
+    render::report(&judged, plan.format, opts, &mut out).map_err(internal)?;
+    Sink::open(plan.output.as_deref())?.write_all(&out)?;
+    Ok(exit::for_verdict(judged.verdict))
+}
+
+/// `tlscheck endpoints`: fetches every endpoint, renders; exit 1 when one did not answer as
+/// expected.
+async fn endpoints(plan: &EndpointsPlan) -> Result<u8, Error> {
+    let dns = Arc::new(dns(plan.resolver, plan.timeout)?);
+    let fetcher = Fetcher::new(dns, plan.allow_private_fetch, plan.timeout)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let report = endpoints::run(plan, &fetcher).await;
+    let mut out = Vec::new();
+    render::endpoints(&report, plan.format, &mut out).map_err(internal)?;
+    Sink::open(plan.output.as_deref())?.write_all(&out)?;
+    Ok(exit::for_verdict(report.verdict))
+}
+
+fn dns(resolver: Option<std::net::SocketAddr>, timeout: std::time::Duration) -> Result<Dns, Error> {
+    match resolver {
+        Some(addr) => Dns::server(addr, timeout),
+        None => Dns::system(timeout),
+    }
+    .map_err(|e| Error::Usage(e.to_string()))
+}
+
+fn internal(e: std::io::Error) -> Error {
+    Error::Internal(e.to_string())
+}
+
+/// What every probing run sets up before the first probe: the clock, DNS and revocation.
+struct Setup {
+    started_at: OffsetDateTime,
+    t0: Instant,
+    deadline: Instant,
+    dns: Option<Arc<Dns>>,
+    checker: Option<Checker>,
+}
+
+impl Setup {
+    fn new(plan: &Plan) -> Result<Self, Error> {
+        let started_at = OffsetDateTime::now_utc();
+        let t0 = Instant::now();
+        let deadline = t0 + plan.deadline;
+        let needs_dns = plan.targets.iter().any(|t| {
+            !matches!(
+                t,
+                Target::Host {
+                    host: HostSpec::Ip(_),
+                    ..
+                }
+            )
+        });
+        // Revocation URLs name hosts even when every target is an IP literal.
+        let dns = if needs_dns || plan.revocation {
+            Some(Arc::new(dns(plan.resolver, plan.timeout)?))
+        } else {
+            None
+        };
+        let checker = match (&dns, plan.revocation) {
+            (Some(dns), true) => {
+                let fetcher = Fetcher::new(dns.clone(), plan.allow_private_fetch, plan.timeout)
+                    .map_err(|e| Error::Usage(e.to_string()))?;
+                Some(Checker::new(fetcher, deadline))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            started_at,
+            t0,
+            deadline,
+            dns,
+            checker,
+        })
+    }
+
+    fn prober<'a>(&'a self, plan: &'a Plan) -> Prober<'a> {
+        Prober::new(
+            plan,
+            self.dns.as_deref(),
+            self.deadline,
+            self.checker.as_ref(),
+        )
+    }
+
+    /// The judged report of `targets`, timed from the start of the run.
+    fn judge(&self, plan: &Plan, targets: Vec<TargetReport>) -> Judged {
+        let report = Report {
+            run: Run {
+                tool: Tool::this(),
+                started_at: self.started_at,
+                duration_ms: u64::try_from(self.t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+                options: run_options(plan, self.dns.as_deref()),
+            },
+            targets,
+        };
+        let policy = Policy {
+            profile: plan.profile.clone(),
+            require_tls: plan.require_tls,
+            revocation: plan.revocation,
+        };
+        judge(report, &policy)
+    }
+}
+
+/// The options of the run, as the report records them.
+fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    RunOptions {
+        command: plan.command,
+        port: plan.port,
+        implicit_tls: plan.implicit_tls,
+        ehlo: plan.ehlo.describe(),
+        timeout_ms: ms(plan.timeout),
+        deadline_ms: ms(plan.deadline),
+        concurrency: plan.concurrency,
+        per_ip: plan.per_ip,
+        ip_delay_ms: ms(plan.ip_delay),
+        families: plan.families,
+        resolver: dns
+            .map(|d| d.label.clone())
+            .unwrap_or_else(|| "none".into()),
+        trust_store: plan.trust.label.clone(),
+        profile: plan.profile.as_ref().map(|p| p.name.clone()),
+        require_tls: plan.require_tls,
+        ciphers: plan.ciphers,
+        revocation: plan.revocation,
+        allow_private_fetch: plan.allow_private_fetch,
+        client_cert: plan.client_identity.as_ref().map(|c| c.path.clone()),
+    }
+}
+
+fn text_options(
+    verbose: u8,
+    quiet: bool,
+    color: ColorChoice,
+    output: Option<&Path>,
+) -> TextOptions {
+    TextOptions {
+        verbose,
+        quiet,
+        color: use_color(color, output),
+    }
+}
+
+/// Whether the text report gets ANSI colours: `--color always`, or `auto` when it goes to a
+/// terminal that wants them (https://no-color.org: a non-empty `NO_COLOR` turns them off).
+fn use_color(choice: ColorChoice, output: Option<&Path>) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// A progress indicator on standard error while probes run: only on a terminal, never in a pipe,
+/// in CI (`CI` set) or with `-q`.
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(0),
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} {pos}/{len} addresses probed  {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}
+
+/// Where output goes: a file (`-o`) or standard output.
+struct Sink {
+    out: Box<dyn Write>,
+    name: String,
+    stdout: bool,
+}
+
+impl Sink {
+    fn stdout() -> Self {
+        Self {
+            out: Box::new(std::io::stdout()),
+            name: "standard output".into(),
+            stdout: true,
+        }
+    }
+
+    /// Creates the output file, or takes standard output.
+    fn open(output: Option<&Path>) -> Result<Self, Error> {
+        let Some(path) = output else {
+            return Ok(Self::stdout());
+        };
+        let name = path.display().to_string();
+        let file = std::fs::File::create(path).map_err(|source| Error::Output {
+            path: name.clone(),
+            source,
+        })?;
+        Ok(Self {
+            out: Box::new(file),
+            name,
+            stdout: false,
+        })
+    }
+
+    /// Writes and flushes `bytes`; `false` when standard output is a closed pipe
+    /// (`tlscheck ... | head`), which is not an error worth reporting.
+    fn write_all(&mut self, bytes: &[u8]) -> Result<bool, Error> {
+        match self.out.write_all(bytes).and_then(|_| self.out.flush()) {
+            Ok(()) => Ok(true),
+            Err(e) if self.stdout && e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(source) => Err(Error::Output {
+                path: self.name.clone(),
+                source,
+            }),
+        }
+    }
+}

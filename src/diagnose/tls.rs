@@ -1,0 +1,232 @@
+//! Rules about TLS itself: the versions an address accepts, the negotiated version against the
+//! one required, forward secrecy, and mutual TLS (our client certificate refused or missing).
+
+use super::{At, Found};
+use crate::finding::Code;
+use crate::report::{AddressReport, Failure, TlsFacts};
+use crate::vocab::VersionStatus;
+
+/// TLS 1.0/1.1 accepted, alone or beside TLS 1.2+.
+pub(super) fn versions(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
+    let Some(v) = &a.versions else {
+        return vec![];
+    };
+    let accepted = |s: VersionStatus| s == VersionStatus::Accepted;
+    let legacy = accepted(v.tls1_0) || accepted(v.tls1_1);
+    let modern = accepted(v.tls1_2) || accepted(v.tls1_3);
+    let list = format!(
+        "TLS 1.0 {}, 1.1 {}, 1.2 {}, 1.3 {}",
+        v.tls1_0, v.tls1_1, v.tls1_2, v.tls1_3
+    );
+    if legacy && !modern {
+        vec![at.found(
+            Code::TlsLegacyOnly,
+            format!("this server accepts only TLS 1.0/1.1 ({list}); Exchange Online will drop the connection: enable TLS 1.2"),
+        )]
+    } else if legacy {
+        vec![at.found(Code::TlsLegacyAccepted, list)]
+    } else {
+        vec![]
+    }
+}
+
+/// Forward secrecy, and the negotiated version against the one required.
+pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
+    let mut out = Vec::new();
+    if !tls.forward_secrecy {
+        out.push(at.found(
+            Code::NoForwardSecrecy,
+            format!(
+                "{} {} uses static-RSA key exchange; no ECDHE suite was accepted",
+                tls.version, tls.cipher_suite
+            ),
+        ));
+    }
+    if let Some(required) = at.policy.required_tls() {
+        if !tls.version.meets(required) {
+            out.push(at.found(
+                Code::TlsBelowRequired,
+                format!("negotiated {}, required {required}", tls.version),
+            ));
+        }
+    }
+    out
+}
+
+/// Our client certificate refused, or a certificate required and none presented.
+pub(super) fn client_auth(tls: &TlsFacts, error: Option<&Failure>, at: &At<'_>) -> Vec<Found> {
+    let Some(auth) = &tls.client_auth else {
+        return vec![];
+    };
+    // What the server said when it ended the session.
+    let said = error
+        .map(|e| match &e.reply {
+            Some(r) => format!(" (server: {})", r.text()),
+            None => format!(" ({})", e.message),
+        })
+        .unwrap_or_default();
+    let cas = if auth.ca_names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; it accepts certificates from: {}",
+            auth.ca_names.join("; ")
+        )
+    };
+    match (&auth.presented, auth.accepted, auth.requested) {
+        (Some(subject), Some(false), _) => vec![at.found(
+            Code::ClientCertRejected,
+            format!("the server refused our client certificate {subject:?}{said}{cas}"),
+        )],
+        (None, Some(false), true) => vec![at.found(
+            Code::ClientCertRequired,
+            format!("the server asked for a client certificate and ended the session without one{said}{cas}"),
+        )],
+        _ => vec![],
+    }
+}
+
+/// The session failed because of client authentication (one of the client-cert findings applies).
+pub(super) fn client_auth_failed(tls: Option<&TlsFacts>) -> bool {
+    tls.and_then(|t| t.client_auth.as_ref())
+        .is_some_and(|c| c.accepted == Some(false) && (c.presented.is_some() || c.requested))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::fixtures::{address, codes, message, tls};
+    use crate::diagnose::Policy;
+    use crate::report::{ClientAuth, Versions};
+    use crate::vocab::{FailureKind, Phase, TlsVersion};
+
+    fn versions(v: [VersionStatus; 4]) -> Versions {
+        let [tls1_0, tls1_1, tls1_2, tls1_3] = v;
+        Versions {
+            tls1_0,
+            tls1_1,
+            tls1_2,
+            tls1_3,
+            static_rsa: None,
+            probes: vec![],
+        }
+    }
+
+    fn requiring(v: TlsVersion) -> Policy {
+        Policy {
+            require_tls: Some(v),
+            ..Policy::default()
+        }
+    }
+
+    #[test]
+    fn legacy_versions_are_judged() {
+        use VersionStatus::{Accepted as A, Error as E, Rejected as R};
+        let mut a = address(Some(tls()), None);
+        a.versions = Some(versions([R, R, A, A]));
+        assert!(codes(&a, &Policy::default()).is_empty());
+        a.versions = Some(versions([A, R, A, A]));
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::TlsLegacyAccepted]);
+        a.versions = Some(versions([R, R, E, E]));
+        assert!(
+            codes(&a, &Policy::default()).is_empty(),
+            "errors are not acceptance"
+        );
+
+        // Legacy only: the modern handshake failed; the facts come from the raw ServerHello.
+        let mut facts = tls();
+        facts.handshake_completed = false;
+        facts.version = TlsVersion::Tls11;
+        facts.cipher_suite = "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into();
+        let mut a = address(
+            Some(facts),
+            Some(Failure::new(Phase::Handshake, FailureKind::Tls, "alert")),
+        );
+        a.versions = Some(versions([A, A, R, R]));
+        assert_eq!(
+            codes(&a, &Policy::default()),
+            vec![Code::TlsLegacyOnly],
+            "no tls-handshake-failed"
+        );
+        assert!(message(&a, &Policy::default(), Code::TlsLegacyOnly)
+            .contains("Exchange Online will drop the connection"));
+        assert_eq!(
+            codes(&a, &requiring(TlsVersion::Tls12)),
+            vec![Code::TlsLegacyOnly, Code::TlsBelowRequired]
+        );
+    }
+
+    #[test]
+    fn static_rsa_is_no_forward_secrecy_not_a_failed_handshake() {
+        use VersionStatus::{Accepted as A, Rejected as R};
+        let mut facts = tls();
+        facts.handshake_completed = false;
+        facts.version = TlsVersion::Tls12;
+        facts.cipher_suite = "TLS_RSA_WITH_AES_256_GCM_SHA384".into();
+        facts.forward_secrecy = false;
+        facts.kx_group = None;
+        let failed = || Failure::new(Phase::Handshake, FailureKind::Tls, "handshake_failure");
+        let mut a = address(Some(facts), Some(failed()));
+        let mut v = versions([R, R, A, R]);
+        v.static_rsa = Some(A);
+        a.versions = Some(v);
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::NoForwardSecrecy]);
+        // Without a raw ServerHello, the failed handshake is reported as such.
+        let a = address(None, Some(failed()));
+        assert_eq!(
+            codes(&a, &Policy::default()),
+            vec![Code::TlsHandshakeFailed]
+        );
+    }
+
+    #[test]
+    fn the_negotiated_version_meets_the_requirement_or_not() {
+        let mut facts = tls();
+        facts.version = TlsVersion::Tls12;
+        let a = address(Some(facts.clone()), None);
+        assert!(codes(&a, &requiring(TlsVersion::Tls12)).is_empty());
+        assert_eq!(
+            codes(&a, &requiring(TlsVersion::Tls13)),
+            vec![Code::TlsBelowRequired]
+        );
+        // A version without a name never meets a minimum.
+        facts.version = TlsVersion::Other(0x7f1c);
+        let a = address(Some(facts), None);
+        assert!(
+            message(&a, &requiring(TlsVersion::Tls12), Code::TlsBelowRequired)
+                .ends_with("negotiated 0x7f1c, required TLSv1.2")
+        );
+    }
+
+    #[test]
+    fn client_certificate_outcomes() {
+        let mut facts = tls();
+        facts.client_auth = Some(ClientAuth {
+            requested: true,
+            ca_names: vec!["CN=Partner CA".into()],
+            presented: Some("CN=us".into()),
+            accepted: Some(false),
+        });
+        let a = address(Some(facts.clone()), None);
+        let m = message(&a, &Policy::default(), Code::ClientCertRejected);
+        assert!(m.contains("CN=Partner CA"), "{m}");
+        facts.client_auth = Some(ClientAuth {
+            requested: true,
+            ca_names: vec![],
+            presented: None,
+            accepted: Some(false),
+        });
+        assert!(
+            codes(&address(Some(facts.clone()), None), &Policy::default())
+                .contains(&Code::ClientCertRequired)
+        );
+        facts.client_auth = Some(ClientAuth {
+            requested: true,
+            ca_names: vec![],
+            presented: Some("CN=us".into()),
+            accepted: Some(true),
+        });
+        let c = codes(&address(Some(facts), None), &Policy::default());
+        assert!(!c.contains(&Code::ClientCertRejected) && !c.contains(&Code::ClientCertRequired));
+    }
+}
