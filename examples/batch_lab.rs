@@ -17,12 +17,13 @@
 mod support;
 
 use std::io::{BufRead, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use support::dns::{TestDns, Zone};
+use support::env::Env;
 use support::http::{HttpServer, Reply};
-use support::pki::{rustls_server_config, LeafSpec, OcspSigner, OcspStatus, TestPki};
+use support::net::Net;
+use support::pki::{rustls_server_config, LeafSpec, OcspSigner, OcspStatus};
 use support::smtp::{SmtpServer, SmtpServerConfig};
 
 fn main() {
@@ -38,50 +39,32 @@ fn main() {
         }
     }
     assert!((2..=200).contains(&servers_n), "--servers must be 2..=200");
-    let pki = TestPki::new();
-    let dir = std::env::temp_dir().join(format!("tlscheck-batch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let trust = pki.write_trust_file(&dir);
+    // The PKI, and the trust and domain files in a temporary directory removed on exit.
+    let env = Env::new();
+    let pki = &env.pki;
 
-    let http_addr = SocketAddr::new(
-        IpAddr::V4(Ipv4Addr::new(127, 0, 78, 1)),
-        std::net::TcpListener::bind("127.0.78.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap(),
-    );
+    let http_addr = Net::BATCH_LAB_HTTP.free(1);
     let mut spec = LeafSpec::new(["*.mx.batch.test"]);
     spec.crl_url = Some(format!("http://{http_addr}/ca.crl"));
     spec.ocsp_url = Some(format!("http://{http_addr}/ocsp"));
     let leaf = pki.leaf(spec);
-    let now = time::OffsetDateTime::now_utc();
-    let crl = pki.crl(
-        &[],
-        now - time::Duration::hours(1),
-        now + time::Duration::days(7),
-        false,
-    );
+    let crl = pki.current_crl(&[]);
     let ocsp = pki.ocsp_response(&leaf.cert_der, OcspStatus::Good, OcspSigner::Issuer);
     let http = HttpServer::start_delayed(
         http_addr,
-        vec![
-            ("/ca.crl", Reply::Body("application/pkix-crl", crl)),
-            ("/ocsp", Reply::Body("application/ocsp-response", ocsp)),
-        ],
+        vec![("/ca.crl", Reply::crl(crl)), ("/ocsp", Reply::ocsp(ocsp))],
         Duration::from_millis(delay_ms),
     )
     .unwrap();
 
     let tls = rustls_server_config(&leaf);
-    let server_ip = |k: usize| Ipv4Addr::new(127, 0, 79, 1 + (k % usize::from(servers_n)) as u8);
+    let server_ip = |k: usize| Net::BATCH_LAB.ip(1 + (k % usize::from(servers_n)) as u8);
     let mut port = 0;
     let mut servers = Vec::new();
     for k in 0..usize::from(servers_n) {
         let mut cfg = SmtpServerConfig::starttls(tls.clone());
         cfg.reply_delay = Duration::from_millis(delay_ms);
-        let server =
-            SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(server_ip(k)), port), cfg)
-                .unwrap();
+        let server = SmtpServer::start_blocking((server_ip(k), port).into(), cfg).unwrap();
         port = server.addr.port();
         servers.push(server);
     }
@@ -111,16 +94,14 @@ fn main() {
             .a(&host, server_ip(2 * k))
             .a(&host, server_ip(2 * k + 1));
     }
-    let own_file = dir.join("domains.txt");
-    let shared_file = dir.join("shared-domains.txt");
-    std::fs::write(&own_file, own).unwrap();
-    std::fs::write(&shared_file, shared).unwrap();
+    let own_file = env.write("domains.txt", &own);
+    let shared_file = env.write("shared-domains.txt", &shared);
     let dns = TestDns::start_blocking(zone);
     println!(
         "READY {} {} {} {} {}",
         dns.addr,
         port,
-        trust.display(),
+        env.trust.display(),
         own_file.display(),
         shared_file.display()
     );
@@ -141,5 +122,4 @@ fn main() {
             std::io::stdout().flush().unwrap();
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -29,22 +29,22 @@
 mod support;
 
 use std::io::Read;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use support::dns::{TestDns, Zone};
+use support::env::Env;
 use support::http::{HttpServer, Reply};
-use support::pki::{rustls_server_config, Leaf, LeafSpec, TestPki};
+use support::net::Net;
+use support::pki::{Leaf, LeafSpec};
 use support::raw::{endless_ehlo, hold, send, until_starttls, RawServer};
-use support::smtp::{SmtpServer, SmtpServerConfig};
+use support::smtp::SmtpServer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// The lab's addresses: 127.0.88.`last`.
-fn ip(last: u8) -> Ipv4Addr {
-    Ipv4Addr::new(127, 0, 88, last)
-}
+/// The lab's addresses: 127.0.88.x.
+const NET: Net = Net::HOSTILE_LAB;
 
 /// Fixed addresses of the single-server cases.
 const GOOD: u8 = 1;
@@ -98,18 +98,7 @@ async fn drip(mut s: TcpStream) {
 
 /// A STARTTLS server presenting `chain` (leaf first) with the key of `leaf`.
 fn tls_server(addr: SocketAddr, leaf: &Leaf, chain: Vec<Vec<u8>>, name: &str) -> SmtpServer {
-    let leaf = Leaf {
-        chain_der: chain,
-        ..leaf.clone()
-    };
-    SmtpServer::start_blocking(
-        addr,
-        SmtpServerConfig {
-            ehlo_name: name.to_string(),
-            ..SmtpServerConfig::starttls(rustls_server_config(&leaf))
-        },
-    )
-    .unwrap_or_else(|e| panic!("bind {addr}: {e}"))
+    SmtpServer::presenting(addr, leaf, chain, name).unwrap_or_else(|e| panic!("bind {addr}: {e}"))
 }
 
 /// Starts a raw server running `script` for every connection.
@@ -130,11 +119,9 @@ enum Server {
 }
 
 fn main() {
-    let pki = TestPki::new();
-    let dir = std::env::temp_dir().join(format!("tlscheck-memory-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let trust = pki.write_trust_file(&dir);
-    let at = |last: u8, port: u16| SocketAddr::new(IpAddr::V4(ip(last)), port);
+    // The PKI, and the trust file in a temporary directory removed before exit.
+    let env = Env::new();
+    let pki = &env.pki;
     let mx = |case: &str| format!("mx.{case}.mem.test");
 
     let mut zone = Zone::new();
@@ -142,47 +129,48 @@ fn main() {
 
     // good: the first server, on port 0; everything else reuses its port.
     let leaf = pki.leaf(LeafSpec::new([mx("good")]));
-    let first = tls_server(at(GOOD, 0), &leaf, leaf.chain_der.clone(), &mx("good"));
+    let first = tls_server(NET.at(GOOD, 0), &leaf, leaf.chain_der.clone(), &mx("good"));
     let port = first.addr.port();
     servers.push(Server::Smtp(first));
     zone = zone
         .mx("good.mem.test", 10, &mx("good"))
-        .a(&mx("good"), ip(GOOD));
+        .a(&mx("good"), NET.ip(GOOD));
 
     // crlendless: a good server whose CRL is an endless HTTP body.
-    let http = HttpServer::start_blocking(at(HTTP, port), vec![("/endless.crl", Reply::Endless)])
-        .unwrap_or_else(|e| panic!("bind HTTP server: {e}"));
+    let http =
+        HttpServer::start_blocking(NET.at(HTTP, port), vec![("/endless.crl", Reply::Endless)])
+            .unwrap_or_else(|e| panic!("bind HTTP server: {e}"));
     let mut spec = LeafSpec::new([mx("crlendless")]);
     spec.crl_url = Some(http.url("/endless.crl"));
     let leaf = pki.leaf(spec);
     servers.push(Server::Http(http));
     servers.push(Server::Smtp(tls_server(
-        at(CRL_ENDLESS, port),
+        NET.at(CRL_ENDLESS, port),
         &leaf,
         leaf.chain_der.clone(),
         &mx("crlendless"),
     )));
     zone = zone
         .mx("crlendless.mem.test", 10, &mx("crlendless"))
-        .a(&mx("crlendless"), ip(CRL_ENDLESS));
+        .a(&mx("crlendless"), NET.ip(CRL_ENDLESS));
 
     // line10mb: a greeting of one 10 MB line.
     let mut line = b"220 ".to_vec();
     line.resize(10 * 1024 * 1024, b'x');
     line.extend_from_slice(b"\r\n");
     let line = Arc::new(line);
-    servers.push(Server::Raw(raw(at(LINE_10MB, port), move |s| {
+    servers.push(Server::Raw(raw(NET.at(LINE_10MB, port), move |s| {
         greet_and_hold(s, line.clone())
     })));
     zone = zone
         .mx("line10mb.mem.test", 10, &mx("line10mb"))
-        .a(&mx("line10mb"), ip(LINE_10MB));
+        .a(&mx("line10mb"), NET.ip(LINE_10MB));
 
     // drip: the banner one byte per 100 ms.
-    servers.push(Server::Raw(raw(at(DRIP, port), drip)));
+    servers.push(Server::Raw(raw(NET.at(DRIP, port), drip)));
     zone = zone
         .mx("drip.mem.test", 10, &mx("drip"))
-        .a(&mx("drip"), ip(DRIP));
+        .a(&mx("drip"), NET.ip(DRIP));
 
     // chain100, chain200, cert5mb: rustls servers presenting hostile chains.
     for (case, last) in [
@@ -207,14 +195,14 @@ fn main() {
             chain.push(huge);
         }
         servers.push(Server::Smtp(tls_server(
-            at(last, port),
+            NET.at(last, port),
             &leaf,
             chain,
             &mx(case),
         )));
         zone = zone
             .mx(&format!("{case}.mem.test"), 10, &mx(case))
-            .a(&mx(case), ip(last));
+            .a(&mx(case), NET.ip(last));
     }
 
     // The scale series: 64 addresses with the endless behaviour, 64 with the 100k-line greeting.
@@ -225,16 +213,19 @@ fn main() {
     lines.extend_from_slice(b"220 end\r\n");
     let lines = Arc::new(lines);
     for i in 0..64u8 {
-        servers.push(Server::Raw(raw(at(ENDLESS_BASE + i, port), endless_ehlo)));
+        servers.push(Server::Raw(raw(
+            NET.at(ENDLESS_BASE + i, port),
+            endless_ehlo,
+        )));
         let lines = lines.clone();
-        servers.push(Server::Raw(raw(at(LINES_BASE + i, port), move |s| {
+        servers.push(Server::Raw(raw(NET.at(LINES_BASE + i, port), move |s| {
             greet_and_hold(s, lines.clone())
         })));
     }
     let (fat_greeting, fat_ehlo) = (Arc::new(fat_reply("220")), Arc::new(fat_reply("250")));
     for i in 0..64u8 {
         let (g, e) = (fat_greeting.clone(), fat_ehlo.clone());
-        servers.push(Server::Raw(raw(at(FAT_BASE + i, port), move |s| {
+        servers.push(Server::Raw(raw(NET.at(FAT_BASE + i, port), move |s| {
             fat(s, g.clone(), e.clone())
         })));
     }
@@ -252,13 +243,13 @@ fn main() {
         for case in [series.to_string(), format!("{prefix}1")] {
             zone = zone
                 .mx(&format!("{case}.mem.test"), 10, &mx(&case))
-                .a(&mx(&case), ip(base));
+                .a(&mx(&case), NET.ip(base));
         }
         // scale16: one host, 16 addresses.
         let case = format!("{prefix}16");
         zone = zone.mx(&format!("{case}.mem.test"), 10, &mx(&case));
         for i in 0..16 {
-            zone = zone.a(&mx(&case), ip(base + i));
+            zone = zone.a(&mx(&case), NET.ip(base + i));
         }
         // scale64: four hosts of 16 addresses each, 64 distinct addresses.
         let case = format!("{prefix}64");
@@ -266,20 +257,21 @@ fn main() {
             let host = format!("mx{}.{case}.mem.test", h + 1);
             zone = zone.mx(&format!("{case}.mem.test"), 10 * u16::from(h + 1), &host);
             for i in 0..16 {
-                zone = zone.a(&host, ip(base + 16 * h + i));
+                zone = zone.a(&host, NET.ip(base + 16 * h + i));
             }
         }
     }
 
     let dns = TestDns::start_blocking(zone);
-    println!("READY {} {} {}", dns.addr, port, trust.display());
+    println!("READY {} {} {}", dns.addr, port, env.trust.display());
     std::io::Write::flush(&mut std::io::stdout()).unwrap();
 
     // Serve until standard input closes.
     let mut sink = [0u8; 256];
     let mut stdin = std::io::stdin().lock();
     while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
-    let _ = std::fs::remove_dir_all(&dir);
-    // Servers stopped on drop; the endless ones are plain threads aborted with the process.
+    // exit skips destructors: remove the directory now. Servers stopped on drop; the endless ones
+    // are plain threads aborted with the process.
+    drop(env);
     std::process::exit(0);
 }

@@ -13,13 +13,17 @@
 mod support;
 
 use std::io::BufRead;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use support::dns::{TestDns, Zone};
+use support::env::Env;
 use support::http::{HttpServer, Reply};
-use support::pki::{rustls_server_config, LeafSpec, OcspSigner, OcspStatus, TestPki};
+use support::net::Net;
+use support::pki::{rustls_server_config, LeafSpec, OcspSigner, OcspStatus};
 use support::smtp::{SmtpServer, SmtpServerConfig};
+
+/// The lab's addresses, 127.0.77.x.
+const NET: Net = Net::LOOPBACK_LAB;
 
 fn main() {
     let mut delay_ms = 20u64;
@@ -29,35 +33,16 @@ fn main() {
             delay_ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(delay_ms);
         }
     }
-    let pki = TestPki::new();
-    let dir = std::env::temp_dir().join(format!("tlscheck-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let trust = pki.write_trust_file(&dir);
+    // The PKI, and the trust file in a temporary directory removed on exit.
+    let env = Env::new();
+    let pki = &env.pki;
 
     let mut zone = Zone::new();
     let mut servers = Vec::new();
     let mut port = 0;
     // The CRL and OCSP server: its address is fixed first so leaves can name it.
-    let http_addr = SocketAddr::new(
-        IpAddr::V4(Ipv4Addr::new(127, 0, 77, 2)),
-        std::net::TcpListener::bind("127.0.77.2:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap(),
-    );
-    let now = time::OffsetDateTime::now_utc();
-    let mut routes = vec![(
-        "/ca.crl".to_string(),
-        Reply::Body(
-            "application/pkix-crl",
-            pki.crl(
-                &[],
-                now - time::Duration::hours(1),
-                now + time::Duration::days(7),
-                false,
-            ),
-        ),
-    )];
+    let http_addr = NET.free(2);
+    let mut routes = vec![("/ca.crl".to_string(), Reply::crl(pki.current_crl(&[])))];
     for host in 1..=3u8 {
         let name = format!("mx{host}.bench.test");
         zone = zone.mx("bench.test", u16::from(host) * 10, &name);
@@ -67,19 +52,15 @@ fn main() {
         let leaf = pki.leaf(spec);
         routes.push((
             format!("/ocsp{host}"),
-            Reply::Body(
-                "application/ocsp-response",
-                pki.ocsp_response(&leaf.cert_der, OcspStatus::Good, OcspSigner::Issuer),
-            ),
+            Reply::ocsp(pki.ocsp_response(&leaf.cert_der, OcspStatus::Good, OcspSigner::Issuer)),
         ));
         let tls = rustls_server_config(&leaf);
         for addr in 1..=2u8 {
-            let ip = Ipv4Addr::new(127, 0, 77, host * 10 + addr);
-            zone = zone.a(&name, ip);
+            let last = host * 10 + addr;
+            zone = zone.a(&name, NET.ip(last));
             let mut cfg = SmtpServerConfig::starttls(tls.clone());
             cfg.reply_delay = Duration::from_millis(delay_ms);
-            let server =
-                SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip), port), cfg).unwrap();
+            let server = SmtpServer::start_blocking(NET.at(last, port), cfg).unwrap();
             port = server.addr.port();
             servers.push(server);
         }
@@ -94,7 +75,7 @@ fn main() {
     )
     .unwrap();
     let dns = TestDns::start_blocking(zone);
-    println!("READY {} {} {}", dns.addr, port, trust.display());
+    println!("READY {} {} {}", dns.addr, port, env.trust.display());
 
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -107,5 +88,4 @@ fn main() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,94 +3,32 @@
 
 mod support;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ffi::OsStr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use support::dns::{TestDns, Zone};
+use support::env::Env;
 use support::http::{HttpServer, Reply};
-use support::pki::{rustls_server_config, Issuer, LeafSpec, TestPki};
+use support::net::Net;
+use support::pki::{rustls_server_config, Issuer, LeafSpec};
+use support::report::{codes, first_address};
+use support::run::{self, exit_code, stdout_json, tlscheck, tlscheck_path};
 use support::smtp::{closed_port, Greeting, SmtpServer, SmtpServerConfig};
 use time::OffsetDateTime;
 
-fn ip(last: u8) -> Ipv4Addr {
-    // Each test uses its own 127.0.N.x range so parallel tests never share an address.
-    Ipv4Addr::new(127, 0, 9, last)
-}
+/// This binary's addresses, 127.0.9.x: each test uses its own.
+const NET: Net = Net::CLI;
 
-/// A test environment: PKI, a trust file with the test root, a temp dir.
-struct Env {
-    pki: TestPki,
-    dir: tempfile::TempDir,
-    trust: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let pki = TestPki::new();
-        let dir = tempfile::tempdir().unwrap();
-        let trust = pki.write_trust_file(dir.path());
-        Self { pki, dir, trust }
-    }
-
-    fn server(&self, bind: SocketAddr, spec: LeafSpec) -> SmtpServer {
-        self.server_with(bind, spec, |_| {})
-    }
-
-    /// A STARTTLS server serving `spec`, its configuration adjusted by `tweak`.
-    fn server_with(
-        &self,
-        bind: SocketAddr,
-        spec: LeafSpec,
-        tweak: impl FnOnce(&mut SmtpServerConfig),
-    ) -> SmtpServer {
-        let leaf = self.pki.leaf(spec);
-        let mut cfg = SmtpServerConfig::starttls(rustls_server_config(&leaf));
-        tweak(&mut cfg);
-        SmtpServer::start_blocking(bind, cfg).unwrap()
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-fn tlscheck() -> Command {
-    Command::cargo_bin("tlscheck").unwrap()
-}
-
-/// Runs tlscheck with JSON output; returns (exit code, report).
-fn run_json(args: &[&str]) -> (i32, Value) {
-    let out = tlscheck()
-        .args(args)
-        .args(["--format", "json", "--ehlo", "probe.tlscheck.test"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
-}
-
-fn codes(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn first_address(report: &Value) -> &Value {
-    &report["targets"][0]["hosts"][0]["addresses"][0]
+/// Runs tlscheck with `args`, JSON output and the test EHLO name; returns (exit code, report).
+fn run_json<S: AsRef<OsStr>>(args: &[S]) -> (i32, Value) {
+    run::json(
+        tlscheck()
+            .args(args)
+            .args(["--format", "json", "--ehlo", "probe.tlscheck.test"]),
+    )
 }
 
 fn mx_args<'a>(dns: &'a str, port: &'a str, trust: &'a Path) -> Vec<String> {
@@ -104,10 +42,6 @@ fn mx_args<'a>(dns: &'a str, port: &'a str, trust: &'a Path) -> Vec<String> {
     ]
 }
 
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// One MX host on its own loopback address, serving `spec`; returns the JSON report.
 fn probe_single_mx(
     env: &Env,
@@ -118,10 +52,8 @@ fn probe_single_mx(
 ) -> (i32, Value) {
     let mut args = extra.to_vec();
     args.extend(["--format", "json"]);
-    let (code, stdout) = probe_single_mx_output(env, addr_last, domain, spec, &args);
-    let report: Value =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
-    (code, report)
+    let out = probe_single_mx_run(env, addr_last, domain, spec, &args);
+    (exit_code(&out), stdout_json(&out))
 }
 
 fn spki_of_pem(pem: &str) -> String {
@@ -211,19 +143,16 @@ fn good_chain_passes_with_full_facts() {
 #[test]
 fn good_chain_text_output_reads_well() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(2)), 0),
-        LeafSpec::new(["mx.text.test"]),
-    );
+    let server = env.server(NET.bind(2), LeafSpec::new(["mx.text.test"]));
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("text.test", 10, "mx.text.test")
-            .a("mx.text.test", ip(2)),
+            .a("mx.text.test", NET.ip(2)),
     );
     let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args = vec!["mx".to_string(), "text.test".into()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
-    let out = tlscheck().args(strs(&args)).output().unwrap();
+    let out = tlscheck().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -239,11 +168,7 @@ fn good_chain_text_output_reads_well() {
 
 #[test]
 fn starttls_not_offered_fails() {
-    let server = SmtpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(3)), 0),
-        SmtpServerConfig::plain(),
-    )
-    .unwrap();
+    let server = SmtpServer::start_blocking(NET.bind(3), SmtpServerConfig::plain()).unwrap();
     let (code, r) = run_json(&["host", &server.addr.to_string()]);
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(codes(&r), vec!["starttls-not-offered"]);
@@ -259,7 +184,7 @@ fn starttls_refused_with_454() {
     let mut cfg = SmtpServerConfig::plain();
     cfg.offer_starttls = true;
     cfg.starttls_reply = Some("454 4.7.0 TLS not available due to local problem".into());
-    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(4)), 0), cfg).unwrap();
+    let server = SmtpServer::start_blocking(NET.bind(4), cfg).unwrap();
     let (code, r) = run_json(&["host", &server.addr.to_string()]);
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(codes(&r), vec!["starttls-refused"]);
@@ -402,15 +327,12 @@ fn profile_anchor_checks_the_chain_when_the_store_lacks_the_root() {
 #[test]
 fn implicit_mx_uses_the_domain_address() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(11)), 0),
-        LeafSpec::new(["implicit.test"]),
-    );
-    let dns = TestDns::start_blocking(Zone::new().a("implicit.test", ip(11)));
+    let server = env.server(NET.bind(11), LeafSpec::new(["implicit.test"]));
+    let dns = TestDns::start_blocking(Zone::new().a("implicit.test", NET.ip(11)));
     let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args = vec!["mx".to_string(), "implicit.test".into()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
-    let (code, r) = run_json(&strs(&args));
+    let (code, r) = run_json(&args);
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(codes(&r), vec!["implicit-mx"]);
     assert_eq!(r["targets"][0]["implicit_mx"], true);
@@ -420,7 +342,11 @@ fn implicit_mx_uses_the_domain_address() {
 
 #[test]
 fn null_mx_is_reported_and_inconclusive() {
-    let dns = TestDns::start_blocking(Zone::new().null_mx("nullmx.test").a("nullmx.test", ip(12)));
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .null_mx("nullmx.test")
+            .a("nullmx.test", NET.ip(12)),
+    );
     let (code, r) = run_json(&["mx", "nullmx.test", "--resolver", &dns.addr.to_string()]);
     assert_eq!(code, 3, "{r:#}");
     assert_eq!(codes(&r), vec!["null-mx"]);
@@ -433,7 +359,7 @@ fn null_mx_is_reported_and_inconclusive() {
 
 #[test]
 fn nxdomain_is_inconclusive() {
-    let dns = TestDns::start_blocking(Zone::new().a("other.test", ip(13)));
+    let dns = TestDns::start_blocking(Zone::new().a("other.test", NET.ip(13)));
     let (code, r) = run_json(&["mx", "missing.test", "--resolver", &dns.addr.to_string()]);
     assert_eq!(code, 3);
     assert_eq!(codes(&r), vec!["domain-unresolvable"]);
@@ -454,7 +380,7 @@ fn connection_refused_is_recorded() {
 fn silent_server_ends_within_the_timeout() {
     let mut cfg = SmtpServerConfig::plain();
     cfg.greeting = Greeting::Silent;
-    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(14)), 0), cfg).unwrap();
+    let server = SmtpServer::start_blocking(NET.bind(14), cfg).unwrap();
     let t0 = Instant::now();
     let (code, r) = run_json(&["host", &server.addr.to_string(), "--timeout", "1"]);
     let elapsed = t0.elapsed();
@@ -469,7 +395,7 @@ fn silent_server_ends_within_the_timeout() {
 fn run_deadline_bounds_everything() {
     let mut cfg = SmtpServerConfig::plain();
     cfg.greeting = Greeting::Silent;
-    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(15)), 0), cfg).unwrap();
+    let server = SmtpServer::start_blocking(NET.bind(15), cfg).unwrap();
     let t0 = Instant::now();
     let (code, r) = run_json(&[
         "host",
@@ -492,7 +418,7 @@ fn run_deadline_bounds_everything() {
 fn greeting_421_is_throttled_not_missing_starttls() {
     let mut cfg = SmtpServerConfig::plain();
     cfg.greeting = Greeting::Custom("421 4.7.0 Too many connections, try again later".into());
-    let server = SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(16)), 0), cfg).unwrap();
+    let server = SmtpServer::start_blocking(NET.bind(16), cfg).unwrap();
     let (code, r) = run_json(&["host", &server.addr.to_string()]);
     assert_eq!(code, 3, "{r:#}");
     assert_eq!(codes(&r), vec!["smtp-throttled"]);
@@ -503,23 +429,20 @@ fn greeting_421_is_throttled_not_missing_starttls() {
 #[test]
 fn two_mx_hosts_one_down_gives_a_partial_result() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(17)), 0),
-        LeafSpec::new(["mx1.partial.test"]),
-    );
+    let server = env.server(NET.bind(17), LeafSpec::new(["mx1.partial.test"]));
     let port = server.addr.port();
     // mx2's address has nothing listening on the same port.
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("partial.test", 10, "mx1.partial.test")
             .mx("partial.test", 20, "mx2.partial.test")
-            .a("mx1.partial.test", ip(17))
-            .a("mx2.partial.test", ip(18)),
+            .a("mx1.partial.test", NET.ip(17))
+            .a("mx2.partial.test", NET.ip(18)),
     );
     let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
     let mut args = vec!["mx".to_string(), "partial.test".into()];
     args.extend(mx_args(&dns_s, &port_s, &env.trust));
-    let (code, r) = run_json(&strs(&args));
+    let (code, r) = run_json(&args);
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(codes(&r), vec!["connect-failed"]);
     assert_eq!(r["findings"][0]["host"], "mx2.partial.test");
@@ -535,11 +458,11 @@ fn implicit_tls_on_an_smtps_port() {
     let env = Env::new();
     let leaf = env.pki.leaf(LeafSpec::new(["smtps.test"]));
     let server = SmtpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(19)), 0),
+        NET.bind(19),
         SmtpServerConfig::implicit_tls(rustls_server_config(&leaf)),
     )
     .unwrap();
-    let dns = TestDns::start_blocking(Zone::new().a("smtps.test", ip(19)));
+    let dns = TestDns::start_blocking(Zone::new().a("smtps.test", NET.ip(19)));
     let target = format!("smtps.test:{}", server.addr.port());
     let (code, r) = run_json(&[
         "host",
@@ -562,14 +485,11 @@ fn implicit_tls_on_an_smtps_port() {
 #[test]
 fn three_connections_per_address_and_output_file() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(20)), 0),
-        LeafSpec::new(["mx.file.test"]),
-    );
+    let server = env.server(NET.bind(20), LeafSpec::new(["mx.file.test"]));
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("file.test", 10, "mx.file.test")
-            .a("mx.file.test", ip(20)),
+            .a("mx.file.test", NET.ip(20)),
     );
     let out = env.dir.path().join("report.json");
     let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
@@ -581,7 +501,7 @@ fn three_connections_per_address_and_output_file() {
         "-o".into(),
         out.display().to_string(),
     ]);
-    let o = tlscheck().args(strs(&args)).output().unwrap();
+    let o = tlscheck().args(&args).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty(), "with -o nothing goes to stdout");
     let r: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -642,9 +562,7 @@ fn families_restrict_the_addresses_probed() {
     // The same port on both addresses: retry if another test holds it on ::1.
     let (v4, v6) = (0..20)
         .find_map(|_| {
-            let v4 =
-                SmtpServer::start_blocking(SocketAddr::new(IpAddr::V4(ip(22)), 0), cfg.clone())
-                    .ok()?;
+            let v4 = SmtpServer::start_blocking(NET.bind(22), cfg.clone()).ok()?;
             let v6 = SmtpServer::start_blocking(
                 SocketAddr::new("::1".parse().ok()?, v4.addr.port()),
                 cfg.clone(),
@@ -657,7 +575,7 @@ fn families_restrict_the_addresses_probed() {
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("dual.test", 10, "mx.dual.test")
-            .a("mx.dual.test", ip(22))
+            .a("mx.dual.test", NET.ip(22))
             .aaaa("mx.dual.test", "::1".parse().unwrap()),
     );
     let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
@@ -665,7 +583,7 @@ fn families_restrict_the_addresses_probed() {
         let mut args = vec!["mx".to_string(), "dual.test".into()];
         args.extend(mx_args(&dns_s, &port_s, &env.trust));
         args.extend(extra.iter().map(|s| s.to_string()));
-        let (code, r) = run_json(&strs(&args));
+        let (code, r) = run_json(&args);
         assert_eq!(code, 0, "{r:#}");
         r["targets"][0]["hosts"][0]["addresses"]
             .as_array()
@@ -702,7 +620,7 @@ fn explain_names_cause_finding_and_command() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let e: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let e = stdout_json(&o);
     assert_eq!(e["known"], false);
     assert_eq!(e["reply_code"], 252);
 }
@@ -783,9 +701,21 @@ fn probe_single_mx_output(
     spec: LeafSpec,
     extra: &[&str],
 ) -> (i32, String) {
+    let out = probe_single_mx_run(env, addr_last, domain, spec, extra);
+    (exit_code(&out), String::from_utf8(out.stdout).unwrap())
+}
+
+/// The run behind [`probe_single_mx`] and [`probe_single_mx_output`].
+fn probe_single_mx_run(
+    env: &Env,
+    addr_last: u8,
+    domain: &str,
+    spec: LeafSpec,
+    extra: &[&str],
+) -> std::process::Output {
     let mx = format!("mx.{domain}");
-    let server = env.server(SocketAddr::new(IpAddr::V4(ip(addr_last)), 0), spec);
-    let dns = TestDns::start_blocking(Zone::new().mx(domain, 10, &mx).a(&mx, ip(addr_last)));
+    let server = env.server(NET.bind(addr_last), spec);
+    let dns = TestDns::start_blocking(Zone::new().mx(domain, 10, &mx).a(&mx, NET.ip(addr_last)));
     let (dns_s, port) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args = vec!["mx".to_string(), domain.to_string()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
@@ -795,15 +725,12 @@ fn probe_single_mx_output(
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = tlscheck()
-        .args(strs(&args))
+        .args(&args)
         .args(["--ehlo", "probe.tlscheck.test"])
         .output()
         .unwrap();
     drop(server);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    out
 }
 
 #[test]
@@ -863,18 +790,9 @@ fn markdown_output_has_the_partner_table() {
 #[test]
 fn text_output_shows_partner_facts_and_revocation() {
     let env = Env::new();
-    let now = OffsetDateTime::now_utc();
-    let crl = env.pki.crl(
-        &[],
-        now - Duration::from_secs(3600),
-        now + Duration::from_secs(7 * 86400),
-        false,
-    );
-    let http = HttpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(201)), 0),
-        vec![("/ca.crl", Reply::Body("application/pkix-crl", crl))],
-    )
-    .unwrap();
+    let crl = env.pki.current_crl(&[]);
+    let http =
+        HttpServer::start_blocking(NET.bind(201), vec![("/ca.crl", Reply::crl(crl))]).unwrap();
     let crl_url = http.url("/ca.crl");
     let mut spec = LeafSpec::new(["mx.partner.test"]);
     spec.organization = Some("Partner Org".into());
@@ -914,16 +832,11 @@ fn text_output_shows_partner_facts_and_revocation() {
 #[test]
 fn endpoints_markdown_is_a_table() {
     let env = Env::new();
-    let crl = env.pki.crl(
-        &[],
-        OffsetDateTime::now_utc() - Duration::from_secs(3600),
-        OffsetDateTime::now_utc() + Duration::from_secs(86400),
-        false,
-    );
+    let crl = env.pki.current_crl(&[]);
     let http = HttpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(204)), 0),
+        NET.bind(204),
         vec![
-            ("/ca.crl", Reply::Body("application/pkix-crl", crl)),
+            ("/ca.crl", Reply::crl(crl)),
             ("/gone.crl", Reply::Status(404)),
         ],
     )
@@ -1006,7 +919,7 @@ fn saved_report_is_rerendered_and_rejudged_offline() {
         .write_stdin(stdout.clone())
         .output()
         .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = stdout_json(&out);
     assert_eq!(r["options"]["require_tls"], "TLSv1.3");
     assert_eq!(
         codes(&r),
@@ -1016,19 +929,7 @@ fn saved_report_is_rerendered_and_rejudged_offline() {
 }
 
 fn run_report(args: &[&str]) -> (i32, Value) {
-    let out = tlscheck()
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
+    run::json(tlscheck().args(args).args(["--format", "json"]))
 }
 
 #[test]
@@ -1076,7 +977,7 @@ fn run_action(env: &Env, inputs: &[(&str, &str)]) -> (i32, String, String, Strin
     let out = std::process::Command::new("bash")
         .arg(script)
         .current_dir(dir)
-        .env("TLSCHECK", assert_cmd::cargo::cargo_bin("tlscheck"))
+        .env("TLSCHECK", tlscheck_path())
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_STEP_SUMMARY", &summary)
         .envs(inputs.iter().copied())
@@ -1093,21 +994,18 @@ fn run_action(env: &Env, inputs: &[(&str, &str)]) -> (i32, String, String, Strin
 #[test]
 fn github_action_fails_the_job_only_on_errors() {
     let env = Env::new();
-    let good = env.server(
-        SocketAddr::new(IpAddr::V4(ip(31)), 0),
-        LeafSpec::new(["mx.action.test"]),
-    );
+    let good = env.server(NET.bind(31), LeafSpec::new(["mx.action.test"]));
     let port = good.addr.port();
     let mut expired = LeafSpec::new(["mx.expired-action.test"]);
     expired.not_before = OffsetDateTime::now_utc() - time::Duration::days(90);
     expired.not_after = OffsetDateTime::now_utc() - time::Duration::days(1);
-    let _bad = env.server(SocketAddr::new(IpAddr::V4(ip(32)), port), expired);
+    let _bad = env.server(NET.at(32, port), expired);
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("action.test", 10, "mx.action.test")
-            .a("mx.action.test", ip(31))
+            .a("mx.action.test", NET.ip(31))
             .mx("expired-action.test", 10, "mx.expired-action.test")
-            .a("mx.expired-action.test", ip(32)),
+            .a("mx.expired-action.test", NET.ip(32)),
     );
     let args = format!(
         "--resolver {} --port {port} --trust {} --ehlo probe.tlscheck.test --no-revocation",
@@ -1180,16 +1078,13 @@ fn github_action_fails_the_job_only_on_errors() {
 #[test]
 fn colour_and_progress_only_on_a_terminal() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(33)), 0),
-        LeafSpec::new(["mx.tty.test"]),
-    );
+    let server = env.server(NET.bind(33), LeafSpec::new(["mx.tty.test"]));
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("tty.test", 10, "mx.tty.test")
-            .a("mx.tty.test", ip(33)),
+            .a("mx.tty.test", NET.ip(33)),
     );
-    let bin = assert_cmd::cargo::cargo_bin("tlscheck");
+    let bin = tlscheck_path();
     let line = format!(
         "{} mx tty.test --resolver {} --port {} --trust {} --no-revocation --ehlo probe.tlscheck.test",
         bin.display(),
@@ -1240,11 +1135,8 @@ fn colour_and_progress_only_on_a_terminal() {
 #[test]
 fn batch_file_probes_a_shared_mx_host_once() {
     let env = Env::new();
-    let server = env.server(
-        SocketAddr::new(IpAddr::V4(ip(34)), 0),
-        LeafSpec::new(["mx.shared.test"]),
-    );
-    let mut zone = Zone::new().a("mx.shared.test", ip(34));
+    let server = env.server(NET.bind(34), LeafSpec::new(["mx.shared.test"]));
+    let mut zone = Zone::new().a("mx.shared.test", NET.ip(34));
     for d in ["one.test", "two.test", "three.test"] {
         zone = zone.mx(d, 10, "mx.shared.test");
     }
@@ -1257,7 +1149,7 @@ fn batch_file_probes_a_shared_mx_host_once() {
     let mut args = vec!["mx".to_string(), "-f".into(), list.display().to_string()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
     args.push("--no-revocation".into());
-    let (code, r) = run_json(&strs(&args));
+    let (code, r) = run_json(&args);
     assert_eq!(code, 0, "{r:#}");
     let names: Vec<&str> = r["targets"]
         .as_array()
@@ -1279,12 +1171,12 @@ fn batch_file_probes_a_shared_mx_host_once() {
     let mut args = vec!["mx".to_string(), "one.test".into(), "-f".into(), "-".into()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
     let out = tlscheck()
-        .args(strs(&args))
+        .args(&args)
         .args(["--no-revocation", "--format", "json", "-q"])
         .write_stdin("two.test\n")
         .output()
         .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = stdout_json(&out);
     assert_eq!(r["targets"].as_array().unwrap().len(), 2);
 
     // Bad lines are named with their line numbers; nothing is probed.
@@ -1320,17 +1212,15 @@ fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
         .collect();
     // Each reply waits 50 ms so that connections last long enough to overlap.
     let start = |last: u8, port: u16| {
-        env.server_with(
-            SocketAddr::new(IpAddr::V4(ip(last)), port),
-            LeafSpec::new(names.clone()),
-            |cfg| cfg.reply_delay = Duration::from_millis(50),
-        )
+        env.server_with(NET.at(last, port), LeafSpec::new(names.clone()), |cfg| {
+            cfg.reply_delay = Duration::from_millis(50)
+        })
     };
     let free = start(35, 0);
     let port = free.addr.port();
     let capped = start(36, port);
-    let zone = shared_address_zone(Zone::new(), "a", ip(35));
-    let dns = TestDns::start_blocking(shared_address_zone(zone, "b", ip(36)));
+    let zone = shared_address_zone(Zone::new(), "a", NET.ip(35));
+    let dns = TestDns::start_blocking(shared_address_zone(zone, "b", NET.ip(36)));
     let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
     // The server notices a close up to one reply delay late: count connections as ending 100 ms
     // before it did.
@@ -1341,7 +1231,7 @@ fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
         args.extend(mx_args(&dns_s, &port_s, &env.trust));
         args.push("--no-revocation".into());
         args.extend(extra.iter().map(|s| s.to_string()));
-        let (code, r) = run_json(&strs(&args));
+        let (code, r) = run_json(&args);
         assert_eq!(code, 0, "{r:#}");
         for t in r["targets"].as_array().unwrap() {
             let a = &t["hosts"][0]["addresses"][0];
@@ -1398,18 +1288,16 @@ fn per_ip_cap_and_delay_hold_for_every_connection_of_the_run() {
 fn a_connection_still_queued_at_the_deadline_says_why() {
     let env = Env::new();
     // A silent server: the first connection holds the only slot until the run deadline.
-    let server = env.server_with(
-        SocketAddr::new(IpAddr::V4(ip(37)), 0),
-        LeafSpec::new(["mx1.q.cap.test"]),
-        |cfg| cfg.greeting = Greeting::Silent,
-    );
-    let dns = TestDns::start_blocking(shared_address_zone(Zone::new(), "q", ip(37)));
+    let server = env.server_with(NET.bind(37), LeafSpec::new(["mx1.q.cap.test"]), |cfg| {
+        cfg.greeting = Greeting::Silent
+    });
+    let dns = TestDns::start_blocking(shared_address_zone(Zone::new(), "q", NET.ip(37)));
     let (dns_s, port_s) = (dns.addr.to_string(), server.addr.port().to_string());
     let mut args: Vec<String> = vec!["mx".into(), "d1.q.cap.test".into(), "d2.q.cap.test".into()];
     args.extend(mx_args(&dns_s, &port_s, &env.trust));
     args.extend(["--per-ip", "1", "--deadline", "1.5", "--timeout", "5"].map(String::from));
     let t0 = Instant::now();
-    let (code, r) = run_json(&strs(&args));
+    let (code, r) = run_json(&args);
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
     assert_eq!(code, 3, "{r:#}");
     // One connection was made; every other waited for the slot until the deadline.
@@ -1444,29 +1332,26 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let env = Env::new();
-    let fast = env.server(
-        SocketAddr::new(IpAddr::V4(ip(38)), 0),
-        LeafSpec::new(["mx.fast.test"]),
-    );
+    let fast = env.server(NET.bind(38), LeafSpec::new(["mx.fast.test"]));
     // The slow domain's server never greets: its probe ends at the 3 s phase timeout.
     let _slow = env.server_with(
-        SocketAddr::new(IpAddr::V4(ip(39)), fast.addr.port()),
+        NET.at(39, fast.addr.port()),
         LeafSpec::new(["mx.slow.test"]),
         |cfg| cfg.greeting = Greeting::Silent,
     );
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("slow.test", 10, "mx.slow.test")
-            .a("mx.slow.test", ip(39))
+            .a("mx.slow.test", NET.ip(39))
             .mx("fast.test", 10, "mx.fast.test")
-            .a("mx.fast.test", ip(38)),
+            .a("mx.fast.test", NET.ip(38)),
     );
     let (dns_s, port) = (dns.addr.to_string(), fast.addr.port().to_string());
     let mut args = vec!["mx".to_string(), "slow.test".into(), "fast.test".into()];
     args.extend(mx_args(&dns_s, &port, &env.trust));
     args.extend(["--no-revocation", "--timeout", "3", "--format", "ndjson"].map(String::from));
     let t0 = Instant::now();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tlscheck"))
+    let mut child = std::process::Command::new(tlscheck_path())
         .args(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -1527,7 +1412,7 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
-    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged = stdout_json(&out);
     let mut inputs: Vec<&str> = merged["targets"]
         .as_array()
         .unwrap()
@@ -1549,7 +1434,7 @@ fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
         .unwrap();
     let _guard = rt.enter();
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind(SocketAddr::new(IpAddr::V4(ip(40)), 0)).unwrap();
+    socket.bind(NET.bind(40)).unwrap();
     let listener = socket.listen(0).unwrap();
     let addr = listener.local_addr().unwrap();
     let mut filling = Vec::new();
@@ -1560,7 +1445,7 @@ fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("blocked.test", 10, "mx.blocked.test")
-            .a("mx.blocked.test", ip(40)),
+            .a("mx.blocked.test", NET.ip(40)),
     );
     let env = Env::new();
     let (dns_s, port) = (dns.addr.to_string(), addr.port().to_string());
@@ -1568,7 +1453,7 @@ fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
     args.extend(mx_args(&dns_s, &port, &env.trust));
     args.extend(["--timeout", "2"].map(String::from));
     let t0 = Instant::now();
-    let (code, r) = run_json(&strs(&args));
+    let (code, r) = run_json(&args);
     assert!(t0.elapsed() < Duration::from_secs(8), "{:?}", t0.elapsed());
     assert_eq!(code, 3, "{r:#}");
     assert_eq!(r["verdict"], "inconclusive");
@@ -1579,7 +1464,7 @@ fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
         f["remediation"].as_str().unwrap().contains("port 25"),
         "{f:#}"
     );
-    let a = &r["targets"][0]["hosts"][0]["addresses"][0];
+    let a = first_address(&r);
     assert_eq!(a["error"]["phase"], "connect", "{a:#}");
     assert_eq!(a["error"]["kind"], "timeout", "{a:#}");
     drop(listener);

@@ -9,49 +9,32 @@
 mod support;
 
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use support::dns::{TestDns, Zone};
-use support::pki::{rustls_server_config, LeafSpec, TestPki};
+use support::env::Env;
+use support::net::Net;
+use support::pki::{Leaf, LeafSpec, TestPki};
 use support::raw::{
     drain, endless_ehlo, hold, send, standard_until_starttls, until_starttls, RawServer,
 };
-use support::smtp::{SmtpServer, SmtpServerConfig};
+use support::records::{record, server_hello};
+use support::report::{self, versions};
+use support::run::{exit_code, stdout_json, tlscheck};
+use support::smtp::SmtpServer;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// Each test has its own pair of loopback addresses: 127.0.11.(2n) good, 127.0.11.(2n+1) hostile.
-fn ip(last: u8) -> Ipv4Addr {
-    Ipv4Addr::new(127, 0, 11, last)
-}
+/// This binary's addresses, 127.0.11.x. Each test has its own pair: 127.0.11.(2n) good,
+/// 127.0.11.(2n+1) hostile.
+const NET: Net = Net::HOSTILE;
 
 /// The per-phase timeout every hostile run uses (seconds), and the bound on a whole run.
 const TIMEOUT: &str = "2";
 const RUN_BOUND: Duration = Duration::from_secs(12);
-
-struct Env {
-    pki: TestPki,
-    _dir: tempfile::TempDir,
-    trust: PathBuf,
-}
-
-impl Env {
-    fn new() -> Self {
-        let pki = TestPki::new();
-        let dir = tempfile::tempdir().unwrap();
-        let trust = pki.write_trust_file(dir.path());
-        Env {
-            pki,
-            _dir: dir,
-            trust,
-        }
-    }
-}
 
 /// What one run produced.
 struct Outcome {
@@ -62,12 +45,7 @@ struct Outcome {
 
 impl Outcome {
     fn host(&self, name: &str) -> &Value {
-        self.report["targets"][0]["hosts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|h| h["name"] == name)
-            .unwrap_or_else(|| panic!("no host {name} in {:#}", self.report))
+        report::host(&self.report, name)
     }
 
     fn hostile(&self) -> &Value {
@@ -119,16 +97,9 @@ impl Outcome {
 /// (started on the same port by the caller's closure), JSON output.
 fn run_pair<H>(n: u8, extra: &[&str], start_hostile: impl FnOnce(SocketAddr) -> H) -> Outcome {
     let (out, _, elapsed) = run_pair_raw(n, &["--format", "json"], extra, start_hostile);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
     Outcome {
-        code: out.status.code().unwrap_or(-1),
-        report,
+        code: exit_code(&out),
+        report: stdout_json(&out),
         elapsed,
     }
 }
@@ -142,24 +113,18 @@ fn run_pair_raw<H>(
     start_hostile: impl FnOnce(SocketAddr) -> H,
 ) -> (std::process::Output, H, Duration) {
     let env = Env::new();
-    let leaf = env.pki.leaf(LeafSpec::new(["mx1.hostile.test"]));
-    let good = SmtpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(2 * n)), 0),
-        SmtpServerConfig::starttls(rustls_server_config(&leaf)),
-    )
-    .unwrap();
+    let good = env.server(NET.bind(2 * n), LeafSpec::new(["mx1.hostile.test"]));
     let port = good.addr.port();
-    let hostile = start_hostile(SocketAddr::new(IpAddr::V4(ip(2 * n + 1)), port));
+    let hostile = start_hostile(NET.at(2 * n + 1, port));
     let dns = TestDns::start_blocking(
         Zone::new()
             .mx("hostile.test", 10, "mx1.hostile.test")
             .mx("hostile.test", 20, "mx2.hostile.test")
-            .a("mx1.hostile.test", ip(2 * n))
-            .a("mx2.hostile.test", ip(2 * n + 1)),
+            .a("mx1.hostile.test", NET.ip(2 * n))
+            .a("mx2.hostile.test", NET.ip(2 * n + 1)),
     );
     let t0 = Instant::now();
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
+    let out = tlscheck()
         .args(["mx", "hostile.test", "--resolver"])
         .arg(dns.addr.to_string())
         .args(["--port", &port.to_string(), "--trust"])
@@ -442,24 +407,9 @@ fn answer_hello_with(bytes: Vec<u8>) -> impl FnOnce(SocketAddr) -> RawServer {
     })
 }
 
-fn tls_record(kind: u8, version: u16, payload: &[u8]) -> Vec<u8> {
-    let mut r = vec![kind];
-    r.extend_from_slice(&version.to_be_bytes());
-    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    r.extend_from_slice(payload);
-    r
-}
-
-fn server_hello(version: u16, suite: u16) -> Vec<u8> {
-    let mut body = version.to_be_bytes().to_vec();
-    body.extend_from_slice(&[9u8; 32]);
-    body.push(0);
-    body.extend_from_slice(&suite.to_be_bytes());
-    body.push(0);
-    let mut msg = vec![2u8];
-    msg.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    msg.extend_from_slice(&body);
-    tls_record(22, 0x0303, &msg)
+/// A ServerHello record choosing `version` and `suite`.
+fn server_hello_record(version: u16, suite: u16) -> Vec<u8> {
+    record(22, 0x0303, &server_hello(version, suite))
 }
 
 /// Every version probe of the hostile address ended in `error` or `rejected`, never `accepted`.
@@ -468,12 +418,6 @@ fn assert_no_version_accepted(o: &Outcome) {
     for k in ["tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
         assert_ne!(v[k], "accepted", "{k} claimed accepted: {v:#}");
     }
-}
-
-/// The four version verdicts of the hostile address, TLS 1.0 first.
-fn versions(o: &Outcome) -> [String; 4] {
-    let v = &o.hostile()["versions"];
-    ["tls1_0", "tls1_1", "tls1_2", "tls1_3"].map(|k| v[k].as_str().unwrap_or("?").to_string())
 }
 
 #[test]
@@ -487,14 +431,19 @@ fn garbage_instead_of_server_hello() {
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "corrupt message");
     assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
-    assert_eq!(versions(&o), ["error"; 4], "{:#}", o.hostile()["versions"]);
+    assert_eq!(
+        versions(o.hostile()),
+        ["error"; 4],
+        "{:#}",
+        o.hostile()["versions"]
+    );
     assert_eq!(o.code, 1);
 }
 
 #[test]
 fn tls_alert_instead_of_server_hello() {
     // A fatal handshake_failure alert.
-    let o = run_pair(12, &[], answer_hello_with(tls_record(21, 0x0303, &[2, 40])));
+    let o = run_pair(12, &[], answer_hello_with(record(21, 0x0303, &[2, 40])));
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "HandshakeFailure");
@@ -515,7 +464,7 @@ fn connection_reset_mid_handshake() {
             let mut head = [0u8; 5];
             let _ = tokio::io::AsyncReadExt::read_exact(&mut s, &mut head).await;
             // Half a ServerHello, then an RST (linger 0).
-            send(&mut s, &server_hello(0x0303, 0xc02f)[..20]).await;
+            send(&mut s, &server_hello_record(0x0303, 0xc02f)[..20]).await;
             let _ = s.set_zero_linger();
             drop(s);
         }),
@@ -529,7 +478,11 @@ fn connection_reset_mid_handshake() {
 
 #[test]
 fn server_hello_with_unknown_version() {
-    let o = run_pair(14, &[], answer_hello_with(server_hello(0x7a7a, 0xc02f)));
+    let o = run_pair(
+        14,
+        &[],
+        answer_hello_with(server_hello_record(0x7a7a, 0xc02f)),
+    );
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "ServerDoesNotSupportTls12Or13");
@@ -537,7 +490,7 @@ fn server_hello_with_unknown_version() {
     // rustls reads an unknown version as "not 1.2 or 1.3"; the raw hello sees a suite it never
     // offered (0xc02f is not a TLS 1.0/1.1 suite) and cannot tell.
     assert_eq!(
-        versions(&o),
+        versions(o.hostile()),
         ["error", "error", "rejected", "rejected"],
         "{:#}",
         o.hostile()["versions"]
@@ -547,42 +500,38 @@ fn server_hello_with_unknown_version() {
 #[test]
 fn server_hello_with_a_cipher_not_offered() {
     // TLS_NULL_WITH_NULL_NULL, which no client offers.
-    let o = run_pair(15, &[], answer_hello_with(server_hello(0x0303, 0x0000)));
+    let o = run_pair(
+        15,
+        &[],
+        answer_hello_with(server_hello_record(0x0303, 0x0000)),
+    );
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "SelectedUnofferedCipherSuite");
     assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
     assert_no_version_accepted(&o);
     // A broken answer says nothing about which versions the server accepts.
-    assert_eq!(versions(&o), ["error"; 4], "{:#}", o.hostile()["versions"]);
+    assert_eq!(
+        versions(o.hostile()),
+        ["error"; 4],
+        "{:#}",
+        o.hostile()["versions"]
+    );
 }
 
 // ---- Certificates --------------------------------------------------------------------------
 
 /// A STARTTLS server presenting `chain` (leaf first) with the key of `leaf`.
 fn tls_server(
-    leaf: support::pki::Leaf,
+    leaf: Leaf,
     chain: Vec<Vec<u8>>,
     ehlo_name: &str,
 ) -> impl FnOnce(SocketAddr) -> SmtpServer {
     let ehlo_name = ehlo_name.to_string();
-    move |addr| {
-        let leaf = support::pki::Leaf {
-            chain_der: chain,
-            ..leaf
-        };
-        SmtpServer::start_blocking(
-            addr,
-            SmtpServerConfig {
-                ehlo_name,
-                ..SmtpServerConfig::starttls(rustls_server_config(&leaf))
-            },
-        )
-        .unwrap()
-    }
+    move |addr| SmtpServer::presenting(addr, &leaf, chain, &ehlo_name).unwrap()
 }
 
-fn hostile_leaf(pki: &TestPki) -> support::pki::Leaf {
+fn hostile_leaf(pki: &TestPki) -> Leaf {
     pki.leaf(LeafSpec::new(["mx2.hostile.test"]))
 }
 
@@ -700,20 +649,17 @@ fn control_characters_are_escaped_in_text_and_kept_in_json() {
 /// server for `mx1.hostile.test` and `mx.good.test` listens on `good_ip` (127.0.11.(2n)).
 fn run_zone(n: u8, domains: &[&str], make_zone: impl FnOnce(Ipv4Addr) -> Zone) -> Outcome {
     let env = Env::new();
-    let leaf = env.pki.leaf(LeafSpec::new([
-        "mx1.hostile.test",
-        "mx.good.test",
-        "alias-target.hostile.test",
-    ]));
-    let good = SmtpServer::start_blocking(
-        SocketAddr::new(IpAddr::V4(ip(2 * n)), 0),
-        SmtpServerConfig::starttls(rustls_server_config(&leaf)),
-    )
-    .unwrap();
-    let dns = TestDns::start_blocking(make_zone(ip(2 * n)));
+    let good = env.server(
+        NET.bind(2 * n),
+        LeafSpec::new([
+            "mx1.hostile.test",
+            "mx.good.test",
+            "alias-target.hostile.test",
+        ]),
+    );
+    let dns = TestDns::start_blocking(make_zone(NET.ip(2 * n)));
     let t0 = Instant::now();
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
+    let out = tlscheck()
         .arg("mx")
         .args(domains)
         .arg("--resolver")
@@ -725,29 +671,17 @@ fn run_zone(n: u8, domains: &[&str], make_zone: impl FnOnce(Ipv4Addr) -> Zone) -
         .output()
         .unwrap();
     let elapsed = t0.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
     Outcome {
-        code: out.status.code().unwrap_or(-1),
-        report,
+        code: exit_code(&out),
+        report: stdout_json(&out),
         elapsed,
     }
 }
 
 impl Outcome {
     fn target(&self, name: &str) -> &Value {
-        self.report["targets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap_or_else(|| panic!("no target {name}: {:#}", self.report))
+        report::target(&self.report, name)
     }
 
     /// (code, host) of every finding about target `input`.
@@ -939,7 +873,7 @@ fn mx_target_that_is_an_ip_literal() {
     );
     assert_eq!(
         o.target_findings("literal.test"),
-        vec![("mx-ip-literal".into(), ip(70).to_string())]
+        vec![("mx-ip-literal".into(), NET.ip(70).to_string())]
     );
     assert_eq!(t["hosts"][0]["addresses"][0]["tls"]["chain_valid"], true);
     assert_eq!(o.code, 1);
@@ -948,8 +882,7 @@ fn mx_target_that_is_an_ip_literal() {
 #[test]
 fn names_that_fail_idna_or_hold_control_characters() {
     // From the command line: a usage error, before any network traffic.
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
+    let out = tlscheck()
         .args(["mx", "xn--zz-.test", "--resolver", "127.0.0.1:9"])
         .output()
         .unwrap();

@@ -11,6 +11,8 @@
 //! first). If the lab is not running, every test fails with the reason: it never passes by
 //! skipping.
 
+mod support;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -18,8 +20,10 @@ use std::process::Command as Process;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
+// `codes` below leaves out the info finding every lab run has; `all_codes` is every code.
+use support::report::{codes as all_codes, findings, first_address, revocation, versions};
+use support::run::{self, tlscheck};
 
 /// The lab's variables (`tests/lab/lab.sh env`), checked to be running.
 fn lab() -> &'static HashMap<String, String> {
@@ -60,25 +64,21 @@ fn mx(domain: &str, extra: &[&str]) -> (i32, Value) {
 
 /// `mx` without `--allow-private-fetch`: tlscheck's default, which refuses the lab's URLs.
 fn mx_without_private_fetch(domain: &str, extra: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
-        .args([
-            "mx",
-            domain,
-            "--resolver",
-            &var("LAB_DNS"),
-            "--trust",
-            &var("LAB_TRUST"),
-            "--format",
-            "json",
-        ])
-        .args(["--ehlo", "probe.tlscheck.test", "--timeout", "5"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), report)
+    run::json(
+        tlscheck()
+            .args([
+                "mx",
+                domain,
+                "--resolver",
+                &var("LAB_DNS"),
+                "--trust",
+                &var("LAB_TRUST"),
+                "--format",
+                "json",
+            ])
+            .args(["--ehlo", "probe.tlscheck.test", "--timeout", "5"])
+            .args(extra),
+    )
 }
 
 /// The finding codes, without `ocsp-not-stapled`: Postfix never staples, so every lab run whose
@@ -88,29 +88,6 @@ fn codes(r: &Value) -> Vec<String> {
         .into_iter()
         .filter(|c| c != "ocsp-not-stapled")
         .collect()
-}
-
-fn all_codes(r: &Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The findings with this code.
-fn findings<'a>(r: &'a Value, code: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == code)
-        .collect()
-}
-
-fn address(r: &Value) -> &Value {
-    &r["targets"][0]["hosts"][0]["addresses"][0]
 }
 
 /// What `openssl s_client -starttls smtp` negotiates with `ip`, as (protocol, IANA cipher name).
@@ -196,7 +173,7 @@ fn openssl_name(iana_name: &str) -> Option<String> {
 fn agrees_with_openssl(name: &str, expected_version: &str) {
     let upper = name.to_ascii_uppercase();
     let (code, r) = mx(&var(&format!("LAB_{upper}_DOMAIN")), &[]);
-    let a = address(&r);
+    let a = first_address(&r);
     let tls = &a["tls"];
     assert_eq!(tls["version"], expected_version, "{name}: {r:#}");
     let (proto, cipher) = openssl_negotiates(
@@ -235,16 +212,11 @@ fn tls13_only_server_agrees_with_openssl() {
     agrees_with_openssl("tls13", "TLSv1.3");
 }
 
-fn versions(r: &Value) -> [String; 4] {
-    let v = &address(r)["versions"];
-    ["tls1_0", "tls1_1", "tls1_2", "tls1_3"].map(|k| v[k].as_str().unwrap_or("absent").to_string())
-}
-
 #[test]
 fn modern_server_rejects_legacy_versions() {
     let (_, r) = mx(&var("LAB_MODERN_DOMAIN"), &[]);
     assert_eq!(
-        versions(&r),
+        versions(first_address(&r)),
         ["rejected", "rejected", "accepted", "accepted"],
         "{r:#}"
     );
@@ -260,13 +232,13 @@ fn modern_server_rejects_legacy_versions() {
 fn single_version_servers_are_told_apart() {
     let (_, r) = mx(&var("LAB_TLS12_DOMAIN"), &[]);
     assert_eq!(
-        versions(&r),
+        versions(first_address(&r)),
         ["rejected", "rejected", "accepted", "rejected"],
         "{r:#}"
     );
     let (_, r) = mx(&var("LAB_TLS13_DOMAIN"), &[]);
     assert_eq!(
-        versions(&r),
+        versions(first_address(&r)),
         ["rejected", "rejected", "rejected", "accepted"],
         "{r:#}"
     );
@@ -284,14 +256,14 @@ fn postfix_without_starttls() {
     let (code, r) = mx(&var("LAB_NOSTARTTLS_DOMAIN"), &[]);
     assert_eq!(code, 1);
     assert_eq!(codes(&r), vec!["starttls-not-offered"]);
-    assert_eq!(address(&r)["smtp"]["starttls_offered"], false);
+    assert_eq!(first_address(&r)["smtp"]["starttls_offered"], false);
 }
 
 #[test]
 fn postfix_requiring_starttls_passes() {
     let (code, r) = mx(&var("LAB_REQUIRED_DOMAIN"), &[]);
     assert_eq!(code, 0, "{:?}", codes(&r));
-    assert_eq!(address(&r)["tls"]["version"], "TLSv1.3");
+    assert_eq!(first_address(&r)["tls"]["version"], "TLSv1.3");
 }
 
 #[test]
@@ -300,7 +272,7 @@ fn legacy_only_server_is_reported_legacy_only() {
     assert_eq!(code, 1);
     assert_eq!(codes(&r), vec!["tls-legacy-only"], "{r:#}");
     assert_eq!(
-        versions(&r),
+        versions(first_address(&r)),
         ["accepted", "accepted", "rejected", "rejected"],
         "{r:#}"
     );
@@ -314,7 +286,7 @@ fn legacy_only_server_is_reported_legacy_only() {
         .unwrap()
         .contains("DisabledByDefault=0"));
     // What it does speak, from the raw probe, agrees with the oracle.
-    let tls = &address(&r)["tls"];
+    let tls = &first_address(&r)["tls"];
     assert_eq!(tls["handshake_completed"], false);
     let (ip, host) = (var("LAB_LEGACY_IP"), var("LAB_LEGACY_HOST"));
     let (proto, cipher) =
@@ -339,10 +311,10 @@ fn static_rsa_only_server_has_no_forward_secrecy() {
         vec!["no-forward-secrecy"],
         "not tls-handshake-failed: {r:#}"
     );
-    let a = address(&r);
+    let a = first_address(&r);
     assert_eq!(a["versions"]["static_rsa"], "accepted");
     assert_eq!(
-        versions(&r),
+        versions(first_address(&r)),
         ["rejected", "rejected", "accepted", "rejected"],
         "{r:#}"
     );
@@ -374,7 +346,7 @@ fn two_mx_hosts_are_both_probed_in_order() {
 fn ipv6_only_mx() {
     let (code, r) = mx(&var("LAB_IPV6_DOMAIN"), &[]);
     assert_eq!(code, 0, "{r:#}");
-    assert_eq!(address(&r)["ip"], "::1");
+    assert_eq!(first_address(&r)["ip"], "::1");
     let (code, r) = mx(&var("LAB_IPV6_DOMAIN"), &["-4"]);
     assert_eq!(code, 3, "no IPv4 address: nothing to probe");
     assert_eq!(codes(&r), vec!["mx-unresolvable"]);
@@ -400,7 +372,7 @@ fn cipher_enumeration_agrees_with_openssl() {
     ] {
         let upper = name.to_ascii_uppercase();
         let (_, r) = mx(&var(&format!("LAB_{upper}_DOMAIN")), &["--ciphers"]);
-        let lists = address(&r)["ciphers"]
+        let lists = first_address(&r)["ciphers"]
             .as_array()
             .unwrap_or_else(|| panic!("{name}: {r:#}"))
             .clone();
@@ -444,11 +416,6 @@ fn cipher_enumeration_agrees_with_openssl() {
 
 // ------------------------------------------------------------------------------------------------
 // Revocation (CRL server pki.lab.test, OCSP responder ocsp.lab.test) and mutual TLS (issue 4)
-
-/// The `revocation` object of chain certificate `i` of the first address.
-fn revocation(r: &Value, i: usize) -> &Value {
-    &address(r)["tls"]["chain"][i]["revocation"]
-}
 
 /// A plain HTTP/1.0 GET straight to `ip`:80 with `Host: host` (the oracle for what the lab's
 /// servers serve); returns (status, body).
@@ -709,7 +676,7 @@ fn no_revocation_skips_every_check() {
     // The revoked leaf passes when nothing is checked.
     let (code, r) = mx(&var("LAB_REVOKED_DOMAIN"), &["--no-revocation"]);
     assert_eq!(code, 0, "{:?}", all_codes(&r));
-    let chain = address(&r)["tls"]["chain"].as_array().unwrap();
+    let chain = first_address(&r)["tls"]["chain"].as_array().unwrap();
     assert!(!chain.is_empty());
     for (i, cert) in chain.iter().enumerate() {
         assert!(
@@ -728,7 +695,7 @@ fn postfix_does_not_staple_ocsp() {
     assert_eq!(f.len(), 1, "{:?}", all_codes(&r));
     assert_eq!(f[0]["severity"], "info");
     assert!(revocation(&r, 0).get("stapled").is_none());
-    assert!(address(&r)["tls"]["stapled_ocsp"].is_null());
+    assert!(first_address(&r)["tls"]["stapled_ocsp"].is_null());
 }
 
 /// LAB_CLIENT_CA_SUBJECT-style RFC 2253 (`CN=b,O=a`, last RDN first) -> the DN order, as
@@ -781,7 +748,7 @@ fn openssl_mtls(extra: &[&str]) -> String {
 #[test]
 fn mtls_server_without_client_cert_asks_for_the_client_ca() {
     let (code, r) = mx(&var("LAB_MTLS_DOMAIN"), &[]);
-    let auth = &address(&r)["tls"]["client_auth"];
+    let auth = &first_address(&r)["tls"]["client_auth"];
     assert_eq!(auth["requested"], true, "{r:#}");
     let want = dn_order(&var("LAB_CLIENT_CA_SUBJECT"));
     let names: Vec<&str> = auth["ca_names"]
@@ -824,7 +791,7 @@ fn mtls_server_accepts_the_client_cert_it_trusts() {
         &var("LAB_MTLS_DOMAIN"),
         &["--client-cert", &cert, "--client-key", &key],
     );
-    let auth = &address(&r)["tls"]["client_auth"];
+    let auth = &first_address(&r)["tls"]["client_auth"];
     assert_eq!(auth["requested"], true, "{r:#}");
     assert_eq!(
         auth["presented"],
@@ -851,7 +818,7 @@ fn mtls_server_rejects_a_client_cert_from_another_ca() {
         &var("LAB_MTLS_DOMAIN"),
         &["--client-cert", &cert, "--client-key", &key],
     );
-    let auth = &address(&r)["tls"]["client_auth"];
+    let auth = &first_address(&r)["tls"]["client_auth"];
     assert_eq!(auth["requested"], true, "{r:#}");
     assert_eq!(
         auth["presented"],
@@ -885,19 +852,13 @@ fn mtls_server_rejects_a_client_cert_from_another_ca() {
 
 /// Runs `tlscheck endpoints --url URL...` through the lab DNS; returns (exit code, report).
 fn endpoints(urls: &[String]) -> (i32, Value) {
-    let mut cmd = Command::cargo_bin("tlscheck").unwrap();
-    cmd.arg("endpoints");
-    for u in urls {
-        cmd.args(["--url", u]);
-    }
-    let out = cmd
-        .args(["--resolver", &var("LAB_DNS"), "--allow-private-fetch"])
-        .args(["--format", "json", "--timeout", "5"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), report)
+    run::json(
+        tlscheck()
+            .arg("endpoints")
+            .args(urls.iter().flat_map(|u| ["--url", u.as_str()]))
+            .args(["--resolver", &var("LAB_DNS"), "--allow-private-fetch"])
+            .args(["--format", "json", "--timeout", "5"]),
+    )
 }
 
 #[test]

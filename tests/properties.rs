@@ -2,7 +2,10 @@
 //! bytes are a value or an error, never a panic, and a parsed SMTP reply serialises back to
 //! itself. They run in CI on every change; `scripts/fuzz.sh` goes deeper with coverage guidance.
 
+mod support;
+
 use proptest::prelude::*;
+use support::records::{handshake, record, server_hello};
 use tlscheck::cert::summary::summarize;
 use tlscheck::smtp::extensions::Extensions;
 use tlscheck::smtp::reply::{Reply, ReplyCode, ReplyParser};
@@ -61,32 +64,6 @@ fn smtp_ish() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(any::<u8>(), 0..2048),
         proptest::collection::vec(line, 0..30).prop_map(|ls| ls.concat()),
     ]
-}
-
-/// A TLS record of `kind` around `payload`.
-fn record(kind: u8, version: u16, payload: &[u8]) -> Vec<u8> {
-    let mut r = vec![kind];
-    r.extend_from_slice(&version.to_be_bytes());
-    r.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    r.extend_from_slice(payload);
-    r
-}
-
-/// A handshake message of `kind` around `body`.
-fn handshake(kind: u8, body: &[u8]) -> Vec<u8> {
-    let mut m = vec![kind];
-    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    m.extend_from_slice(body);
-    m
-}
-
-fn server_hello(version: u16, suite: u16) -> Vec<u8> {
-    let mut b = version.to_be_bytes().to_vec();
-    b.extend_from_slice(&[7u8; 32]);
-    b.push(0);
-    b.extend_from_slice(&suite.to_be_bytes());
-    b.push(0);
-    handshake(2, &b)
 }
 
 /// Feeds `bytes` in chunks of `step`; the first outcome or error.

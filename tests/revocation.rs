@@ -5,42 +5,32 @@
 
 mod support;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
+use support::env::Env;
 use support::http::{HttpServer, Reply};
+use support::net::Net;
 use support::pki::{
     rustls_server_config_with, serial_of, Leaf, LeafSpec, OcspSigner, OcspStatus, Revoked, TestCa,
     TestPki,
 };
-use support::smtp::{closed_port, SmtpServer, SmtpServerConfig};
+use support::report::{address, codes, finding, revocation};
+use support::run::{self, tlscheck};
+use support::smtp::{SmtpServer, SmtpServerConfig};
 use time::OffsetDateTime;
 
-fn ip(last: u8) -> Ipv4Addr {
-    Ipv4Addr::new(127, 0, 10, last)
+/// This binary's addresses, 127.0.10.x.
+const NET: Net = Net::REVOCATION;
+
+/// `--resolver` for every run: never queried (every URL here is an IP literal); keeps the system
+/// resolver out.
+fn resolver() -> String {
+    format!("{}:53", NET.ip(250))
 }
 
-fn bind(last: u8) -> SocketAddr {
-    SocketAddr::new(IpAddr::V4(ip(last)), 0)
-}
-
-struct Env {
-    pki: TestPki,
-    dir: tempfile::TempDir,
-    trust: PathBuf,
-}
-
+// What this binary's tests add to the shared environment.
 impl Env {
-    fn new() -> Self {
-        let pki = TestPki::new();
-        let dir = tempfile::tempdir().unwrap();
-        let trust = pki.write_trust_file(dir.path());
-        Self { pki, dir, trust }
-    }
-
     fn leaf(&self, crl: Option<String>, ocsp: Option<String>) -> Leaf {
         let mut spec = LeafSpec::new(["mx.revocation.test"]);
         spec.crl_url = crl;
@@ -56,16 +46,10 @@ impl Env {
         client_ca: Option<&TestCa>,
     ) -> SmtpServer {
         SmtpServer::start_blocking(
-            bind(last),
+            NET.bind(last),
             SmtpServerConfig::starttls(rustls_server_config_with(leaf, stapled, client_ca)),
         )
         .unwrap()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p.display().to_string()
     }
 }
 
@@ -75,65 +59,20 @@ fn now() -> OffsetDateTime {
 
 /// `tlscheck host ADDR...` with JSON output; returns (exit code, report).
 fn host(env: &Env, servers: &[&SmtpServer], extra: &[&str]) -> (i32, Value) {
-    let mut cmd = Command::cargo_bin("tlscheck").unwrap();
-    cmd.arg("host");
-    for s in servers {
-        cmd.arg(s.addr.to_string());
-    }
-    let out = cmd
-        .args(["--trust", env.trust.to_str().unwrap()])
-        // Never queried (every URL here is an IP literal); keeps the system resolver out.
-        .args(["--resolver", "127.0.10.250:53", "--timeout", "5"])
-        .args(["--format", "json", "--ehlo", "probe.tlscheck.test"])
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
+    run::json(
+        tlscheck()
+            .arg("host")
+            .args(servers.iter().map(|s| s.addr.to_string()))
+            .arg("--trust")
+            .arg(&env.trust)
+            .args(["--resolver", &resolver(), "--timeout", "5"])
+            .args(["--format", "json", "--ehlo", "probe.tlscheck.test"])
+            .args(extra),
+    )
 }
 
 fn allow() -> &'static [&'static str] {
     &["--allow-private-fetch"]
-}
-
-fn address(r: &Value, target: usize) -> &Value {
-    &r["targets"][target]["hosts"][0]["addresses"][0]
-}
-
-fn leaf_rev(r: &Value) -> &Value {
-    &address(r, 0)["tls"]["chain"][0]["revocation"]
-}
-
-fn codes(r: &Value) -> Vec<String> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn finding<'a>(r: &'a Value, code: &str) -> &'a Value {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} finding in {:?}", codes(r)))
-}
-
-fn crl_body(der: Vec<u8>) -> Reply {
-    Reply::Body("application/pkix-crl", der)
-}
-
-fn ocsp_body(der: Vec<u8>) -> Reply {
-    Reply::Body("application/ocsp-response", der)
 }
 
 #[test]
@@ -142,19 +81,11 @@ fn good_crl_and_ocsp_are_fetched_once_for_all_addresses() {
     // The HTTP server must exist before the leaf names its URLs; routes need the leaf's serial
     // only for OCSP, so the OCSP route is served by a second server started afterwards.
     let crl_http = HttpServer::start_blocking(
-        bind(1),
-        vec![(
-            "/ca.crl",
-            crl_body(env.pki.crl(
-                &[],
-                now() - time::Duration::hours(1),
-                now() + time::Duration::days(7),
-                false,
-            )),
-        )],
+        NET.bind(1),
+        vec![("/ca.crl", Reply::crl(env.pki.current_crl(&[])))],
     )
     .unwrap();
-    let ocsp_addr = SocketAddr::new(IpAddr::V4(ip(2)), support::smtp::closed_port().port());
+    let ocsp_addr = NET.free(2);
     let leaf = env.leaf(
         Some(crl_http.url("/ca.crl")),
         Some(format!("http://{ocsp_addr}/ocsp")),
@@ -163,7 +94,7 @@ fn good_crl_and_ocsp_are_fetched_once_for_all_addresses() {
         ocsp_addr,
         vec![(
             "/ocsp",
-            ocsp_body(env.pki.ocsp_response(
+            Reply::ocsp(env.pki.ocsp_response(
                 &leaf.cert_der,
                 OcspStatus::Good,
                 OcspSigner::Delegated,
@@ -212,23 +143,17 @@ fn good_crl_and_ocsp_are_fetched_once_for_all_addresses() {
 #[test]
 fn revoked_leaf_is_reported_from_crl_and_ocsp() {
     let env = Env::new();
-    let port = closed_port().port();
-    let base = SocketAddr::new(IpAddr::V4(ip(10)), port);
+    let base = NET.free(10);
     let leaf = env.leaf(
         Some(format!("http://{base}/ca.crl")),
         Some(format!("http://{base}/ocsp")),
     );
     let revoked_at = now() - time::Duration::days(3);
-    let crl = env.pki.crl(
-        &[Revoked {
-            serial: serial_of(&leaf.cert_der),
-            at: revoked_at,
-            reason: Some(1),
-        }],
-        now() - time::Duration::hours(1),
-        now() + time::Duration::days(7),
-        false,
-    );
+    let crl = env.pki.current_crl(&[Revoked {
+        serial: serial_of(&leaf.cert_der),
+        at: revoked_at,
+        reason: Some(1),
+    }]);
     let ocsp = env.pki.ocsp_response(
         &leaf.cert_der,
         OcspStatus::Revoked(revoked_at),
@@ -236,14 +161,14 @@ fn revoked_leaf_is_reported_from_crl_and_ocsp() {
     );
     let _http = HttpServer::start_blocking(
         base,
-        vec![("/ca.crl", crl_body(crl)), ("/ocsp", ocsp_body(ocsp))],
+        vec![("/ca.crl", Reply::crl(crl)), ("/ocsp", Reply::ocsp(ocsp))],
     )
     .unwrap();
     let smtp = env.smtp(11, &leaf, None, None);
     let (code, r) = host(&env, &[&smtp], allow());
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(r["verdict"], "fail");
-    let rev = leaf_rev(&r);
+    let rev = revocation(&r, 0);
     assert_eq!(rev["crl"][0]["status"], "revoked", "{rev:#}");
     assert_eq!(rev["crl"][0]["reason"], "keyCompromise");
     assert!(rev["crl"][0]["revoked_at"].is_string());
@@ -262,8 +187,7 @@ fn revoked_leaf_is_reported_from_crl_and_ocsp() {
 #[test]
 fn forged_stale_and_oversized_crls_are_not_trusted() {
     let env = Env::new();
-    let port = closed_port().port();
-    let base = SocketAddr::new(IpAddr::V4(ip(20)), port);
+    let base = NET.free(20);
     let serial = |leaf: &Leaf| serial_of(&leaf.cert_der);
     // Three leaves, one per CRL; each forged/stale CRL also lists the leaf, which must not be
     // believed when the signature is bad.
@@ -289,8 +213,8 @@ fn forged_stale_and_oversized_crls_are_not_trusted() {
     let _http = HttpServer::start_blocking(
         base,
         vec![
-            ("/forged.crl", crl_body(forged)),
-            ("/stale.crl", crl_body(stale)),
+            ("/forged.crl", Reply::crl(forged)),
+            ("/stale.crl", Reply::crl(stale)),
             ("/big.crl", Reply::Endless),
         ],
     )
@@ -345,18 +269,17 @@ fn forged_stale_and_oversized_crls_are_not_trusted() {
 #[test]
 fn ocsp_try_later_wrong_key_and_redirect_loop() {
     let env = Env::new();
-    let port = closed_port().port();
-    let base = SocketAddr::new(IpAddr::V4(ip(30)), port);
+    let base = NET.free(30);
     let later = env.leaf(None, Some(format!("http://{base}/later")));
     let wrong = env.leaf(None, Some(format!("http://{base}/wrong")));
     let looping = env.leaf(Some(format!("http://{base}/loop1")), None);
     let _http = HttpServer::start_blocking(
         base,
         vec![
-            ("/later", ocsp_body(TestPki::ocsp_try_later())),
+            ("/later", Reply::ocsp(TestPki::ocsp_try_later())),
             (
                 "/wrong",
-                ocsp_body(env.pki.ocsp_response(
+                Reply::ocsp(env.pki.ocsp_response(
                     &wrong.cert_der,
                     OcspStatus::Good,
                     OcspSigner::WrongKey,
@@ -399,7 +322,8 @@ fn ocsp_try_later_wrong_key_and_redirect_loop() {
 #[test]
 fn file_link_local_and_private_urls_are_refused_without_a_fetch() {
     let env = Env::new();
-    let http = HttpServer::start_blocking(bind(40), vec![("/ca.crl", Reply::Status(200))]).unwrap();
+    let http =
+        HttpServer::start_blocking(NET.bind(40), vec![("/ca.crl", Reply::Status(200))]).unwrap();
     let files = env.leaf(
         Some("file:///etc/passwd".into()),
         Some("http://169.254.169.254/latest/meta-data".into()),
@@ -412,7 +336,7 @@ fn file_link_local_and_private_urls_are_refused_without_a_fetch() {
     let (code, r) = host(&env, &[&s1, &s2], &[]);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(code, 0, "{r:#}");
-    let rev = leaf_rev(&r);
+    let rev = revocation(&r, 0);
     assert_eq!(rev["crl"][0]["status"], "refused", "{rev:#}");
     assert_eq!(rev["crl"][0]["reachable"], false);
     assert!(rev["crl"][0]["error"]
@@ -438,12 +362,12 @@ fn file_link_local_and_private_urls_are_refused_without_a_fetch() {
 #[test]
 fn unreachable_endpoint_is_a_warning_naming_the_host() {
     let env = Env::new();
-    let dead = SocketAddr::new(IpAddr::V4(ip(50)), closed_port().port());
+    let dead = NET.free(50);
     let leaf = env.leaf(Some(format!("http://{dead}/ca.crl")), None);
     let smtp = env.smtp(51, &leaf, None, None);
     let (code, r) = host(&env, &[&smtp], allow());
     assert_eq!(code, 0, "{r:#}");
-    let crl = &leaf_rev(&r)["crl"][0];
+    let crl = &revocation(&r, 0)["crl"][0];
     assert_eq!(crl["status"], "unreachable", "{crl:#}");
     assert_eq!(crl["reachable"], false);
     let f = finding(&r, "revocation-unreachable");
@@ -457,7 +381,7 @@ fn unreachable_endpoint_is_a_warning_naming_the_host() {
 #[test]
 fn stapled_responses_are_checked() {
     let env = Env::new();
-    let good_leaf = env.leaf(None, Some("http://127.0.10.250/never".into()));
+    let good_leaf = env.leaf(None, Some(format!("http://{}/never", NET.ip(250))));
     let revoked_leaf = env.leaf(None, None);
     let good = env
         .pki
@@ -477,7 +401,7 @@ fn stapled_responses_are_checked() {
     let revoked = &address(&r, 1)["tls"]["chain"][0]["revocation"]["stapled"];
     assert_eq!(revoked["status"], "revoked", "{revoked:#}");
     let f = finding(&r, "cert-revoked");
-    assert_eq!(f["ip"], ip(62).to_string());
+    assert_eq!(f["ip"], NET.ip(62).to_string());
     // Stapled: no ocsp-not-stapled for either.
     assert!(!codes(&r).contains(&"ocsp-not-stapled".to_string()));
 }
@@ -485,7 +409,7 @@ fn stapled_responses_are_checked() {
 #[test]
 fn no_revocation_fetches_nothing() {
     let env = Env::new();
-    let http = HttpServer::start_blocking(bind(70), vec![]).unwrap();
+    let http = HttpServer::start_blocking(NET.bind(70), vec![]).unwrap();
     let leaf = env.leaf(Some(http.url("/ca.crl")), Some(http.url("/ocsp")));
     let smtp = env.smtp(71, &leaf, None, None);
     let (code, r) = host(
@@ -495,7 +419,7 @@ fn no_revocation_fetches_nothing() {
     );
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["options"]["revocation"], false);
-    assert!(leaf_rev(&r).is_null());
+    assert!(revocation(&r, 0).is_null());
     assert!(codes(&r).is_empty(), "{:?}", codes(&r));
     assert_eq!(http.requests().len(), 0);
 }
@@ -505,13 +429,14 @@ fn client_certificates_requested_accepted_rejected() {
     let env = Env::new();
     let (partner_ca, cert_pem, key_pem) = TestPki::client_identity("Partner Client CA");
     let (_other_ca, wrong_pem, wrong_key) = TestPki::client_identity("Some Other CA");
+    let write = |name: &str, text: &str| env.write(name, text).display().to_string();
     let (cert, key) = (
-        env.write("client.pem", &cert_pem),
-        env.write("client.key", &key_pem),
+        write("client.pem", &cert_pem),
+        write("client.key", &key_pem),
     );
     let (wcert, wkey) = (
-        env.write("wrong.pem", &wrong_pem),
-        env.write("wrong.key", &wrong_key),
+        write("wrong.pem", &wrong_pem),
+        write("wrong.key", &wrong_key),
     );
     let leaf = env.leaf(None, None);
     let smtp = env.smtp(81, &leaf, None, Some(&partner_ca));
@@ -586,52 +511,34 @@ fn client_key_must_match_and_both_flags_are_needed() {
     let (_ca2, _cert2, other_key) = TestPki::client_identity("B CA");
     let cert = env.write("c.pem", &cert_pem);
     let key = env.write("k.pem", &other_key);
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
-        .args([
-            "host",
-            "127.0.10.90",
-            "--client-cert",
-            &cert,
-            "--client-key",
-            &key,
-        ])
+    let target = NET.ip(90).to_string();
+    let out = tlscheck()
+        .args(["host", &target, "--client-cert"])
+        .arg(&cert)
+        .arg("--client-key")
+        .arg(&key)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not belong to"), "{err}");
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
-        .args(["host", "127.0.10.90", "--client-cert", &cert])
+    let out = tlscheck()
+        .args(["host", &target, "--client-cert"])
+        .arg(&cert)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 fn endpoints(args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("tlscheck")
-        .unwrap()
-        .arg("endpoints")
-        .args(args)
-        .args([
-            "--resolver",
-            "127.0.10.250:53",
-            "--timeout",
-            "5",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report)
+    run::json(tlscheck().arg("endpoints").args(args).args([
+        "--resolver",
+        &resolver(),
+        "--timeout",
+        "5",
+        "--format",
+        "json",
+    ]))
 }
 
 #[test]
@@ -639,20 +546,12 @@ fn endpoints_reports_each_url() {
     let env = Env::new();
     let leaf = env.leaf(None, None);
     let http = HttpServer::start_blocking(
-        bind(100),
+        NET.bind(100),
         vec![
-            (
-                "/ca.crl",
-                crl_body(env.pki.crl(
-                    &[],
-                    now() - time::Duration::hours(1),
-                    now() + time::Duration::days(7),
-                    false,
-                )),
-            ),
+            ("/ca.crl", Reply::crl(env.pki.current_crl(&[]))),
             (
                 "/ocsp",
-                ocsp_body(env.pki.ocsp_response(
+                Reply::ocsp(env.pki.ocsp_response(
                     &leaf.cert_der,
                     OcspStatus::Good,
                     OcspSigner::Issuer,
@@ -702,10 +601,7 @@ fn endpoints_reports_each_url() {
         .contains("tlscheck Test Intermediate"));
 
     // Unreachable and refused: exit 1, each with its reason.
-    let dead = format!(
-        "http://{}/x.crl",
-        SocketAddr::new(IpAddr::V4(ip(101)), closed_port().port())
-    );
+    let dead = format!("http://{}/x.crl", NET.free(101));
     let (code, r) = endpoints(&["--url", &dead, "--allow-private-fetch"]);
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(r["endpoints"][0]["status"], "unreachable");

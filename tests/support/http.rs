@@ -28,6 +28,18 @@ pub enum Reply {
     Silent,
 }
 
+impl Reply {
+    /// 200 with a DER CRL.
+    pub fn crl(der: Vec<u8>) -> Reply {
+        Reply::Body("application/pkix-crl", der)
+    }
+
+    /// 200 with a DER OCSP response.
+    pub fn ocsp(der: Vec<u8>) -> Reply {
+        Reply::Body("application/ocsp-response", der)
+    }
+}
+
 pub struct HttpServer {
     pub addr: SocketAddr,
     /// Wait before each answer (a stand-in for a network round trip; benchmark only).

@@ -446,6 +446,18 @@ impl TestPki {
             .to_vec()
     }
 
+    /// The intermediate's CRL listing `revoked`, issued an hour ago and due again in a week:
+    /// what a healthy CA serves.
+    pub fn current_crl(&self, revoked: &[Revoked]) -> Vec<u8> {
+        let now = OffsetDateTime::now_utc();
+        self.crl(
+            revoked,
+            now - Duration::hours(1),
+            now + Duration::days(7),
+            false,
+        )
+    }
+
     /// A DER OCSPResponse (successful, basic) about `leaf_der` (issued by the intermediate).
     pub fn ocsp_response(
         &self,

@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::pki::{rustls_server_config, Leaf};
 use super::runner::Runner;
 
 /// Longest command line accepted, CRLF included (RFC 5321 only needs 512; the
@@ -159,6 +160,25 @@ impl SmtpServer {
             shared,
             _runner: runner,
         })
+    }
+
+    /// A STARTTLS server on its own thread that sends `chain` (leaf first; any bytes at all) with
+    /// `leaf`'s key and names itself `ehlo_name`: a server with a hostile certificate chain.
+    pub fn presenting(
+        bind: SocketAddr,
+        leaf: &Leaf,
+        chain: Vec<Vec<u8>>,
+        ehlo_name: &str,
+    ) -> io::Result<SmtpServer> {
+        let leaf = Leaf {
+            chain_der: chain,
+            ..leaf.clone()
+        };
+        let cfg = SmtpServerConfig {
+            ehlo_name: ehlo_name.to_string(),
+            ..SmtpServerConfig::starttls(rustls_server_config(&leaf))
+        };
+        SmtpServer::start_blocking(bind, cfg)
     }
 
     /// TCP connections accepted so far.
