@@ -449,7 +449,9 @@ impl Cli {
         let timeout = seconds(c.timeout, "timeout")?;
         let deadline = seconds(c.deadline, "deadline")?;
         let client_identity = match (&c.client_cert, &c.client_key) {
-            (Some(cert), Some(key)) => Some(ClientIdentity::load(cert, key).map_err(UsageError)?),
+            (Some(cert), Some(key)) => {
+                Some(ClientIdentity::load(cert, key).map_err(|e| UsageError(e.to_string()))?)
+            }
             _ => None,
         };
         if c.port == 0 {

@@ -8,30 +8,13 @@ use time::OffsetDateTime;
 use tokio::time::{timeout_at, Instant};
 use x509_parser::prelude::FromDer;
 
-use crate::fetch::{elapsed_ms, host_label, FetchError, Fetcher, Response};
+use crate::fetch::{elapsed_ms, FetchError, Fetcher, Response};
 use crate::limits::{MAX_CA_ISSUERS_BYTES, MAX_CRL_BYTES, MAX_OCSP_BYTES};
+use crate::net::host_label;
 use crate::plan::EndpointsPlan;
 use crate::report::{EndpointCheck, EndpointsReport, Tool, SCHEMA_VERSION};
 use crate::revocation::ocsp;
 use crate::vocab::{EndpointKind, EndpointStatus, Verdict};
-
-/// An OCSP request for serial 1 of an all-zero issuer: any responder answers it (usually
-/// `unauthorized` or `unknown`), which proves it is reachable and speaks OCSP.
-fn probe_request() -> Result<Vec<u8>, String> {
-    use der::asn1::OctetString;
-    use x509_cert::serial_number::SerialNumber;
-    let zero = || OctetString::new(vec![0u8; 20]).map_err(|e| e.to_string());
-    let id = x509_ocsp::CertId {
-        hash_algorithm: x509_cert::spki::AlgorithmIdentifierOwned {
-            oid: der::oid::ObjectIdentifier::new_unwrap("1.3.14.3.2.26"),
-            parameters: Some(der::Any::null()),
-        },
-        issuer_name_hash: zero()?,
-        issuer_key_hash: zero()?,
-        serial_number: SerialNumber::new(&[1]).map_err(|e| e.to_string())?,
-    };
-    ocsp::request(&id)
-}
 
 /// Fetches every endpoint of the plan concurrently.
 pub async fn run(plan: &EndpointsPlan, fetcher: &Fetcher) -> EndpointsReport {
@@ -71,13 +54,13 @@ async fn check(
     let started = Instant::now();
     let request = async {
         match kind {
-            EndpointKind::Ocsp => match probe_request() {
+            EndpointKind::Ocsp => match ocsp::probe_request() {
                 Ok(body) => {
                     fetcher
                         .post(url, "application/ocsp-request", body, MAX_OCSP_BYTES)
                         .await
                 }
-                Err(e) => Err(FetchError::Protocol(e)),
+                Err(e) => Err(FetchError::Protocol(e.to_string())),
             },
             EndpointKind::Crl => fetcher.get(url, MAX_CRL_BYTES).await,
             EndpointKind::CaIssuers | EndpointKind::Other => {
@@ -116,7 +99,7 @@ async fn check(
                     }
                     Err(e) => {
                         c.status = EndpointStatus::Invalid;
-                        c.error = Some(e);
+                        c.error = Some(e.to_string());
                     }
                 }
             } else {
@@ -140,12 +123,22 @@ async fn check(
     c
 }
 
+/// Why a body is not what its endpoint should serve.
+#[derive(Debug, thiserror::Error)]
+enum NotServed {
+    #[error("not a CRL: {0}")]
+    Crl(x509_parser::nom::Err<x509_parser::error::X509Error>),
+    #[error(transparent)]
+    Ocsp(#[from] ocsp::OcspError),
+    #[error("not a certificate: {0}")]
+    Certificate(x509_parser::nom::Err<x509_parser::error::X509Error>),
+}
+
 /// What the body is, or why it is not what the endpoint should serve.
-fn describe(kind: EndpointKind, body: &[u8]) -> Result<String, String> {
+fn describe(kind: EndpointKind, body: &[u8]) -> Result<String, NotServed> {
     match kind {
         EndpointKind::Crl => {
-            let (_, crl) =
-                x509_parser::parse_x509_crl(body).map_err(|e| format!("not a CRL: {e}"))?;
+            let (_, crl) = x509_parser::parse_x509_crl(body).map_err(NotServed::Crl)?;
             let next = crl
                 .next_update()
                 .map(|t| t.to_datetime().to_string())
@@ -170,7 +163,7 @@ fn describe(kind: EndpointKind, body: &[u8]) -> Result<String, String> {
                     "DER data of {} bytes (not a single certificate; PKCS#7?)",
                     body.len()
                 )),
-                Err(e) => Err(format!("not a certificate: {e}")),
+                Err(e) => Err(NotServed::Certificate(e)),
             }
         }
         EndpointKind::Other => Ok(format!("{} bytes", body.len())),

@@ -81,6 +81,24 @@ impl std::fmt::Display for PolicyStop {
 
 impl StdError for PolicyStop {}
 
+/// The HTTP client cannot be built (a usage error: the TLS setup failed).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the HTTP client: {0}")]
+pub struct SetupError(#[from] reqwest::Error);
+
+/// Why the policy refuses a URL before any byte is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}: URLs are never fetched (only http and https)")]
+    Scheme(String),
+    #[error("URLs with credentials are never fetched")]
+    Credentials,
+    #[error("the URL has no host")]
+    NoHost,
+    #[error("{ip} is a {kind} address (use --allow-private-fetch to allow it)")]
+    NonPublic { ip: IpAddr, kind: &'static str },
+}
+
 /// A shared HTTP client with the fetch policy built in.
 #[derive(Clone)]
 pub struct Fetcher {
@@ -90,7 +108,7 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// `dns` resolves host names (so `--resolver` applies); `timeout` bounds each request.
-    pub fn new(dns: Arc<Dns>, allow_private: bool, timeout: Duration) -> Result<Self, String> {
+    pub fn new(dns: Arc<Dns>, allow_private: bool, timeout: Duration) -> Result<Self, SetupError> {
         let policy = redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
             if attempt.previous().contains(&url) {
@@ -114,8 +132,7 @@ impl Fetcher {
             .timeout(timeout)
             .connect_timeout(timeout)
             .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+            .build()?;
         Ok(Self {
             client,
             allow_private,
@@ -152,44 +169,28 @@ impl Fetcher {
 
     fn checked(&self, url: &str) -> Result<Url, FetchError> {
         let parsed = Url::parse(url).map_err(|e| FetchError::Refused(format!("bad URL: {e}")))?;
-        check_url(&parsed, self.allow_private).map_err(FetchError::Refused)?;
+        check_url(&parsed, self.allow_private).map_err(|r| FetchError::Refused(r.to_string()))?;
         Ok(parsed)
     }
 }
 
-/// The host (and non-default port) a firewall must let through for `url`.
-pub fn host_label(url: &str) -> Option<String> {
-    let u = Url::parse(url).ok()?;
-    let host = u.host_str()?.to_string();
-    Some(match u.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    })
-}
-
 /// The policy for one URL, before any byte is sent: scheme, credentials, IP-literal destination.
-pub fn check_url(url: &Url, allow_private: bool) -> Result<(), String> {
+pub fn check_url(url: &Url, allow_private: bool) -> Result<(), Refusal> {
     match url.scheme() {
         "http" | "https" => {}
-        other => {
-            return Err(format!(
-                "{other}: URLs are never fetched (only http and https)"
-            ))
-        }
+        other => return Err(Refusal::Scheme(other.to_string())),
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("URLs with credentials are never fetched".into());
+        return Err(Refusal::Credentials);
     }
     let ip = match url.host() {
-        None => return Err("the URL has no host".into()),
+        None => return Err(Refusal::NoHost),
         Some(Host::Domain(_)) => return Ok(()),
         Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
     };
     match (allow_private, non_public(ip)) {
-        (false, Some(kind)) => Err(format!(
-            "{ip} is a {kind} address (use --allow-private-fetch to allow it)"
-        )),
+        (false, Some(kind)) => Err(Refusal::NonPublic { ip, kind }),
         _ => Ok(()),
     }
 }
@@ -382,7 +383,7 @@ mod tests {
     use super::*;
 
     fn check(u: &str, allow: bool) -> Result<(), String> {
-        check_url(&Url::parse(u).map_err(|e| e.to_string())?, allow)
+        check_url(&Url::parse(u).map_err(|e| e.to_string())?, allow).map_err(|r| r.to_string())
     }
 
     #[test]
@@ -419,18 +420,5 @@ mod tests {
         assert!(e.contains("link-local"), "{e}");
         assert!(check("http://8.8.8.8/", false).is_ok());
         assert!(check("http://[2a00:1450::1]/", false).is_ok());
-    }
-
-    #[test]
-    fn host_labels() {
-        assert_eq!(
-            host_label("http://crl.globalsign.com/gs/x.crl").as_deref(),
-            Some("crl.globalsign.com")
-        );
-        assert_eq!(
-            host_label("http://127.0.0.1:8080/x").as_deref(),
-            Some("127.0.0.1:8080")
-        );
-        assert_eq!(host_label("not a url"), None);
     }
 }

@@ -7,28 +7,26 @@
 //!
 //! # Layout
 //!
-//! Three passes over plain data: **probe** (network code fills a [`report::Report`]), **judge**
-//! ([`diagnose::judge`], pure), **render** ([`render`], to any `Write`).
+//! One direction, top to bottom ([`app`] runs it): [`cli`] turns arguments into a validated job
+//! (a [`plan::Plan`]); [`probe`] fills a [`report::Report`] with facts only; [`diagnose::judge`]
+//! (pure) derives findings and verdicts into a [`judged::Judged`]; [`render`] builds one
+//! [`render::view::ReportView`] and spells it as text, Markdown or JUnit, or writes the JSON wire
+//! format; [`exit`] maps the verdict to the exit code.
 //!
-//! - [`cli`] parses arguments into a validated [`plan::Plan`]; nothing below it sees clap.
-//! - [`target`] normalises domains and hosts; [`dns`] resolves MX / A / AAAA (hickory).
-//! - [`probe`] runs every address concurrently under timeouts and the run deadline;
-//!   [`politeness`] caps the connections to one IP address (`--per-ip`, `--ip-delay`).
-//! - [`smtp`]: [`smtp::reply`] (bounded reply parser), [`smtp::extensions`] (EHLO keywords),
-//!   [`smtp::stream`] (limits, timeouts, STARTTLS injection guard), [`smtp::session`] (the state
-//!   machine).
-//! - [`tls`]: [`tls::handshake`] (rustls, aws-lc-rs), [`tls::danger`] (the recording verifier) and
-//!   [`tls::legacy`] (raw ClientHellos for TLS 1.0/1.1 and static RSA).
-//! - [`versions`] decides which TLS versions an address accepts; [`ciphers`] enumerates suites
-//!   (`--ciphers`).
-//! - [`cert`]: [`cert::summary`] (certificate facts) and [`cert::chain`] (trust, anchor, name).
-//! - [`revocation`]: CRL ([`revocation::crl`]) and OCSP ([`revocation::ocsp`]) checks, each URL
-//!   fetched once per run through [`fetch`] (http/https only, no private destinations, size caps).
-//! - [`tls::client_auth`]: `--client-cert` and what a server's CertificateRequest asked for.
-//! - [`profile`]: expectation profiles from `profiles/*.toml`.
-//! - [`explain`] reads SMTP replies and log lines (`tlscheck explain`).
-//! - [`report`] is the versioned JSON wire format; [`diagnose`] holds the finding codes and rules;
-//!   [`exit`] the exit codes; [`limits`] every bound on network input.
+//! - Facts and words at the bottom: [`vocab`] (the typed vocabulary: TLS versions, key types,
+//!   statuses, phases, verdicts), [`report`] (the facts), [`finding`] (findings and the stable code
+//!   table), [`judged`] (the judged report and its JSON form), [`limits`] (every bound on network
+//!   input), [`net`].
+//! - Probing: [`target`], [`dns`], [`politeness`] (`--per-ip`, `--ip-delay`), [`smtp`] (reply
+//!   parser -> stream -> session), [`tls`] (rustls handshakes, the recording verifier, raw
+//!   ClientHellos, client certificates), [`versions`], [`ciphers`], [`cert`] (certificate facts,
+//!   chain trust), [`revocation`] through [`fetch`], [`endpoints`].
+//! - Judging: [`diagnose`] (rules by subject), [`profile`] (dated expectations).
+//! - Reading back and writing: [`saved`] (`tlscheck report`), [`render`] (with [`render::escape`],
+//!   the one escaper per format), [`schema`], [`explain`], [`manual`].
+//!
+//! `docs/architecture.md` lists every module in its layer; `tests/layers.rs` checks that each uses
+//! only modules below it.
 
 #![forbid(unsafe_code)]
 // Network data must never panic the run: no unwrap/expect/panic, no indexing or slicing that can

@@ -54,7 +54,7 @@ pub fn cert(cn: &str, issuer: &str) -> CertSummary {
 pub fn check(status: RevocationStatus, url: Option<&str>) -> RevocationCheck {
     let mut c = crate::revocation::blank(status);
     c.url = url.map(str::to_string);
-    c.host = url.and_then(crate::fetch::host_label);
+    c.host = url.and_then(crate::net::host_label);
     c.reachable = true;
     c.http_status = Some(200);
     c.ms = Some(312);

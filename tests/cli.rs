@@ -1469,3 +1469,67 @@ fn blocked_port_25_is_inconclusive_never_a_tls_failure() {
     assert_eq!(a["error"]["kind"], "timeout", "{a:#}");
     drop(listener);
 }
+
+/// A saved report a stranger crafted, with terminal escapes, bell, carriage return, NUL, DEL, a
+/// C1 control and bidirectional overrides in every free-text field (`src/render/hostile.rs` makes
+/// it): `tlscheck report` in every format writes none of them raw, whatever the colour setting,
+/// and the JUnit is still XML a parser reads.
+#[test]
+fn a_crafted_saved_report_cannot_rewrite_the_terminal() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile-report.json"
+    );
+    let unsafe_char = |c: char| {
+        c != '\n'
+            && (c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}'))
+    };
+    let ours = [
+        "\u{1b}[0m",
+        "\u{1b}[2m",
+        "\u{1b}[32m",
+        "\u{1b}[33m",
+        "\u{1b}[1;31m",
+    ];
+    for args in [
+        vec!["--format", "text", "--color", "never"],
+        vec!["--format", "text", "--color", "always", "-v"],
+        vec!["--format", "markdown"],
+        vec!["--format", "junit"],
+        vec!["--format", "json"],
+        vec!["--format", "ndjson"],
+    ] {
+        let out = tlscheck()
+            .args(["report", fixture])
+            .args(&args)
+            .output()
+            .unwrap();
+        // The saved verdict is fail: exit code 1, and something was written.
+        assert_eq!(exit_code(&out), 1, "{args:?}: {out:?}");
+        let mut text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.len() > 1000, "{args:?}: {text}");
+        for colour in ours {
+            text = text.replace(colour, "");
+        }
+        let raw: Vec<char> = text.chars().filter(|c| unsafe_char(*c)).collect();
+        assert!(raw.is_empty(), "{args:?}: raw {raw:?}");
+        if args[1] == "junit" {
+            let mut reader = quick_xml::Reader::from_str(&text);
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => {}
+                    Err(e) => panic!("not XML: {e}\n{text}"),
+                }
+            }
+        }
+        if args[1] == "json" {
+            // The escaped report is the same report.
+            let report: Value = serde_json::from_str(&text).unwrap();
+            let saved: Value =
+                serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+            assert_eq!(report["findings"], saved["findings"]);
+        }
+    }
+}

@@ -39,8 +39,16 @@ pub enum TrustError {
     },
     #[error("trust store {0} holds no usable CA certificate")]
     Empty(String),
-    #[error("bad certificate in trust store {label}: {message}")]
-    BadCert { label: String, message: String },
+    #[error("bad certificate in trust store {label}: {source}")]
+    BadPem {
+        label: String,
+        source: rustls_pki_types::pem::Error,
+    },
+    #[error("bad certificate in trust store {label}: {source}")]
+    BadCert {
+        label: String,
+        source: webpki::Error,
+    },
 }
 
 impl TrustStore {
@@ -86,9 +94,9 @@ impl TrustStore {
     pub fn from_pem(label: &str, pem: &[u8]) -> Result<Self, TrustError> {
         let mut certs = Vec::new();
         for item in CertificateDer::pem_slice_iter(pem) {
-            let cert = item.map_err(|e| TrustError::BadCert {
+            let cert = item.map_err(|source| TrustError::BadPem {
                 label: label.into(),
-                message: e.to_string(),
+                source,
             })?;
             certs.push(cert);
         }
@@ -98,9 +106,9 @@ impl TrustStore {
             cert_sha256: HashMap::new(),
         };
         for cert in certs {
-            store.add(&cert).map_err(|message| TrustError::BadCert {
+            store.add(&cert).map_err(|source| TrustError::BadCert {
                 label: label.into(),
-                message,
+                source,
             })?;
         }
         if store.anchors.is_empty() {
@@ -122,10 +130,8 @@ impl TrustStore {
         store
     }
 
-    fn add(&mut self, cert: &CertificateDer<'_>) -> Result<(), String> {
-        let anchor = webpki::anchor_from_trusted_cert(cert)
-            .map_err(|e| format!("{e:?}"))?
-            .to_owned();
+    fn add(&mut self, cert: &CertificateDer<'_>) -> Result<(), webpki::Error> {
+        let anchor = webpki::anchor_from_trusted_cert(cert)?.to_owned();
         let spki = sha256_hex(&der_sequence(&anchor.subject_public_key_info));
         self.cert_sha256.insert(spki, sha256_hex(cert));
         self.anchors.push(anchor);

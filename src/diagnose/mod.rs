@@ -4,11 +4,11 @@
 //! report can be re-judged offline and every rule is unit-tested without a network. The rules are
 //! split by subject, each file with its tests:
 //!
-//! - [`target`]: the domain and its MX hosts (DNS, null and implicit MX, aliases, bad names);
-//! - [`session`]: the SMTP session (where and why it stopped, STARTTLS offered);
-//! - [`tls`]: the TLS versions accepted, the negotiated version and key exchange, mutual TLS;
-//! - [`cert`]: the certificate chain (dates, name, trust, key size, a profile's expectations);
-//! - [`revocation`]: the CRL, OCSP and stapled answers.
+//! - `target.rs`: the domain and its MX hosts (DNS, null and implicit MX, aliases, bad names);
+//! - `session.rs`: the SMTP session (where and why it stopped, STARTTLS offered);
+//! - `tls.rs`: the TLS versions accepted, the negotiated version and key exchange, mutual TLS;
+//! - `cert.rs`: the certificate chain (dates, name, trust, key size, a profile's expectations);
+//! - `revocation.rs`: the CRL, OCSP and stapled answers.
 //!
 //! Per address the rules run in that order, so findings come out in a stable order.
 

@@ -134,7 +134,7 @@ mod tests {
     fn check(status: RevocationStatus, url: &str) -> RevocationCheck {
         let mut c = crate::revocation::blank(status);
         c.url = Some(url.into());
-        c.host = crate::fetch::host_label(url);
+        c.host = crate::net::host_label(url);
         c.reachable = !matches!(
             status,
             RevocationStatus::Unreachable | RevocationStatus::Refused

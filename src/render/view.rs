@@ -16,9 +16,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use time::{OffsetDateTime, UtcOffset};
 
-use crate::fetch::host_label;
 use crate::finding::{Code, Finding, Severity};
 use crate::judged::{Judged, TargetJudgement};
+use crate::net::origin;
 use crate::render::escape;
 use crate::report::{
     AddressReport, CertSummary, ClientAuth, EndpointsReport, Failure, HostReport, RevocationCheck,
@@ -1066,15 +1066,6 @@ fn endpoint_rows(
         });
     }
     (chain, origins.into_iter().map(Untrusted::owned).collect())
-}
-
-/// `http://crl.example.test`: what a firewall or proxy must let through for `url`.
-fn origin(url: &str) -> Option<String> {
-    let scheme = url.split_once("://")?.0.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return None;
-    }
-    Some(format!("{scheme}://{}", host_label(url)?))
 }
 
 impl<'a> ClientAuthView<'a> {

@@ -20,10 +20,11 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
 use crate::cert::IssuerKey;
-use crate::fetch::{host_label, FetchError, Fetcher, Response};
+use crate::fetch::{FetchError, Fetcher, Response};
 use crate::limits::{
     MAX_CHAIN_CERTS, MAX_CRL_BYTES, MAX_CRL_BYTES_PER_RUN, MAX_OCSP_BYTES, MAX_REVOCATION_URLS,
 };
+use crate::net::host_label;
 use crate::report::{CertRevocation, RevocationCheck};
 use crate::vocab::RevocationStatus;
 
@@ -293,7 +294,7 @@ impl Checker {
                         let mut c = blank(RevocationStatus::Invalid);
                         c.url = Some(url.clone());
                         c.host = host_label(&url);
-                        c.error = Some(why.clone());
+                        c.error = Some(why.to_string());
                         jobs.push(async move { (i, false, c) }.boxed());
                     }
                     Some(Ok(id)) => {
@@ -348,7 +349,7 @@ fn stapled_check(
         Ok(id) => ocsp::judge(body, &id, issuers, now),
         Err(why) => {
             let mut c = blank(RevocationStatus::Invalid);
-            c.error = Some(why);
+            c.error = Some(why.to_string());
             c
         }
     };

@@ -30,29 +30,59 @@ fn sha1(data: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
+/// Why an OCSP request cannot be built, or a body is not an OCSP response.
+#[derive(Debug, thiserror::Error)]
+pub enum OcspError {
+    #[error("the issuer's public key cannot be parsed")]
+    IssuerKey,
+    #[error("the certificate's serial number cannot be used in OCSP: {0}")]
+    Serial(der::Error),
+    #[error("cannot encode the OCSP request: {0}")]
+    Encode(der::Error),
+    #[error("not an OCSP response: {0}")]
+    NotAResponse(der::Error),
+}
+
 /// The CertID of `cert` issued by `issuer`.
-pub fn cert_id(cert: &X509Certificate<'_>, issuer: &IssuerKey) -> Result<CertId, String> {
-    let spki = issuer
-        .spki()
-        .ok_or("the issuer's public key cannot be parsed")?;
-    let serial = SerialNumber::new(cert.raw_serial())
-        .map_err(|e| format!("the certificate's serial number cannot be used in OCSP: {e}"))?;
+pub fn cert_id(cert: &X509Certificate<'_>, issuer: &IssuerKey) -> Result<CertId, OcspError> {
+    let spki = issuer.spki().ok_or(OcspError::IssuerKey)?;
+    let serial = SerialNumber::new(cert.raw_serial()).map_err(OcspError::Serial)?;
+    sha1_cert_id(
+        &sha1(&issuer.subject),
+        &sha1(&spki.subject_public_key.data),
+        serial,
+    )
+}
+
+/// A CertID with SHA-1 hashes of the issuer's name and key.
+fn sha1_cert_id(
+    name_hash: &[u8],
+    key_hash: &[u8],
+    serial_number: SerialNumber,
+) -> Result<CertId, OcspError> {
+    let octets = |h: &[u8]| der::asn1::OctetString::new(h.to_vec()).map_err(OcspError::Encode);
     Ok(CertId {
         hash_algorithm: AlgorithmIdentifierOwned {
             oid: SHA1,
             parameters: Some(der::Any::null()),
         },
-        issuer_name_hash: der::asn1::OctetString::new(sha1(&issuer.subject))
-            .map_err(|e| e.to_string())?,
-        issuer_key_hash: der::asn1::OctetString::new(sha1(&spki.subject_public_key.data))
-            .map_err(|e| e.to_string())?,
-        serial_number: serial,
+        issuer_name_hash: octets(name_hash)?,
+        issuer_key_hash: octets(key_hash)?,
+        serial_number,
     })
+}
+
+/// An OCSP request for serial 1 of an all-zero issuer: any responder answers it (usually
+/// `unauthorized` or `unknown`), which proves it is reachable and speaks OCSP
+/// (`tlscheck endpoints`, which has no certificate to ask about).
+pub fn probe_request() -> Result<Vec<u8>, OcspError> {
+    let serial = SerialNumber::new(&[1]).map_err(OcspError::Serial)?;
+    request(&sha1_cert_id(&[0; 20], &[0; 20], serial)?)
 }
 
 /// A DER OCSPRequest for one CertID, unsigned and without nonce (responders serve cached
 /// responses; RFC 5019).
-pub fn request(id: &CertId) -> Result<Vec<u8>, String> {
+pub fn request(id: &CertId) -> Result<Vec<u8>, OcspError> {
     OcspRequest {
         tbs_request: TbsRequest {
             version: Version::V1,
@@ -66,7 +96,7 @@ pub fn request(id: &CertId) -> Result<Vec<u8>, String> {
         optional_signature: None,
     }
     .to_der()
-    .map_err(|e| e.to_string())
+    .map_err(OcspError::Encode)
 }
 
 /// The `responseStatus` name of RFC 6960 §4.2.1.
@@ -83,10 +113,10 @@ fn status_name(s: OcspResponseStatus) -> &'static str {
 
 /// Reads only the response status (for `tlscheck endpoints`, which has no certificate to ask
 /// about).
-pub fn response_status(body: &[u8]) -> Result<&'static str, String> {
+pub fn response_status(body: &[u8]) -> Result<&'static str, OcspError> {
     OcspResponse::from_der(body)
         .map(|r| status_name(r.response_status))
-        .map_err(|e| format!("not an OCSP response: {e}"))
+        .map_err(OcspError::NotAResponse)
 }
 
 /// Judges an OCSP response `body` about `id`, whose issuer may be any of `issuers`.

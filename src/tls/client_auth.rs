@@ -24,39 +24,72 @@ pub struct ClientIdentity {
     pub key: Arc<CertifiedKey>,
 }
 
+/// Why `--client-cert` / `--client-key` cannot be used (a usage error).
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("cannot read --client-cert {path}: {reason}")]
+    ReadCert { path: String, reason: String },
+    #[error("bad certificate in {path}: {reason}")]
+    BadCert { path: String, reason: String },
+    #[error("{path} holds no certificate")]
+    NoCert { path: String },
+    #[error("cannot read a private key from --client-key {path}: {reason}")]
+    ReadKey { path: String, reason: String },
+    #[error("unsupported private key in {path}: {source}")]
+    UnsupportedKey { path: String, source: rustls::Error },
+    #[error("--client-key {key} does not belong to --client-cert {cert}: {source}")]
+    Mismatch {
+        key: String,
+        cert: String,
+        source: rustls::Error,
+    },
+}
+
 impl ClientIdentity {
     /// Loads a PEM certificate chain (leaf first) and its PEM private key, and checks that they
     /// belong together.
-    pub fn load(cert: &Path, key: &Path) -> Result<Self, String> {
+    pub fn load(cert: &Path, key: &Path) -> Result<Self, IdentityError> {
+        let cert_path = || cert.display().to_string();
+        let key_path = || key.display().to_string();
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-            .map_err(|e| format!("cannot read --client-cert {}: {e}", cert.display()))?
+            .map_err(|e| IdentityError::ReadCert {
+                path: cert_path(),
+                reason: e.to_string(),
+            })?
             .collect::<Result<_, _>>()
-            .map_err(|e| format!("bad certificate in {}: {e}", cert.display()))?;
+            .map_err(|e| IdentityError::BadCert {
+                path: cert_path(),
+                reason: e.to_string(),
+            })?;
         let Some(leaf) = certs.first() else {
-            return Err(format!("{} holds no certificate", cert.display()));
+            return Err(IdentityError::NoCert { path: cert_path() });
         };
         let subject = x509_parser::certificate::X509Certificate::from_der(leaf)
             .map(|(_, c)| c.subject().to_string())
-            .map_err(|e| format!("bad certificate in {}: {e}", cert.display()))?;
-        let private = PrivateKeyDer::from_pem_file(key).map_err(|e| {
-            format!(
-                "cannot read a private key from --client-key {}: {e}",
-                key.display()
-            )
+            .map_err(|e| IdentityError::BadCert {
+                path: cert_path(),
+                reason: e.to_string(),
+            })?;
+        let private = PrivateKeyDer::from_pem_file(key).map_err(|e| IdentityError::ReadKey {
+            path: key_path(),
+            reason: e.to_string(),
         })?;
         let provider = rustls::crypto::aws_lc_rs::default_provider();
         let signing = provider
             .key_provider
             .load_private_key(private)
-            .map_err(|e| format!("unsupported private key in {}: {e}", key.display()))?;
+            .map_err(|source| IdentityError::UnsupportedKey {
+                path: key_path(),
+                source,
+            })?;
         let certified = CertifiedKey::new(certs, signing);
-        certified.keys_match().map_err(|e| {
-            format!(
-                "--client-key {} does not belong to --client-cert {}: {e}",
-                key.display(),
-                cert.display()
-            )
-        })?;
+        certified
+            .keys_match()
+            .map_err(|source| IdentityError::Mismatch {
+                key: key_path(),
+                cert: cert_path(),
+                source,
+            })?;
         Ok(Self {
             path: cert.display().to_string(),
             subject,
