@@ -86,9 +86,19 @@ async fn probe(plan: &Plan) -> Result<u8, Error> {
     bar.finish_and_clear();
     let judged = setup.judge(plan, targets);
     let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    deliver(&judged, plan.format, opts, plan.output.as_deref())
+}
+
+/// Renders the judged report, writes it where it goes, returns the exit code of its verdict.
+fn deliver(
+    judged: &Judged,
+    format: Format,
+    opts: TextOptions,
+    output: Option<&Path>,
+) -> Result<u8, Error> {
     let mut out = Vec::new();
-    render::report(&judged, plan.format, opts, &mut out).map_err(internal)?;
-    Sink::open(plan.output.as_deref())?.write_all(&out)?;
+    render::report(judged, format, opts, &mut out).map_err(internal)?;
+    Sink::open(output)?.write_all(&out)?;
     Ok(exit::for_verdict(judged.verdict))
 }
 
@@ -124,10 +134,7 @@ fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
         judged = saved::rejudge(judged, &plan.profile, plan.require_tls).map_err(usage)?;
     }
     let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
-    let mut out = Vec::new();
-    render::report(&judged, plan.format, opts, &mut out).map_err(internal)?;
-    Sink::open(plan.output.as_deref())?.write_all(&out)?;
-    Ok(exit::for_verdict(judged.verdict))
+    deliver(&judged, plan.format, opts, plan.output.as_deref())
 }
 
 /// `tlscheck endpoints`: fetches every endpoint, renders; exit 1 when one did not answer as

@@ -190,30 +190,8 @@ mod tests {
 
     #[test]
     fn a_sample_endpoints_report_validates() {
-        use crate::report::{EndpointCheck, Tool};
-        use crate::vocab::EndpointKind;
-        let report = EndpointsReport {
-            schema_version: crate::report::SCHEMA_VERSION,
-            kind: "endpoints".into(),
-            tool: Tool::this(),
-            started_at: crate::sample::NOW,
-            duration_ms: 12,
-            profile: Some("exchange-online".into()),
-            allow_private_fetch: false,
-            endpoints: vec![EndpointCheck {
-                kind: EndpointKind::Crl,
-                url: "http://crl.contoso.test/issuing.crl".into(),
-                host: Some("crl.contoso.test".into()),
-                reachable: true,
-                status: crate::vocab::EndpointStatus::Ok,
-                http_status: Some(200),
-                bytes: Some(900),
-                ms: Some(40),
-                detail: Some("CRL issued by CN=Contoso Issuing CA".into()),
-                error: None,
-            }],
-            verdict: crate::vocab::Verdict::Pass,
-        };
+        let report =
+            crate::sample::endpoints("CRL issued by CN=Contoso Issuing CA", "http://ocsp.test/");
         let value = serde_json::to_value(&report).unwrap();
         let errors = validate(&endpoints_schema(), &value);
         assert!(errors.is_empty(), "{errors:#?}");

@@ -9,11 +9,11 @@
 use std::io::Write;
 
 use crate::explain::Explanation;
-use crate::render::escape::{terminal as clean, MAX_PROSE};
+use crate::render::escape::{terminal, MAX_PROSE};
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView,
-    CheckView, FindingView, Kx, MxView, Place, ReportView, RootIssuer, Stapled, Starttls,
-    TargetView, TlsView, Untrusted, Who,
+    CheckView, EndpointsView, FindingView, Kx, MxView, Place, ReportView, RootIssuer, Stapled,
+    Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
@@ -450,11 +450,12 @@ fn finding(
 
 /// `tlscheck endpoints` as text: one line per endpoint, then the verdict.
 pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::io::Result<()> {
-    match &report.profile {
-        Some(p) => writeln!(out, "Endpoints of profile {}:", clean(p))?,
+    let view = EndpointsView::new(report);
+    match &view.profile {
+        Some(p) => writeln!(out, "Endpoints of profile {}:", p.terminal())?,
         None => writeln!(out, "Endpoints:")?,
     }
-    for e in &report.endpoints {
+    for e in &view.rows {
         let ms = e.ms.map(|m| format!("{m} ms")).unwrap_or_default();
         let http = e
             .http_status
@@ -466,48 +467,36 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
             "  {:<4} {:<11} {} {} {}",
             if ok { "ok" } else { "FAIL" },
             e.kind.as_str(),
-            clean(&e.url),
+            e.url.terminal(),
             http,
             ms
         )?;
         if let Some(d) = &e.detail {
-            writeln!(out, "       {}", clean(d))?;
+            writeln!(out, "       {}", d.terminal())?;
         }
         if let Some(err) = &e.error {
-            writeln!(out, "       {}: {}", e.status, clean(err))?;
-            if e.status == EndpointStatus::Unreachable {
-                if let Some(h) = &e.host {
-                    writeln!(
-                        out,
-                        "       The firewall (or proxy) must let this machine reach {} over {}.",
-                        clean(h),
-                        if e.url.starts_with("https:") {
-                            "HTTPS (443)"
-                        } else {
-                            "HTTP (80)"
-                        }
-                    )?;
-                }
+            writeln!(out, "       {}: {}", e.status, err.terminal())?;
+            if let Some((host, over)) = &e.firewall {
+                writeln!(
+                    out,
+                    "       The firewall (or proxy) must let this machine reach {} over {over}.",
+                    host.terminal()
+                )?;
             }
         }
     }
-    let failed = report
-        .endpoints
-        .iter()
-        .filter(|e| e.status != EndpointStatus::Ok)
-        .count();
     writeln!(
         out,
         "Verdict: {} ({} of {} endpoints answered as expected)",
-        if failed == 0 { "pass" } else { "fail" },
-        report.endpoints.len() - failed,
-        report.endpoints.len()
+        view.verdict,
+        view.ok,
+        view.rows.len()
     )
 }
 
 /// `tlscheck explain` as text.
 pub fn render_explanation(e: &Explanation, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", clean(&e.input))?;
+    writeln!(out, "{}", terminal(&e.input))?;
     writeln!(out)?;
     writeln!(out, "Meaning: {}", e.meaning)?;
     writeln!(out)?;
