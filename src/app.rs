@@ -29,11 +29,13 @@ use crate::{endpoints, exit, explain, manual, render, saved};
 pub enum Error {
     #[error("{0}")]
     Usage(String),
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write the report to {path}: {source}")]
     Output {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot write the man page: {0}")]
+    Man(std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -42,7 +44,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
-            Error::Output { .. } | Error::Internal(_) => exit::INTERNAL,
+            Error::Output { .. } | Error::Man(_) | Error::Internal(_) => exit::INTERNAL,
         }
     }
 }
@@ -68,10 +70,7 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
         }
         Job::Man(dir) => {
             let mut out = Vec::new();
-            manual::man(dir.as_deref(), &mut out).map_err(|source| Error::Output {
-                path: "the man page".into(),
-                source,
-            })?;
+            manual::man(dir.as_deref(), &mut out).map_err(Error::Man)?;
             Sink::stdout().write_all(&out)?;
             Ok(exit::PASS)
         }

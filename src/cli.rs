@@ -430,7 +430,7 @@ impl Cli {
                 }
                 (TargetKind::Mx, dedup_inputs(domains), common)
             }
-            Command::Host { hosts, common } => (TargetKind::Host, hosts, common),
+            Command::Host { hosts, common } => (TargetKind::Host, dedup_inputs(hosts), common),
             Command::Explain { .. }
             | Command::Endpoints { .. }
             | Command::Report { .. }

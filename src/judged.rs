@@ -3,16 +3,25 @@
 //!
 //! The JSON keeps the facts and the judgements side by side, as it always has: the run's header,
 //! `targets[]` (each target's facts followed by its `verdict`), then the flat `findings[]` and
-//! the overall `verdict`. Reading it back ([`Judged`]'s `Deserialize`) gives each finding to the
-//! target it names; a finding of a saved report that names none of its targets is kept apart
-//! ([`Judged::unplaced`]), never dropped.
+//! the overall `verdict`. A finding names where it belongs by strings (the target as typed, the
+//! host name, the IP address); this module is the one place that turns those names back into
+//! positions: [`Judged`]'s `Deserialize` gives each finding to its target, and [`places`] places a
+//! target's findings at the target, one of its hosts or one of their addresses. A finding of a
+//! saved report that names none of its targets is kept apart ([`Judged::unplaced`]).
+//!
+//! Names can repeat: a domain may publish the same MX host at two preferences, and
+//! `tlscheck host X X` checks X twice. Findings are written in target, host, address order, so
+//! each is placed at the first place it names at or after the previous finding's place, passing
+//! over a place that already holds the very same finding (the same code and message: the copy
+//! that belongs to the repeated name).
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::report::{Report, Run, TargetReport, SCHEMA_VERSION};
 use crate::vocab::Verdict;
 
@@ -160,12 +169,28 @@ impl<'de> Deserialize<'de> for Judged {
                 findings: vec![],
             })
             .collect();
+        let mut by_input: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in read.targets.iter().enumerate() {
+            by_input.entry(t.facts.input.as_str()).or_default().push(i);
+        }
         let mut unplaced = Vec::new();
+        let mut cursor = 0;
         for f in read.findings {
-            // The first target of that input: tlscheck never writes two in one report.
-            let place = read.targets.iter().position(|t| t.facts.input == f.target);
-            match place.and_then(|i| targets.get_mut(i)) {
-                Some(t) => t.findings.push(f),
+            let candidates = by_input.get(f.target.as_str()).map(Vec::as_slice);
+            let chosen = pick(
+                candidates.unwrap_or_default(),
+                |&i| i >= cursor,
+                |&i| {
+                    targets
+                        .get(i)
+                        .is_some_and(|t| t.findings.iter().any(|g| same(g, &f)))
+                },
+            );
+            match chosen.and_then(|i| targets.get_mut(i).map(|t| (i, t))) {
+                Some((i, t)) => {
+                    cursor = i;
+                    t.findings.push(f);
+                }
                 None => unplaced.push(f),
             }
         }
@@ -181,6 +206,105 @@ impl<'de> Deserialize<'de> for Judged {
     }
 }
 
+/// Where in its target a finding belongs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// The target as a whole (or a host or address the report does not list).
+    Target,
+    /// A host, by its index in the target's hosts.
+    Host(usize),
+    /// An address: the host's index, the address's index in the host.
+    Address(usize, usize),
+}
+
+impl Place {
+    /// The position in the order findings are written: the target's, then per host its own and
+    /// its addresses'.
+    fn order(self) -> (usize, usize) {
+        match self {
+            Place::Target => (0, 0),
+            Place::Host(h) => (h.saturating_add(1), 0),
+            Place::Address(h, a) => (h.saturating_add(1), a.saturating_add(1)),
+        }
+    }
+}
+
+/// The place of each of `findings` (the findings of target `t`, in the order they are written).
+pub fn places(t: &TargetReport, findings: &[Finding]) -> Vec<Place> {
+    let mut hosts: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (h, host) in t.hosts.iter().enumerate() {
+        hosts.entry(host.name.as_str()).or_default().push(h);
+    }
+    let mut held: HashMap<Place, HashSet<(Code, &str)>> = HashMap::new();
+    let mut cursor = Place::Target;
+    findings
+        .iter()
+        .map(|f| {
+            let candidates = candidates(t, &hosts, f);
+            let key = (f.code, f.message.as_str());
+            let chosen = pick(
+                &candidates,
+                |c| c.order() >= cursor.order(),
+                |c| held.get(c).is_some_and(|set| set.contains(&key)),
+            )
+            .unwrap_or(Place::Target);
+            held.entry(chosen).or_default().insert(key);
+            cursor = chosen;
+            chosen
+        })
+        .collect()
+}
+
+/// Every place a finding names, in document order: each address of each host of its name that
+/// has its IP; a host of its name that has not (or when it names no IP); else the target.
+fn candidates(t: &TargetReport, hosts: &HashMap<&str, Vec<usize>>, f: &Finding) -> Vec<Place> {
+    let Some(indices) = f.host.as_deref().and_then(|name| hosts.get(name)) else {
+        return vec![Place::Target];
+    };
+    let mut out = Vec::new();
+    for &h in indices {
+        let addresses = t.hosts.get(h).map(|host| host.addresses.as_slice());
+        let at: Vec<Place> = match f.ip {
+            Some(ip) => addresses
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.ip == ip)
+                .map(|(a, _)| Place::Address(h, a))
+                .collect(),
+            None => vec![],
+        };
+        if at.is_empty() {
+            out.push(Place::Host(h));
+        } else {
+            out.extend(at);
+        }
+    }
+    out
+}
+
+/// The first candidate that comes at or after the previous finding's place (`ahead`) and does
+/// not already hold the same finding (`taken`); else the first candidate.
+fn pick<P: Copy>(
+    candidates: &[P],
+    ahead: impl Fn(&P) -> bool,
+    taken: impl Fn(&P) -> bool,
+) -> Option<P> {
+    if let [only] = candidates {
+        return Some(*only);
+    }
+    candidates
+        .iter()
+        .find(|c| ahead(c) && !taken(c))
+        .or(candidates.first())
+        .copied()
+}
+
+/// The same finding: same code and message.
+fn same(a: &Finding, b: &Finding) -> bool {
+    a.code == b.code && a.message == b.message
+}
+
 impl JsonSchema for Judged {
     fn schema_name() -> Cow<'static, str> {
         Written::schema_name()
@@ -188,5 +312,91 @@ impl JsonSchema for Judged {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         Written::json_schema(generator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{judge, Policy};
+    use crate::sample;
+    use crate::vocab::TlsVersion;
+
+    /// A policy every address of the sample fails: it negotiates TLS 1.3 with TLS 1.2 facts.
+    fn failing() -> (Report, Policy) {
+        let mut facts = sample::facts();
+        for a in &mut facts.targets[0].hosts[0].addresses {
+            if let Some(tls) = a.tls.as_mut() {
+                tls.version = TlsVersion::Tls12;
+            }
+        }
+        let policy = Policy {
+            require_tls: Some(TlsVersion::Tls13),
+            ..Policy::default()
+        };
+        (facts, policy)
+    }
+
+    #[test]
+    fn a_host_published_twice_gets_its_own_findings() {
+        // MX 10 mx.contoso.test and MX 20 mx.contoso.test: two hosts, same name, same addresses.
+        let (mut facts, policy) = failing();
+        let mut again = facts.targets[0].hosts[0].clone();
+        again.preference = Some(20);
+        again.cname = Some("real.contoso.test".into());
+        facts.targets[0].hosts.push(again);
+        let judged = judge(facts, &policy);
+        let t = &judged.targets[0];
+        let placed = places(&judged.report.targets[0], &t.findings);
+        let at = |p: Place| placed.iter().filter(|q| **q == p).count();
+        // Each address of each host holds its own tls-below-required, and the second host its
+        // mx-cname: nothing piles up on the first copy.
+        for h in 0..2 {
+            for a in 0..2 {
+                assert_eq!(at(Place::Address(h, a)), 1, "{placed:?}");
+            }
+        }
+        assert_eq!(at(Place::Host(1)), 1, "{placed:?}");
+        assert_eq!(at(Place::Target), 0, "{placed:?}");
+    }
+
+    #[test]
+    fn a_target_given_twice_reads_back_with_its_own_findings() {
+        // `tlscheck host X X` as a saved report: two targets of one input.
+        let (mut facts, policy) = failing();
+        facts.targets.push(facts.targets[0].clone());
+        let judged = judge(facts, &policy);
+        assert_eq!(judged.targets[0].findings.len(), 2);
+        let json = serde_json::to_string(&judged).unwrap();
+        let back: Judged = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.targets[0].findings.len(), 2);
+        assert_eq!(back.targets[1].findings.len(), 2);
+        assert!(back.unplaced.is_empty());
+        assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    }
+
+    #[test]
+    fn names_the_report_does_not_list_fall_back_to_the_nearest_place() {
+        let judged = sample::report();
+        let t = &judged.report.targets[0];
+        let finding = |host: Option<&str>, ip: Option<&str>| {
+            let ip = ip.map(|ip| ip.parse().unwrap());
+            Finding::new(Code::WeakKey, "contoso.test", host, ip, "x".into())
+        };
+        let found = [
+            finding(None, None),
+            finding(Some("mx.contoso.test"), Some("192.0.2.2")),
+            finding(Some("mx.contoso.test"), Some("192.0.2.99")),
+            finding(Some("other.test"), None),
+        ];
+        assert_eq!(
+            places(t, &found),
+            [
+                Place::Target,
+                Place::Address(0, 1),
+                Place::Host(0),
+                Place::Target
+            ]
+        );
     }
 }

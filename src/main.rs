@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tlscheck::cli::Cli;
+use tlscheck::render::escape::terminal_lines;
 use tlscheck::{app, exit};
 
 fn main() -> ExitCode {
@@ -32,7 +33,8 @@ fn main() -> ExitCode {
     let job = match cli.into_job() {
         Ok(job) => job,
         Err(e) => {
-            eprintln!("tlscheck: error: {e}");
+            // Errors quote files and the network: escaped like any text for a terminal.
+            eprintln!("tlscheck: error: {}", terminal_lines(&e.to_string()));
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
     ExitCode::from(match result {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("tlscheck: error: {e:#}");
+            eprintln!("tlscheck: error: {}", terminal_lines(&e.to_string()));
             e.exit_code()
         }
         Err(_) => {

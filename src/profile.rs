@@ -92,6 +92,14 @@ pub enum ProfileError {
 }
 
 impl Profile {
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Option<Result<Self, ProfileError>> {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| Self::parse(text, name))
+    }
+
     /// A built-in profile by name, or a TOML file by path.
     pub fn load(name_or_path: &str) -> Result<Self, ProfileError> {
         if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {

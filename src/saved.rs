@@ -18,7 +18,7 @@ use crate::cert::chain::{validate, TrustStore};
 use crate::diagnose::{judge, Policy};
 use crate::judged::Judged;
 use crate::plan::ProfileChoice;
-use crate::profile::{Profile, ProfileError};
+use crate::profile::Profile;
 use crate::report::{Report, SCHEMA_VERSION};
 use crate::vocab::TlsVersion;
 
@@ -42,9 +42,9 @@ pub enum SavedError {
     )]
     Version { path: String, found: u64 },
     #[error(
-        "the report was judged with profile {name:?}, which cannot be loaded here ({source}); pass --profile"
+        "the report was judged with profile {name:?}, which cannot be loaded here ({why}); pass --profile"
     )]
-    SavedProfile { name: String, source: ProfileError },
+    SavedProfile { name: String, why: String },
 }
 
 /// Reads a saved report from `path` (`-` = standard input).
@@ -142,14 +142,21 @@ pub fn rejudge(
     let profile = match choice {
         ProfileChoice::Use(p) => Some(p.as_ref().clone()),
         ProfileChoice::Without => None,
-        ProfileChoice::AsSaved => match &options.profile {
+        // A saved report names its profile; only a built-in one is loaded by that name, never a
+        // file the report points at (the report may come from a stranger).
+        ProfileChoice::AsSaved => match options.profile.as_deref() {
             None => None,
-            Some(name) => Some(
-                Profile::load(name).map_err(|source| SavedError::SavedProfile {
-                    name: name.clone(),
-                    source,
-                })?,
-            ),
+            Some(name) => {
+                let why = match Profile::builtin(name) {
+                    Some(Ok(p)) => Ok(p),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err("it is not a built-in profile".to_string()),
+                };
+                Some(why.map_err(|why| SavedError::SavedProfile {
+                    name: name.to_string(),
+                    why,
+                })?)
+            }
         },
     };
     let require_tls = require_tls.or(options.require_tls);

@@ -301,18 +301,6 @@ impl TlsVersion {
         }
     }
 
-    /// The wire code.
-    pub const fn wire(self) -> u16 {
-        match self {
-            Self::Ssl3 => 0x0300,
-            Self::Tls10 => 0x0301,
-            Self::Tls11 => 0x0302,
-            Self::Tls12 => 0x0303,
-            Self::Tls13 => 0x0304,
-            Self::Other(v) => v,
-        }
-    }
-
     /// What a person types: `1.2`, `tls1.2`, `TLSv1.2` (and the same for 1.0, 1.1, 1.3).
     pub fn parse(s: &str) -> Option<Self> {
         let lower = s.trim().to_ascii_lowercase();
@@ -470,11 +458,6 @@ impl KeyType {
             "DSA" => KeyType::Dsa,
             other => KeyType::Other(other.to_string()),
         }
-    }
-
-    /// A key whose strength is its modulus size (RSA, DSA), as opposed to its curve.
-    pub fn is_modulus(&self) -> bool {
-        matches!(self, KeyType::Rsa | KeyType::Dsa)
     }
 }
 

@@ -1514,6 +1514,11 @@ fn a_crafted_saved_report_cannot_rewrite_the_terminal() {
         }
         let raw: Vec<char> = text.chars().filter(|c| unsafe_char(*c)).collect();
         assert!(raw.is_empty(), "{args:?}: raw {raw:?}");
+        // The hostile text's own newline (before `-- `) never starts a line.
+        assert!(
+            !text.lines().any(|l| l.trim_start().starts_with("-- ")),
+            "{args:?}: {text}"
+        );
         if args[1] == "junit" {
             let mut reader = quick_xml::Reader::from_str(&text);
             loop {
@@ -1531,5 +1536,39 @@ fn a_crafted_saved_report_cannot_rewrite_the_terminal() {
                 serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
             assert_eq!(report["findings"], saved["findings"]);
         }
+    }
+}
+
+/// A saved report names the profile it was judged with. Re-judging loads that profile only when
+/// it is a built-in one: a crafted report cannot make tlscheck read a file it names, and the name
+/// is escaped in the error.
+#[test]
+fn a_saved_report_cannot_name_a_file_to_read_as_its_profile() {
+    let env = Env::new();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/hostile-report.json"
+    );
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    for name in ["/dev/zero", "/etc/passwd", "\u{1b}[2Jevil\u{202e}.toml"] {
+        report["options"]["profile"] = name.into();
+        let path = env.write("named.json", &report.to_string());
+        let started = Instant::now();
+        let out = tlscheck()
+            .args(["report"])
+            .arg(&path)
+            .args(["--require-tls", "1.2"])
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(20), "{name}");
+        assert_eq!(exit_code(&out), 2, "{name}: {out:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("it is not a built-in profile"), "{stderr}");
+        assert!(stderr.contains("pass --profile"), "{stderr}");
+        assert!(
+            !stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'),
+            "{stderr}"
+        );
     }
 }

@@ -10,7 +10,8 @@
 //! - `cert.rs`: the certificate chain (dates, name, trust, key size, a profile's expectations);
 //! - `revocation.rs`: the CRL, OCSP and stapled answers.
 //!
-//! Per address the rules run in that order, so findings come out in a stable order.
+//! Per address the rules run in a fixed order (session; TLS versions; TLS; certificate; mutual
+//! TLS; revocation), so findings come out in a stable order.
 
 mod cert;
 mod revocation;
@@ -175,15 +176,12 @@ fn date(t: OffsetDateTime) -> String {
 /// Builders the rules' tests share, on top of the crate's one sample ([`crate::sample`]).
 #[cfg(test)]
 mod fixtures {
-    use time::macros::datetime;
-    use time::OffsetDateTime;
-
     use super::{diagnose_address, Policy};
     use crate::finding::Code;
     use crate::report::{AddressReport, Failure, TlsFacts};
     use crate::sample;
 
-    pub const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+    pub use crate::sample::NOW;
 
     /// A valid chain of one leaf for `mx.contoso.test` with nothing else to say: no revocation
     /// URLs, no revocation answers.

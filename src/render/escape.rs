@@ -42,10 +42,20 @@ pub fn terminal_to(s: &str, max_chars: usize) -> String {
     out
 }
 
-/// A control character (C0, DEL, C1) or a bidirectional control.
+/// [`terminal`] for a message of several lines (an error that quotes a file or the network):
+/// each line escaped and cut at [`MAX_PROSE`] characters, the line breaks kept.
+pub fn terminal_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|line| terminal_to(line, MAX_PROSE))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A control character (C0, DEL, C1) or a bidirectional control (the marks U+200E, U+200F and
+/// U+061C, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069).
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 
 /// Text from the network, safe in Markdown prose and in a table cell.
@@ -134,6 +144,11 @@ mod tests {
         assert_eq!(terminal("tab\there"), "tab\\u{9}here");
         assert_eq!(terminal("c1\u{9b}31m"), "c1\\u{9b}31m");
         assert_eq!(terminal("plain ünicode"), "plain ünicode");
+        assert_eq!(terminal("a\u{61c}b"), "a\\u{61c}b");
+        assert_eq!(
+            terminal_lines("one \u{1b}[2J\ntwo\r"),
+            "one \\u{1b}[2J\ntwo\\u{d}"
+        );
     }
 
     #[test]

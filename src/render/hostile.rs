@@ -104,6 +104,11 @@ fn assert_safe(format: &str, out: &str) {
         .map(|c| c.escape_unicode().to_string())
         .collect();
     assert!(bad.is_empty(), "{format}: raw {bad:?} in\n{out}");
+    // Newlines are ours: the hostile text's own (before `-- `) never starts a line.
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("-- ")),
+        "{format}: a raw newline from the report in\n{out}"
+    );
 }
 
 fn rendered(judged: &Judged, format: Format, opts: TextOptions) -> String {

@@ -31,10 +31,11 @@ use std::io::Write;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::finding::Severity;
+use crate::judged::Place;
 use crate::render::escape::{xml, MAX_PROSE};
 use crate::render::view::{
-    utc_minutes, AddressView, EndpointView, EndpointsView, FindingView, Kx, Place, ReportView,
-    TargetView, Untrusted,
+    utc_minutes, AddressView, EndpointView, EndpointsView, FindingView, Kx, ReportView, TargetView,
+    Untrusted,
 };
 use crate::report::EndpointsReport;
 use crate::vocab::EndpointStatus;
@@ -208,7 +209,7 @@ fn address_case(
     Case {
         classname: classname.to_string(),
         name: format!("{} {}", host.terminal(), a.socket),
-        time_ms: a.total_ms,
+        time_ms: a.total_ms(),
         outcome,
         system_out,
     }

@@ -379,7 +379,7 @@ fn partner_section(
     attr(out, "Serial", code(&leaf.serial))?;
     attr(out, "Subject", md(&leaf.subject))?;
     attr(out, "Issuer", md(&leaf.issuer))?;
-    endpoint_rows(tls, out)?;
+    endpoint_rows(tls, served, out)?;
     let rest = tls.chain.get(1..).unwrap_or_default();
     if !rest.is_empty() || tls.chain_dropped > 0 {
         writeln!(out)?;
@@ -423,8 +423,12 @@ fn certificate_name(leaf: &CertView<'_>) -> String {
 
 /// The partner table's rows for every CRL, OCSP and CA-issuers URL of the chain, the leaf's
 /// stapled response, revocation notes, and what the firewall must let through.
-fn endpoint_rows(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    for (i, cert) in tls.endpoints.iter().enumerate() {
+fn endpoint_rows(
+    tls: &TlsView<'_>,
+    served: &ServedLeaf<'_>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for (i, cert) in served.endpoints.iter().enumerate() {
         let who = match &cert.who {
             Who::Leaf => "leaf".to_string(),
             Who::Named(n) => md(n),
@@ -459,7 +463,7 @@ fn endpoint_rows(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> 
             row(out, &[format!("Revocation note ({who})"), md(note)])?;
         }
     }
-    if tls.endpoints.iter().all(|c| c.rows.is_empty()) {
+    if served.endpoints.iter().all(|c| c.rows.is_empty()) {
         row(
             out,
             &[
@@ -468,8 +472,8 @@ fn endpoint_rows(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> 
             ],
         )?;
     }
-    if !tls.origins.is_empty() {
-        let origins: Vec<String> = tls.origins.iter().map(md).collect();
+    if !served.origins.is_empty() {
+        let origins: Vec<String> = served.origins.iter().map(md).collect();
         row(
             out,
             &[

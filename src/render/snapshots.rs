@@ -1,4 +1,4 @@
-//! Snapshot tests: the JSON, text and Markdown renderings of the sample report are locked in
+//! Snapshot tests: the JSON, text, Markdown and JUnit renderings of the sample report are locked in
 //! `src/render/snapshots/*.snap`. A deliberate format change is accepted by rewriting them with
 //! `INSTA_UPDATE=always cargo test --lib render::snapshots` (or `cargo insta review`) and
 //! committing the diff; under CI (`CI=true`) insta writes nothing and fails on a mismatch.
@@ -6,7 +6,7 @@
 //! The sample's times are fixed (`sample::NOW`), so every rendering is deterministic.
 
 use super::view::ReportView;
-use super::{json, markdown, text, TextOptions};
+use super::{json, junit, markdown, text, TextOptions};
 use crate::sample;
 
 fn rendered(render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -46,4 +46,11 @@ fn markdown_rendering() {
     let report = sample::report();
     let out = rendered(|b| markdown::render(&ReportView::new(&report), b));
     insta::assert_snapshot!("markdown", out);
+}
+
+#[test]
+fn junit_rendering() {
+    let report = sample::report();
+    let out = rendered(|b| junit::render(&ReportView::new(&report), b));
+    insta::assert_snapshot!("junit", out);
 }

@@ -9,11 +9,12 @@
 use std::io::Write;
 
 use crate::explain::Explanation;
+use crate::judged::Place;
 use crate::render::escape::{terminal, MAX_PROSE};
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView,
-    CheckView, EndpointsView, FindingView, Kx, MxView, Place, ReportView, RootIssuer, Stapled,
-    Starttls, TargetView, TlsView, Untrusted, Who,
+    CheckView, EndpointsView, FindingView, Kx, MxView, ReportView, RootIssuer, Stapled, Starttls,
+    TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;

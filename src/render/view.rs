@@ -12,12 +12,13 @@
 //! raw. Our own words (`&'static str`, numbers, typed vocabulary) are plain.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::finding::{Code, Finding, Severity};
-use crate::judged::{Judged, TargetJudgement};
+use crate::judged::{places, Judged, Place, TargetJudgement};
 use crate::net::origin;
 use crate::render::escape;
 use crate::report::{
@@ -149,17 +150,6 @@ pub enum MxView<'a> {
     Nothing,
 }
 
-/// Where a finding belongs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place {
-    /// The target as a whole (or a host or address the report does not list).
-    Target,
-    /// A host, by its index in the target.
-    Host(usize),
-    /// An address: host index, address index.
-    Address(usize, usize),
-}
-
 pub struct FindingView<'a> {
     pub code: Code,
     pub severity: Severity,
@@ -186,6 +176,16 @@ pub struct TargetView<'a> {
     pub hosts: Vec<HostView<'a>>,
     /// The distinct leaf certificates, in the order first seen.
     pub leaves: Vec<ServedLeaf<'a>>,
+}
+
+impl AddressView<'_> {
+    /// The whole session's time, when it was measured.
+    pub fn total_ms(&self) -> Option<u64> {
+        self.timings
+            .iter()
+            .find(|(phase, _)| *phase == "total")
+            .map(|(_, ms)| *ms)
+    }
 }
 
 impl<'a> TargetView<'a> {
@@ -259,9 +259,8 @@ pub struct AddressView<'a> {
     pub versions: Option<VersionsView<'a>>,
     pub ciphers: Vec<CipherView<'a>>,
     pub stopped: Option<FailureView<'a>>,
-    /// `queued 3 ms`, `connect 1 ms`, ...: the phases that ran.
+    /// `queued 3 ms`, `connect 1 ms`, ..., `total 40 ms`: the phases that ran.
     pub timings: Vec<(&'static str, u64)>,
-    pub total_ms: Option<u64>,
     /// The EHLO keywords inside TLS, joined.
     pub tls_ehlo: Option<Untrusted<'a>>,
     pub transcript: Vec<(Direction, Untrusted<'a>)>,
@@ -368,11 +367,6 @@ pub struct TlsView<'a> {
     pub leaf_stapled: Stapled<'a>,
     /// `good (3 checks)`, `REVOKED`, `2 good, 1 unreachable`, `not checked`.
     pub revocation_summary: String,
-    /// Per certificate of the chain, every CRL, OCSP and CA-issuers URL it names, with what it
-    /// answered.
-    pub endpoints: Vec<ChainEndpoints<'a>>,
-    /// What a firewall must let through for those endpoints (`http://crl.example`).
-    pub origins: Vec<Untrusted<'a>>,
     pub client_auth: Option<ClientAuthView<'a>>,
 }
 
@@ -493,6 +487,11 @@ pub struct ServedLeaf<'a> {
     pub first: (usize, usize),
     /// Every (host, address) that served it.
     pub at: Vec<(Untrusted<'a>, IpAddr)>,
+    /// Per certificate of the chain served with it, every CRL, OCSP and CA-issuers URL it names,
+    /// with what it answered.
+    pub endpoints: Vec<ChainEndpoints<'a>>,
+    /// What a firewall must let through for those endpoints (`http://crl.example`).
+    pub origins: Vec<Untrusted<'a>>,
 }
 
 /// Most CA names a client-auth line lists.
@@ -545,25 +544,6 @@ impl<'a> FindingView<'a> {
     }
 }
 
-/// Where a finding of `t` belongs: the address it names, else the host, else the target.
-fn place_of(t: &TargetReport, f: &Finding) -> Place {
-    let Some(name) = f.host.as_deref() else {
-        return Place::Target;
-    };
-    let Some(h) = t.hosts.iter().position(|h| h.name == name) else {
-        return Place::Target;
-    };
-    let address = f.ip.and_then(|ip| {
-        t.hosts
-            .get(h)
-            .and_then(|host| host.addresses.iter().position(|a| a.ip == ip))
-    });
-    match address {
-        Some(a) => Place::Address(h, a),
-        None => Place::Host(h),
-    }
-}
-
 impl<'a> TargetView<'a> {
     fn new(
         t: &'a TargetReport,
@@ -574,7 +554,8 @@ impl<'a> TargetView<'a> {
         let findings: Vec<FindingView<'a>> = j
             .findings
             .iter()
-            .map(|f| FindingView::new(f, place_of(t, f)))
+            .zip(places(t, &j.findings))
+            .map(|(f, place)| FindingView::new(f, place))
             .collect();
         let mut counts = Counts::default();
         for f in &findings {
@@ -588,7 +569,7 @@ impl<'a> TargetView<'a> {
             .hosts
             .iter()
             .enumerate()
-            .map(|(h, host)| HostView::new(host, h, &findings, now, revocation))
+            .map(|(h, host)| HostView::new(host, h, &findings, now))
             .collect();
         let mx = match t.kind {
             TargetKind::Host => MxView::NotLooked,
@@ -614,35 +595,47 @@ impl<'a> TargetView<'a> {
                 .iter()
                 .flat_map(|h| &h.addresses)
                 .any(AddressReport::got_ehlo),
-            leaves: distinct_leaves(t),
+            leaves: distinct_leaves(t, revocation),
             findings,
             hosts,
         }
     }
 }
 
-/// The distinct leaf certificates of a target (by SHA-256), in the order first seen.
-fn distinct_leaves(t: &TargetReport) -> Vec<ServedLeaf<'_>> {
-    let mut seen: Vec<(&str, ServedLeaf<'_>)> = Vec::new();
+/// The distinct leaf certificates of a target (by SHA-256), in the order first seen, with the
+/// endpoints of the chain first served with each.
+fn distinct_leaves(t: &TargetReport, revocation: bool) -> Vec<ServedLeaf<'_>> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut leaves: Vec<ServedLeaf<'_>> = Vec::new();
     for (h, host) in t.hosts.iter().enumerate() {
         for (i, a) in host.addresses.iter().enumerate() {
-            let Some(leaf) = a.tls.as_ref().and_then(|tls| tls.chain.first()) else {
+            let Some((tls, leaf)) = a
+                .tls
+                .as_ref()
+                .and_then(|tls| tls.chain.first().map(|leaf| (tls, leaf)))
+            else {
                 continue;
             };
             let at = (text(&host.name), a.ip);
-            match seen.iter_mut().find(|(sha, _)| *sha == leaf.sha256) {
-                Some((_, served)) => served.at.push(at),
-                None => seen.push((
-                    &leaf.sha256,
-                    ServedLeaf {
+            match index
+                .get(leaf.sha256.as_str())
+                .and_then(|&n| leaves.get_mut(n))
+            {
+                Some(served) => served.at.push(at),
+                None => {
+                    index.insert(&leaf.sha256, leaves.len());
+                    let (endpoints, origins) = endpoint_rows(tls, revocation);
+                    leaves.push(ServedLeaf {
                         first: (h, i),
                         at: vec![at],
-                    },
-                )),
+                        endpoints,
+                        origins,
+                    });
+                }
             }
         }
     }
-    seen.into_iter().map(|(_, s)| s).collect()
+    leaves
 }
 
 impl<'a> HostView<'a> {
@@ -651,7 +644,6 @@ impl<'a> HostView<'a> {
         h: usize,
         findings: &[FindingView<'_>],
         now: OffsetDateTime,
-        revocation: bool,
     ) -> Self {
         HostView {
             name: text(&host.name),
@@ -663,7 +655,7 @@ impl<'a> HostView<'a> {
                 .enumerate()
                 .map(|(i, a)| {
                     let mine = findings.iter().filter(|f| f.place == Place::Address(h, i));
-                    AddressView::new(a, status(a, mine), now, revocation)
+                    AddressView::new(a, status(a, mine), now)
                 })
                 .collect(),
         }
@@ -699,12 +691,7 @@ impl<'a> FailureView<'a> {
 }
 
 impl<'a> AddressView<'a> {
-    fn new(
-        a: &'a AddressReport,
-        status: AddressStatus,
-        now: OffsetDateTime,
-        revocation: bool,
-    ) -> Self {
+    fn new(a: &'a AddressReport, status: AddressStatus, now: OffsetDateTime) -> Self {
         let starttls = if a.implicit_tls {
             Starttls::Implicit
         } else if a.smtp.ehlo.is_none() {
@@ -736,7 +723,7 @@ impl<'a> AddressView<'a> {
             probed: a.got_ehlo(),
             banner: a.smtp.banner.as_ref().map(|b| Untrusted::owned(b.text())),
             starttls,
-            tls: a.tls.as_ref().map(|tls| TlsView::new(tls, now, revocation)),
+            tls: a.tls.as_ref().map(|tls| TlsView::new(tls, now)),
             versions: a.versions.as_ref().map(VersionsView::new),
             ciphers: a
                 .ciphers
@@ -754,7 +741,6 @@ impl<'a> AddressView<'a> {
                 .collect(),
             stopped: a.error.as_ref().map(FailureView::new),
             timings,
-            total_ms: t.total,
             tls_ehlo: a
                 .smtp
                 .tls_ehlo_keywords
@@ -791,8 +777,7 @@ impl<'a> VersionsView<'a> {
 }
 
 impl<'a> TlsView<'a> {
-    /// `revocation`: the run checked revocation (`--no-revocation` was not given).
-    fn new(tls: &'a TlsFacts, now: OffsetDateTime, revocation: bool) -> Self {
+    fn new(tls: &'a TlsFacts, now: OffsetDateTime) -> Self {
         let kx = match (&tls.kx_group, tls.forward_secrecy) {
             (Some(g), _) => Kx::Group(text(g)),
             (None, true) => Kx::NotRecorded,
@@ -805,7 +790,6 @@ impl<'a> TlsView<'a> {
             }
             _ => RootIssuer::Unknown,
         };
-        let (endpoints, origins) = endpoint_rows(tls, revocation);
         TlsView {
             version: tls.version,
             suite: text(&tls.cipher_suite),
@@ -833,8 +817,6 @@ impl<'a> TlsView<'a> {
             revocation: cert_checks(tls),
             leaf_stapled: leaf_stapled(tls),
             revocation_summary: revocation_summary(tls),
-            endpoints,
-            origins,
             client_auth: tls.client_auth.as_ref().map(ClientAuthView::new),
         }
     }
@@ -863,12 +845,7 @@ impl<'a> CertView<'a> {
             serial: text(&c.serial),
             subject: text(&c.subject),
             issuer: text(&c.issuer),
-            name: c
-                .common_name
-                .as_deref()
-                .or_else(|| c.san_dns.first().map(String::as_str))
-                .or_else(|| c.san_ip.first().map(String::as_str))
-                .map(text),
+            name: cert_name(c).map(text),
             organization: c.organization.as_deref().map(text),
             organizational_unit: c.organizational_unit.as_deref().map(text),
             san_dns: c.san_dns.iter().map(|s| text(s)).collect(),
@@ -887,18 +864,21 @@ impl<'a> CertView<'a> {
     }
 }
 
-/// The certificate `i` of a chain, for a reader.
-fn who(i: usize, c: &CertSummary) -> Who<'_> {
-    if i == 0 {
-        return Who::Leaf;
-    }
-    let name = c
-        .common_name
+/// The name partners put in a connector: the subject CN, else the first DNS SAN, else the first
+/// IP SAN.
+fn cert_name(c: &CertSummary) -> Option<&str> {
+    c.common_name
         .as_deref()
         .or_else(|| c.san_dns.first().map(String::as_str))
         .or_else(|| c.san_ip.first().map(String::as_str))
-        .unwrap_or(&c.subject);
-    Who::Named(text(name))
+}
+
+/// The certificate `i` of a chain, for a reader: the leaf, or its name (else its subject).
+fn who(i: usize, c: &CertSummary) -> Who<'_> {
+    match i {
+        0 => Who::Leaf,
+        _ => Who::Named(text(cert_name(c).unwrap_or(&c.subject))),
+    }
 }
 
 /// The revocation answers of each checked certificate.
@@ -1031,6 +1011,7 @@ fn endpoint_rows(
 ) -> (Vec<ChainEndpoints<'_>>, Vec<Untrusted<'_>>) {
     let mut chain = Vec::new();
     let mut origins: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for (i, c) in tls.chain.iter().enumerate() {
         let mut rows = Vec::new();
         let rev = c.revocation.as_ref();
@@ -1041,7 +1022,7 @@ fn endpoint_rows(
         ];
         for (kind, urls, checks) in kinds {
             for url in urls {
-                if let Some(o) = origin(url).filter(|o| !origins.contains(o)) {
+                if let Some(o) = origin(url).filter(|o| seen.insert(o.clone())) {
                     origins.push(o);
                 }
                 let check = checks
@@ -1194,7 +1175,7 @@ mod tests {
     use crate::sample;
 
     fn tls_view(tls: &TlsFacts) -> TlsView<'_> {
-        TlsView::new(tls, sample::NOW, true)
+        TlsView::new(tls, sample::NOW)
     }
 
     #[test]
