@@ -119,20 +119,14 @@ struct WrittenTarget<'a> {
     verdict: Verdict,
 }
 
-/// [`Written`], owned, as it is read back.
+/// [`Written`], owned, as it is read back: each target's `verdict` is taken out of the target's
+/// object first ([`Judged::from_value`]), so the targets' facts read on their own.
 #[derive(Deserialize)]
 struct Read {
     #[serde(flatten)]
     run: Run,
-    targets: Vec<ReadTarget>,
+    targets: Vec<TargetReport>,
     findings: Vec<Finding>,
-    verdict: Verdict,
-}
-
-#[derive(Deserialize)]
-struct ReadTarget {
-    #[serde(flatten)]
-    facts: TargetReport,
     verdict: Verdict,
 }
 
@@ -160,18 +154,35 @@ impl Serialize for Judged {
 
 impl<'de> Deserialize<'de> for Judged {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let read = Read::deserialize(d)?;
-        let mut targets: Vec<TargetJudgement> = read
-            .targets
-            .iter()
-            .map(|t| TargetJudgement {
-                verdict: t.verdict,
+        Judged::from_value(serde_json::Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Judged {
+    /// A judged report from its JSON (as [`crate::saved`] has it, already parsed).
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        use serde::de::Error;
+        let mut verdicts = Vec::new();
+        if let Some(targets) = value.get_mut("targets").and_then(|t| t.as_array_mut()) {
+            for (n, t) in targets.iter_mut().enumerate() {
+                let verdict = t.as_object_mut().and_then(|o| o.remove("verdict"));
+                let verdict = verdict.ok_or_else(|| {
+                    serde_json::Error::custom(format!("target {} has no verdict", n + 1))
+                })?;
+                verdicts.push(serde_json::from_value::<Verdict>(verdict)?);
+            }
+        }
+        let read: Read = serde_json::from_value(value)?;
+        let mut targets: Vec<TargetJudgement> = verdicts
+            .into_iter()
+            .map(|verdict| TargetJudgement {
+                verdict,
                 findings: vec![],
             })
             .collect();
         let mut by_input: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, t) in read.targets.iter().enumerate() {
-            by_input.entry(t.facts.input.as_str()).or_default().push(i);
+            by_input.entry(t.input.as_str()).or_default().push(i);
         }
         let mut unplaced = Vec::new();
         let mut cursor = 0;
@@ -197,7 +208,7 @@ impl<'de> Deserialize<'de> for Judged {
         Ok(Judged {
             report: Report {
                 run: read.run,
-                targets: read.targets.into_iter().map(|t| t.facts).collect(),
+                targets: read.targets,
             },
             targets,
             unplaced,

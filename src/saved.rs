@@ -127,7 +127,7 @@ fn parse_one(value: serde_json::Value, shown: &str) -> Result<Judged, SavedError
         }
         Some(_) => {}
     }
-    serde_json::from_value(value).map_err(|e| not_a_report(e.to_string()))
+    Judged::from_value(value).map_err(|e| not_a_report(e.to_string()))
 }
 
 /// Judges a saved report again, offline, with the profile chosen (the saved one by default) and

@@ -1,12 +1,15 @@
 //! Property tests for the parsers that read network data (the same ones `fuzz/` targets): any
 //! bytes are a value or an error, never a panic, and a parsed SMTP reply serialises back to
-//! itself. They run in CI on every change; `scripts/fuzz.sh` goes deeper with coverage guidance.
+//! itself. And for the JSON writer: any text reads back the same, with nothing left raw that
+//! could drive a terminal. They run in CI on every change; `scripts/fuzz.sh` goes deeper with coverage guidance.
 
 mod support;
 
 use proptest::prelude::*;
 use support::records::{handshake, record, server_hello};
 use tlscheck::cert::summary::summarize;
+use tlscheck::render::escape::is_unsafe;
+use tlscheck::render::json::line;
 use tlscheck::smtp::extensions::Extensions;
 use tlscheck::smtp::reply::{Reply, ReplyCode, ReplyParser};
 use tlscheck::smtp::stream::take_line;
@@ -165,6 +168,27 @@ proptest! {
         }
         let _ = summarize(&der);
         let _ = summarize(&der[..cut.index(der.len())]);
+    }
+
+    /// Any text written as JSON reads back the same, and no control or bidirectional character
+    /// is left raw in the file (`src/render/json.rs`).
+    #[test]
+    fn json_strings_are_terminal_safe_and_read_back(
+        text in proptest::collection::vec(
+            prop_oneof![
+                any::<char>(),
+                prop::sample::select(vec!['\u{7f}', '\u{85}', '\u{9b}', '\u{61c}', '\u{200f}', '\u{202e}', '\u{2066}', '\u{1b}', '\0']),
+            ],
+            0..64,
+        ).prop_map(|cs| cs.into_iter().collect::<String>()),
+    ) {
+        let mut out = Vec::new();
+        line(&text, &mut out).unwrap();
+        let written = String::from_utf8(out).unwrap();
+        prop_assert!(written.ends_with('\n'));
+        prop_assert!(!written.trim_end_matches('\n').chars().any(is_unsafe), "{written:?}");
+        let back: String = serde_json::from_str(&written).unwrap();
+        prop_assert_eq!(back, text);
     }
 }
 

@@ -41,6 +41,15 @@ impl<F: Formatter> Formatter for SafeFormatter<F> {
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Every character `is_unsafe` names (JSON escapes C0 itself) is DEL or starts with one of
+        // these UTF-8 lead bytes: C1 (0xC2), U+061C (0xD8), U+200E-U+2069 (0xE2). Most strings
+        // (base64 certificates) have none, and go out as they are.
+        if !fragment
+            .bytes()
+            .any(|b| matches!(b, 0x7f | 0xc2 | 0xd8 | 0xe2))
+        {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|(_, c)| is_unsafe(*c)) {
             let (plain, tail) = rest.split_at(i);
@@ -157,7 +166,7 @@ mod tests {
     #[test]
     fn terminal_and_bidi_controls_are_escaped_and_read_back() {
         let mut judged = sample::report();
-        let hostile = "a\u{7f}b\u{9b}31m\u{202e}c\u{2066}d\u{1b}e\u{0}ü✓";
+        let hostile = "a\u{7f}b\u{9b}31m\u{202e}c\u{2066}d\u{1b}e\u{0}ü✓\u{61c}";
         judged.targets[0].findings[0].message = hostile.into();
         for compact in [false, true] {
             let mut out = Vec::new();
@@ -169,7 +178,7 @@ mod tests {
             let text = String::from_utf8(out).unwrap();
             assert!(text.chars().all(|c| c == '\n' || !is_unsafe(c)), "{text}");
             assert!(
-                text.contains(r#"a\u007fb\u009b31m\u202ec\u2066d\u001be\u0000ü✓"#),
+                text.contains(r#"a\u007fb\u009b31m\u202ec\u2066d\u001be\u0000ü✓\u061c"#),
                 "{text}"
             );
             let back: Judged = serde_json::from_str(&text).unwrap();
