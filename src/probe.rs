@@ -52,7 +52,13 @@ pub struct Prober<'a> {
     probes: Cells<(SocketAddr, Option<String>), AddressReport>,
 }
 
-type HostLookup = Result<(Vec<IpAddr>, Option<String>), Failure>;
+/// A host's address lookup: the addresses (and the name it is an alias of), and with `-4`/`-6`,
+/// when the family asked for has none, the addresses of the other family.
+#[derive(Clone)]
+struct HostLookup {
+    found: Result<(Vec<IpAddr>, Option<String>), Failure>,
+    other_family: Vec<IpAddr>,
+}
 /// Results computed once per key and shared.
 type Cells<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
@@ -171,13 +177,28 @@ impl<'a> Prober<'a> {
                 report.name = host.display();
                 let port = port.unwrap_or(self.plan.port);
                 report.hosts = vec![match host {
-                    HostSpec::Name(n) => self.host(n, None, port).await,
+                    HostSpec::Name(n) => {
+                        let h = self.host(n, None, port).await;
+                        // No address but MX records: the name is a mail domain.
+                        if h.dns_error
+                            .as_ref()
+                            .is_some_and(|e| e.kind == FailureKind::NoData)
+                        {
+                            if let Ok(MxAnswer::Hosts { records, .. }) =
+                                self.dns_call(|dns| dns.mx(n)).await
+                            {
+                                report.mx = records;
+                            }
+                        }
+                        h
+                    }
                     HostSpec::Ip(ip) => HostReport {
                         name: ip.to_string(),
                         preference: None,
                         cname: None,
                         dns_error: None,
                         addresses: vec![self.address(SocketAddr::new(*ip, port), None).await],
+                        other_family: vec![],
                     },
                 }];
             }
@@ -192,6 +213,7 @@ impl<'a> Prober<'a> {
             cname: None,
             dns_error: None,
             addresses: vec![],
+            other_family: vec![],
         };
         // An MX target from DNS may be anything: senders skip IP literals and invalid names.
         if let Some(problem) = crate::target::mx_target_problem(name) {
@@ -199,10 +221,11 @@ impl<'a> Prober<'a> {
             return report;
         }
         let lookup = cell(&self.lookups, name.to_ascii_lowercase())
-            .get_or_init(|| self.dns_call(|dns| dns.host_addresses(name, self.plan.families)))
+            .get_or_init(|| self.lookup_host(name))
             .await
             .clone();
-        let ips = match lookup {
+        report.other_family = lookup.other_family;
+        let ips = match lookup.found {
             Ok((ips, alias)) => {
                 report.cname = alias;
                 ips
@@ -222,6 +245,26 @@ impl<'a> Prober<'a> {
         )
         .await;
         report
+    }
+
+    /// The addresses of `name` in the families asked for; when there are none, those of the
+    /// other family, to say why nothing was probed.
+    async fn lookup_host(&self, name: &str) -> HostLookup {
+        let families = self.plan.families;
+        let found = self
+            .dns_call(|dns| dns.host_addresses(name, families))
+            .await;
+        let other_family = match (&found, families.other()) {
+            (Err(e), Some(other)) if e.kind == FailureKind::NoData => self
+                .dns_call(|dns| dns.addresses(name, other))
+                .await
+                .unwrap_or_default(),
+            _ => vec![],
+        };
+        HostLookup {
+            found,
+            other_family,
+        }
     }
 
     /// Runs a DNS call within the run deadline.

@@ -117,7 +117,8 @@ pub struct TargetReport {
     pub kind: TargetKind,
     /// The ASCII (IDNA) name that was looked up, or the IP literal.
     pub name: String,
-    /// MX records as published, by preference (mx targets only).
+    /// MX records as published, by preference. For a host target, looked up only when the host
+    /// has no address records (the name may be a mail domain).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mx: Vec<MxRecord>,
     /// MX records published beyond the ones used (see docs/limits.md).
@@ -157,6 +158,10 @@ pub struct HostReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_error: Option<Failure>,
     pub addresses: Vec<AddressReport>,
+    /// With `-4` or `-6`: the host's addresses of the other family, looked up only when the
+    /// family asked for has none (they were not probed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_family: Vec<IpAddr>,
 }
 
 /// What one SMTP session to one address found.

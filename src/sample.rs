@@ -259,6 +259,7 @@ pub fn target(input: &str, host: &str, addresses: Vec<AddressReport>) -> TargetR
             preference: Some(10),
             dns_error: None,
             addresses,
+            other_family: vec![],
         }],
     }
 }

@@ -71,6 +71,15 @@ words! {
 }
 
 impl Families {
+    /// The family left out by `-4` or `-6`.
+    pub fn other(self) -> Option<Families> {
+        match self {
+            Families::Any => None,
+            Families::V4 => Some(Families::V6),
+            Families::V6 => Some(Families::V4),
+        }
+    }
+
     pub fn allows(self, ip: &IpAddr) -> bool {
         match self {
             Families::Any => true,

@@ -1572,3 +1572,61 @@ fn a_saved_report_cannot_name_a_file_to_read_as_its_profile() {
         );
     }
 }
+
+/// `-4` on a host with only IPv6 addresses, and `tlscheck host` on a mail domain: no address to
+/// probe, said as what is true (the family; the domain's MX hosts), never "fix the MX record".
+#[test]
+fn names_and_families_are_said_as_they_are() {
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("v6only.test", 10, "mx.v6only.test")
+            .aaaa("mx.v6only.test", "::1".parse().unwrap())
+            .mx("maildomain.test", 10, "mx.maildomain.test")
+            .a("mx.maildomain.test", NET.ip(60)),
+    );
+    let dns_s = dns.addr.to_string();
+    let (code, r) = run_json(&[
+        "mx",
+        "v6only.test",
+        "-4",
+        "--resolver",
+        &dns_s,
+        "--timeout",
+        "3",
+    ]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), ["no-address-in-family"], "{r:#}");
+    let host = &r["targets"][0]["hosts"][0];
+    assert_eq!(host["other_family"][0], "::1", "{host:#}");
+    let message = r["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("run without -4"), "{message}");
+    assert!(host["addresses"].as_array().unwrap().is_empty());
+
+    let (code, r) = run_json(&[
+        "host",
+        "maildomain.test",
+        "--resolver",
+        &dns_s,
+        "--timeout",
+        "3",
+    ]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), ["host-is-mail-domain"], "{r:#}");
+    assert_eq!(r["targets"][0]["mx"][0]["exchange"], "mx.maildomain.test");
+    let message = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("use `tlscheck mx maildomain.test`"),
+        "{message}"
+    );
+
+    let (code, r) = run_json(&[
+        "host",
+        "nothing.test",
+        "--resolver",
+        &dns_s,
+        "--timeout",
+        "3",
+    ]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), ["host-unresolvable"], "{r:#}");
+}

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use super::Found;
 use crate::finding::Code;
-use crate::report::{HostReport, TargetReport};
+use crate::report::{Failure, HostReport, TargetReport};
 use crate::vocab::{FailureKind, TargetKind};
 
 /// The findings about the domain itself.
@@ -48,14 +48,7 @@ pub(super) fn domain(t: &TargetReport) -> Vec<Found> {
 pub(super) fn host(t: &TargetReport, host: &HostReport) -> Vec<Found> {
     let mut out = Vec::new();
     if let Some(e) = &host.dns_error {
-        let code = match e.kind {
-            FailureKind::BadName if host.name.trim_end_matches('.').parse::<IpAddr>().is_ok() => {
-                Code::MxIpLiteral
-            }
-            FailureKind::BadName => Code::MxInvalidName,
-            _ => Code::MxUnresolvable,
-        };
-        out.push((code, e.message.clone()));
+        out.push(unresolved(t, host, e));
     }
     // The domain's own name is not an MX record when the MX is implicit.
     if let (Some(alias), TargetKind::Mx, false) = (&host.cname, t.kind, t.implicit_mx) {
@@ -67,13 +60,56 @@ pub(super) fn host(t: &TargetReport, host: &HostReport) -> Vec<Found> {
     out
 }
 
+/// Why a host has no address to probe, said as what is true: a family left out by `-4`/`-6`, a
+/// mail domain given to `tlscheck host`, a host name that does not resolve, or an MX record that
+/// names something unusable.
+fn unresolved(t: &TargetReport, host: &HostReport, e: &Failure) -> Found {
+    if !host.other_family.is_empty() {
+        let (has, flag) = match host.other_family.first() {
+            Some(IpAddr::V6(_)) => ("IPv6", "-4"),
+            _ => ("IPv4", "-6"),
+        };
+        let list: Vec<String> = host.other_family.iter().map(IpAddr::to_string).collect();
+        return (
+            Code::NoAddressInFamily,
+            format!(
+                "{} has only {has} addresses ({}); {flag} left nothing to probe: run without {flag}",
+                host.name,
+                list.join(", ")
+            ),
+        );
+    }
+    match (t.kind, e.kind) {
+        (TargetKind::Host, _) if !t.mx.is_empty() => {
+            let mx: Vec<&str> = t.mx.iter().map(|m| m.exchange.as_str()).collect();
+            (
+                Code::HostIsMailDomain,
+                format!(
+                    "{} has no address records but publishes MX records ({}): it is a mail domain; use `tlscheck mx {}`",
+                    host.name,
+                    mx.join(", "),
+                    host.name
+                ),
+            )
+        }
+        (TargetKind::Host, _) => (Code::HostUnresolvable, e.message.clone()),
+        (TargetKind::Mx, FailureKind::BadName)
+            if host.name.trim_end_matches('.').parse::<IpAddr>().is_ok() =>
+        {
+            (Code::MxIpLiteral, e.message.clone())
+        }
+        (TargetKind::Mx, FailureKind::BadName) => (Code::MxInvalidName, e.message.clone()),
+        (TargetKind::Mx, _) => (Code::MxUnresolvable, e.message.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::fixtures::{address, tls, NOW};
     use crate::diagnose::{diagnose_target, target_verdict, Policy};
     use crate::finding::Severity;
-    use crate::report::Failure;
+    use crate::report::MxRecord;
     use crate::sample;
     use crate::vocab::{Phase, Verdict};
 
@@ -141,6 +177,51 @@ mod tests {
         assert!(found[0].1.contains("real.contoso.test"), "{}", found[0].1);
         t.implicit_mx = true;
         assert!(host(&t, &t.hosts[0]).is_empty());
+    }
+
+    #[test]
+    fn what_is_true_about_a_host_without_addresses() {
+        let nodata = || {
+            Some(Failure::new(
+                Phase::Dns,
+                FailureKind::NoData,
+                "no A records",
+            ))
+        };
+        // -4 and a host with only IPv6 addresses: the family, not the MX record.
+        let mut t = target();
+        t.hosts[0].addresses.clear();
+        t.hosts[0].dns_error = nodata();
+        t.hosts[0].other_family = vec!["2001:db8::25".parse().unwrap()];
+        let found = host(&t, &t.hosts[0]);
+        assert_eq!(found[0].0, Code::NoAddressInFamily);
+        assert!(
+            found[0].1.ends_with(
+                "has only IPv6 addresses (2001:db8::25); -4 left nothing to probe: run without -4"
+            ),
+            "{}",
+            found[0].1
+        );
+        // `tlscheck host` on a mail domain.
+        let mut t = target();
+        t.kind = TargetKind::Host;
+        t.mx.clear();
+        t.hosts[0].name = "contoso.test".into();
+        t.hosts[0].addresses.clear();
+        t.hosts[0].dns_error = nodata();
+        let found = host(&t, &t.hosts[0]);
+        assert_eq!(found[0].0, Code::HostUnresolvable);
+        t.mx = vec![MxRecord {
+            preference: 10,
+            exchange: "mx.contoso.test".into(),
+        }];
+        let found = host(&t, &t.hosts[0]);
+        assert_eq!(found[0].0, Code::HostIsMailDomain);
+        assert!(
+            found[0].1.contains("use `tlscheck mx contoso.test`"),
+            "{}",
+            found[0].1
+        );
     }
 
     #[test]

@@ -54,6 +54,15 @@ codes! {
     MxUnresolvable = "mx-unresolvable", Warning,
         "An MX host name has no usable A/AAAA records.",
         "Fix the MX record to name a host with address records (an MX must not point to a CNAME or an IP literal, RFC 5321 §5.1), or add the missing A/AAAA records.";
+    NoAddressInFamily = "no-address-in-family", Warning,
+        "The host has addresses only in the family -4 or -6 left out, so nothing was probed (this says nothing about the server).",
+        "Run without -4/-6 (or with the other one) from a machine that can reach that family; senders use whatever family they have.";
+    HostIsMailDomain = "host-is-mail-domain", Warning,
+        "The name given to `tlscheck host` has no address records but publishes MX records: it is a mail domain, not a host.",
+        "Check the domain's mail servers with `tlscheck mx NAME` (its MX hosts are named in the finding).";
+    HostUnresolvable = "host-unresolvable", Warning,
+        "The host name given to `tlscheck host` has no usable A/AAAA records (it does not exist, or has no addresses).",
+        "Check the spelling and the host's address records (`dig A name`, `dig AAAA name`), or give its IP address.";
     MxIpLiteral = "mx-ip-literal", Error,
         "An MX record names an IP address instead of a host name; sending MTAs refuse such an MX.",
         "Point the MX record at a host name that has A/AAAA records (RFC 5321 §5.1), e.g. `MX 10 mail.example.com.` with `mail.example.com. A 192.0.2.25`.";

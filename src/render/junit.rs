@@ -881,6 +881,7 @@ pub(crate) mod tests {
                 cname: None,
                 dns_error: Some(Failure::new(Phase::Dns, kind, "no")),
                 addresses: vec![],
+                other_family: vec![],
             });
         }
         r.targets[0].findings.push(finding(
