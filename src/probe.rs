@@ -20,7 +20,7 @@ use crate::plan::Plan;
 use crate::politeness::ConnectionGate;
 use crate::report::{AddressReport, CertRevocation, Failure, HostReport, TargetReport, TlsFacts};
 use crate::revocation::Checker;
-use crate::smtp::session::{run_session, SessionParams};
+use crate::smtp::session::{run_session, SessionParams, SessionResult};
 use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
@@ -332,6 +332,7 @@ impl<'a> Prober<'a> {
             versions::rustls_tls12(&params),
             versions::raw_hello(&params, TLS1_1, LEGACY_SUITES)
         );
+        self.tls_at_once(&params, &mut result).await;
         let assessment = versions::assess(&params, &result, tls12, legacy).await;
         let (versions, fallback) = match assessment {
             Some(a) => (Some(a.versions), a.fallback),
@@ -366,6 +367,25 @@ impl<'a> Prober<'a> {
             ciphers,
             timings_ms: result.timings,
             error: result.error,
+        }
+    }
+
+    /// A STARTTLS session that got no greeting may have reached an SMTPS port, which waits for a
+    /// ClientHello: one more connection asks it with one, and the failure says which it is.
+    async fn tls_at_once(&self, params: &SessionParams, result: &mut SessionResult) {
+        let silent = |e: &Failure| e.phase == Phase::Greeting && e.kind == FailureKind::Timeout;
+        if params.implicit_tls || !result.error.as_ref().is_some_and(silent) {
+            return;
+        }
+        let Some(answer) = versions::answers_tls_at_once(params).await else {
+            return;
+        };
+        if let Some(e) = result.error.as_mut() {
+            e.kind = FailureKind::TlsExpected;
+            e.message = format!(
+                "no greeting within {:?}; a TLS ClientHello on another connection got {answer}: this port expects TLS at once (SMTPS)",
+                params.phase_timeout
+            );
         }
     }
 

@@ -15,7 +15,7 @@ use crate::report::{Failure, VersionProbe, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams, SessionResult};
 use crate::tls::handshake::{handshake_versions, HandshakeError, Negotiated};
 use crate::tls::legacy::{
-    alert_name, client_hello, send_hello, suite_facts, HelloOutcome, LEGACY_SUITES,
+    alert_name, client_hello, send_hello, suite_facts, HelloOutcome, LEGACY_SUITES, MODERN_SUITES,
     STATIC_RSA_SUITES, TLS1_0, TLS1_1, TLS1_2,
 };
 use crate::vocab::{FailureKind, Phase, TlsVersion, VersionStatus};
@@ -122,6 +122,26 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
     }
 }
 
+/// What the port answers to a TLS ClientHello sent at once, without SMTP: asked when it sent no
+/// greeting, to tell an SMTPS port (TLS first) from a silent server. `None` when nothing TLS came
+/// back.
+pub async fn answers_tls_at_once(p: &SessionParams) -> Option<String> {
+    let mut at_once = p.clone();
+    at_once.implicit_tls = true;
+    let mut tcp = open_for_tls(&at_once).await.ok()?;
+    let suites: Vec<u16> = MODERN_SUITES.iter().chain(LEGACY_SUITES).copied().collect();
+    let hello = client_hello(TLS1_2, &suites, sni(p));
+    match send_hello(&mut tcp, &hello, phase_deadline(p)).await {
+        Ok(HelloOutcome::ServerHello { version, suite, .. }) => Some(format!(
+            "ServerHello {} {}",
+            TlsVersion::from_wire(version),
+            suite_facts(suite).0
+        )),
+        Ok(HelloOutcome::Alert(code)) => Some(format!("alert {}", alert_name(code))),
+        Ok(HelloOutcome::Closed) | Err(_) => None,
+    }
+}
+
 /// The end of one probe phase: the phase timeout, never past the run deadline.
 pub(crate) fn phase_deadline(p: &SessionParams) -> Instant {
     (Instant::now() + p.phase_timeout).min(p.run_deadline)
@@ -159,6 +179,14 @@ pub async fn assess(
 ) -> Option<Assessment> {
     let main_status = match (&main.negotiated, &main.error) {
         (Some(n), _) => Some(n.version),
+        // Not TLS at all: a plaintext SMTP port given --implicit-tls.
+        (
+            None,
+            Some(Failure {
+                kind: FailureKind::PlaintextSmtp,
+                ..
+            }),
+        ) => return None,
         (
             None,
             Some(Failure {

@@ -206,6 +206,12 @@ words! {
         DnsFailure = "dns-failure",
         /// The name is not a usable host name (an IP literal or invalid characters in an MX target).
         BadName = "bad-name",
+        /// The port answered a TLS ClientHello where an SMTP greeting was awaited: it expects TLS
+        /// at once (SMTPS, `--implicit-tls`).
+        TlsExpected = "tls-expected",
+        /// The port sent a plaintext SMTP reply where TLS was awaited (`--implicit-tls` on a
+        /// STARTTLS port).
+        PlaintextSmtp = "plaintext-smtp",
     }
 }
 

@@ -1630,3 +1630,72 @@ fn names_and_families_are_said_as_they_are() {
     assert_eq!(code, 3, "{r:#}");
     assert_eq!(codes(&r), ["host-unresolvable"], "{r:#}");
 }
+
+/// The wrong mode for the port, detected and said: STARTTLS against an SMTPS port (no greeting;
+/// one more connection sends a ClientHello at once and gets TLS back), and --implicit-tls against
+/// a STARTTLS port (a plaintext 220 instead of a ServerHello). Neither is a TLS failure or a
+/// tarpit.
+#[test]
+fn the_wrong_tls_mode_for_the_port_is_named() {
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new(["mode.test"]));
+    let smtps = SmtpServer::start_blocking(
+        NET.bind(61),
+        SmtpServerConfig::implicit_tls(rustls_server_config(&leaf)),
+    )
+    .unwrap();
+    let starttls = env.server(NET.bind(62), LeafSpec::new(["mode.test"]));
+    let trust = env.trust.to_str().unwrap();
+    let started = Instant::now();
+    let (code, r) = run_json(&[
+        "host",
+        &smtps.addr.to_string(),
+        "--trust",
+        trust,
+        "--timeout",
+        "2",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), ["port-expects-implicit-tls"], "{r:#}");
+    let e = &first_address(&r)["error"];
+    assert_eq!(
+        (e["phase"].as_str(), e["kind"].as_str()),
+        (Some("greeting"), Some("tls-expected")),
+        "{e:#}"
+    );
+    assert!(
+        e["message"].as_str().unwrap().contains("ServerHello"),
+        "{e:#}"
+    );
+
+    let (code, r) = run_json(&[
+        "host",
+        &starttls.addr.to_string(),
+        "--implicit-tls",
+        "--trust",
+        trust,
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), ["port-speaks-plaintext"], "{r:#}");
+    let a = first_address(&r);
+    assert_eq!(
+        (a["error"]["phase"].as_str(), a["error"]["kind"].as_str()),
+        (Some("handshake"), Some("plaintext-smtp")),
+        "{a:#}"
+    );
+    assert!(
+        a["error"]["message"].as_str().unwrap().contains("220 "),
+        "{a:#}"
+    );
+    assert!(
+        a["versions"].is_null(),
+        "no versions for a port that is not TLS: {a:#}"
+    );
+}

@@ -48,6 +48,9 @@ fn stopped(e: &Failure, at: &At<'_>) -> Found {
         (Phase::Connect, FailureKind::Timeout | FailureKind::Unreachable) => Code::PortUnreachable,
         // Our own deadline, not the server's silence.
         (Phase::Connect, FailureKind::Deadline) => Code::RunDeadline,
+        // The wrong mode for the port: our choice, not the server's failure.
+        (_, FailureKind::TlsExpected) => Code::PortExpectsImplicitTls,
+        (_, FailureKind::PlaintextSmtp) => Code::PortSpeaksPlaintext,
         (Phase::Handshake, _) => Code::TlsHandshakeFailed,
         (_, FailureKind::Timeout | FailureKind::Deadline) => Code::SmtpTimeout,
         (Phase::Starttls, FailureKind::Rejected) => Code::StarttlsRefused,

@@ -84,6 +84,12 @@ codes! {
     RunDeadline = "run-deadline", Warning,
         "The run deadline (--deadline) passed before tlscheck had connected to this address (it was still waiting for a connection slot, or connecting): nothing is known about it. This says nothing about the server.",
         "Raise --deadline. In a big batch, raise --concurrency or --per-ip, or split the domain list.";
+    PortExpectsImplicitTls = "port-expects-implicit-tls", Warning,
+        "The port sent no SMTP greeting, and answered a TLS ClientHello: it expects TLS at once (SMTPS, as on port 465), not STARTTLS. Nothing about the server's mail service is known from this run.",
+        "Check this port with --implicit-tls (SMTPS), or check port 25 for STARTTLS.";
+    PortSpeaksPlaintext = "port-speaks-plaintext", Warning,
+        "With --implicit-tls, the port answered with a plaintext SMTP reply instead of TLS: it speaks SMTP with STARTTLS, not TLS at once. Nothing about its TLS is known from this run.",
+        "Run without --implicit-tls: tlscheck then sends STARTTLS after EHLO, as mail servers do on port 25 and 587.";
     SmtpTimeout = "smtp-timeout", Warning,
         "The server did not complete an SMTP reply in time.",
         "The server may be overloaded, tarpitting, or behind a device that swallows SMTP. Retry with a larger --timeout; check the server's logs.";

@@ -14,7 +14,7 @@ use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::net::is_reset;
+use crate::net::{is_reset, smtp_reply_line, Sniff};
 use crate::politeness::{ConnectError, Connection, ConnectionGate};
 use crate::report::{ClientAuth, Failure, SmtpFacts, Timings};
 use crate::smtp::extensions::Extensions;
@@ -213,7 +213,12 @@ impl Session<'_> {
         let local = tcp.local_addr().ok();
         let ehlo_name = self.p.ehlo.for_local(local);
         if self.p.implicit_tls {
-            let Ok((tls, _)) = self.tls(tcp, Vec::new(), 0).await else {
+            // What came instead of TLS, if the handshake fails: a plaintext greeting means the
+            // port speaks STARTTLS, not SMTPS.
+            let sniff = Sniff::new(tcp);
+            let seen = sniff.seen();
+            let Ok((tls, _)) = self.tls(sniff, Vec::new(), 0).await else {
+                self.plaintext_instead_of_tls(&seen);
                 return;
             };
             let mut stream = SmtpStream::new(tls);
@@ -253,6 +258,22 @@ impl Session<'_> {
             self.quit(&mut stream).await;
         }
         self.keep_transcript(&mut stream);
+    }
+
+    /// After a failed implicit-TLS handshake: when the server sent a plaintext SMTP reply, the
+    /// port speaks SMTP with STARTTLS, and the failure says so.
+    fn plaintext_instead_of_tls(&mut self, seen: &std::sync::Mutex<Vec<u8>>) {
+        let line = match seen.lock() {
+            Ok(bytes) => smtp_reply_line(&bytes),
+            Err(poisoned) => smtp_reply_line(&poisoned.into_inner()),
+        };
+        let (Some(line), Some(error)) = (line, self.result.error.as_mut()) else {
+            return;
+        };
+        error.kind = FailureKind::PlaintextSmtp;
+        error.message = format!(
+            "the server answered the TLS ClientHello with a plaintext SMTP reply ({line}): this port speaks SMTP with STARTTLS, not TLS at once"
+        );
     }
 
     fn keep_transcript<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut SmtpStream<S>) {

@@ -36,6 +36,16 @@ pub const LEGACY_SUITES: &[u16] = &[
     0x000a, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
 ];
 
+/// ECDHE suites with AEAD for TLS 1.2, the ones every modern server has.
+pub const MODERN_SUITES: &[u16] = &[
+    0xc02c, // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+    0xc02b, // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    0xc030, // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+    0xc02f, // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+    0xcca9, // TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+    0xcca8, // TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+];
+
 /// Static-RSA suites for TLS 1.2: a server that picks one of these (and no ECDHE suite with a
 /// modern client) offers no forward secrecy.
 pub const STATIC_RSA_SUITES: &[u16] = &[
