@@ -421,8 +421,12 @@ pub struct CertSummary {
     /// The named curve of an EC key, e.g. `P-256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curve: Option<String>,
-    /// e.g. `sha256WithRSAEncryption`.
+    /// The name of the algorithm the issuer signed with, e.g. `sha256WithRSAEncryption`,
+    /// `ecdsa-with-SHA1` (the OID when it has no name).
     pub signature_algorithm: String,
+    /// Its OID, e.g. `1.2.840.113549.1.1.11`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_algorithm_oid: Option<String>,
     /// The certificate is a CA (basicConstraints).
     pub is_ca: bool,
     /// Subject and issuer are the same name.

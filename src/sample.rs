@@ -38,6 +38,7 @@ pub fn cert(cn: &str, issuer: &str) -> CertSummary {
         key_bits: 2048,
         curve: None,
         signature_algorithm: "sha256WithRSAEncryption".into(),
+        signature_algorithm_oid: Some("1.2.840.113549.1.1.11".into()),
         is_ca: false,
         self_issued: false,
         sha256: "aa".repeat(32),

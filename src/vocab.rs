@@ -222,6 +222,9 @@ words! {
         NotYetValid = "not-yet-valid",
         UnknownIssuer = "unknown-issuer",
         BadSignature = "bad-signature",
+        /// A certificate is signed with an algorithm the verifier does not accept (SHA-1, MD5,
+        /// or a key it does not take): the signature is not checked, not found wrong.
+        UnsupportedSignature = "unsupported-signature",
         NotServerAuth = "not-server-auth",
         Malformed = "malformed",
         Other = "other",

@@ -341,11 +341,15 @@ fn classify(e: &webpki::Error) -> ChainError {
         E::CertExpired { .. } => ChainErrorKind::Expired,
         E::CertNotValidYet { .. } => ChainErrorKind::NotYetValid,
         E::UnknownIssuer => ChainErrorKind::UnknownIssuer,
-        E::InvalidSignatureForPublicKey
-        | E::UnsupportedSignatureAlgorithm
+        E::InvalidSignatureForPublicKey => ChainErrorKind::BadSignature,
+        // An algorithm the verifier refuses (SHA-1, MD5, a key it does not take): the signature
+        // may be fine, the verifier does not check it.
+        E::UnsupportedSignatureAlgorithm
         | E::UnsupportedSignatureAlgorithmContext(_)
         | E::UnsupportedSignatureAlgorithmForPublicKey
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => ChainErrorKind::BadSignature,
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            ChainErrorKind::UnsupportedSignature
+        }
         E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) | E::CaUsedAsEndEntity => {
             ChainErrorKind::NotServerAuth
         }

@@ -55,6 +55,7 @@ fn unparsed(sha256: String, der: String, why: String) -> CertSummary {
         key_bits: 0,
         curve: None,
         signature_algorithm: String::new(),
+        signature_algorithm_oid: None,
         is_ca: false,
         self_issued: false,
         sha256,
@@ -97,11 +98,17 @@ fn summarize_parsed(cert: &X509Certificate<'_>, sha256: String, der: String) -> 
     let crl_urls = crl_urls(cert);
 
     let (key_type, key_bits, curve) = key_facts(cert);
-    let sig_oid = &cert.signature_algorithm.algorithm;
-    let signature_algorithm =
-        x509_parser::objects::oid2sn(sig_oid, x509_parser::objects::oid_registry())
-            .map(str::to_string)
-            .unwrap_or_else(|_| sig_oid.to_id_string());
+    let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let signature_algorithm = signature_name(&sig_oid).map_or_else(
+        || {
+            x509_parser::objects::oid2sn(
+                &cert.signature_algorithm.algorithm,
+                x509_parser::objects::oid_registry(),
+            )
+            .map_or_else(|_| sig_oid.clone(), str::to_string)
+        },
+        str::to_string,
+    );
     let is_ca = matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
 
     CertSummary {
@@ -119,6 +126,7 @@ fn summarize_parsed(cert: &X509Certificate<'_>, sha256: String, der: String) -> 
         key_bits,
         curve,
         signature_algorithm,
+        signature_algorithm_oid: Some(sig_oid),
         is_ca,
         self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
         sha256,
@@ -169,6 +177,55 @@ pub fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
         }
     }
     crl_urls
+}
+
+/// Certificate signature algorithms by OID, with the names OpenSSL prints (RFC 3279, 4055, 5758,
+/// 8410).
+const SIGNATURE_ALGORITHMS: &[(&str, &str)] = &[
+    ("1.2.840.113549.1.1.2", "md2WithRSAEncryption"),
+    ("1.2.840.113549.1.1.4", "md5WithRSAEncryption"),
+    ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
+    ("1.3.14.3.2.29", "sha1WithRSA"),
+    ("1.2.840.113549.1.1.10", "rsassaPss"),
+    ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption"),
+    ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption"),
+    ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption"),
+    ("1.2.840.113549.1.1.14", "sha224WithRSAEncryption"),
+    ("1.2.840.10045.4.1", "ecdsa-with-SHA1"),
+    ("1.2.840.10045.4.3.1", "ecdsa-with-SHA224"),
+    ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
+    ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384"),
+    ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512"),
+    ("1.2.840.10040.4.3", "dsa-with-SHA1"),
+    ("2.16.840.1.101.3.4.3.1", "dsa-with-SHA224"),
+    ("2.16.840.1.101.3.4.3.2", "dsa-with-SHA256"),
+    ("1.3.101.112", "ED25519"),
+    ("1.3.101.113", "ED448"),
+];
+
+/// The name of a signature algorithm OID, when it is a known one.
+pub fn signature_name(oid: &str) -> Option<&'static str> {
+    SIGNATURE_ALGORITHMS
+        .iter()
+        .find(|(o, _)| *o == oid)
+        .map(|(_, name)| *name)
+}
+
+/// The broken hash of a signature algorithm (by name or OID): `MD2`, `MD5` or `SHA-1`, which no
+/// current client accepts in a certificate signature; `None` for any other.
+pub fn weak_signature_hash(algorithm: &str) -> Option<&'static str> {
+    let name = signature_name(algorithm)
+        .unwrap_or(algorithm)
+        .to_ascii_lowercase();
+    if name.starts_with("md2") {
+        Some("MD2")
+    } else if name.starts_with("md5") {
+        Some("MD5")
+    } else if name.starts_with("sha1") || name.ends_with("-sha1") {
+        Some("SHA-1")
+    } else {
+        None
+    }
 }
 
 fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
@@ -293,6 +350,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.spki_sha256, sha256_hex(&spki));
+    }
+
+    #[test]
+    fn signature_algorithms_are_named_and_weak_hashes_told() {
+        assert_eq!(
+            signature_name("1.2.840.113549.1.1.5"),
+            Some("sha1WithRSAEncryption")
+        );
+        assert_eq!(signature_name("1.2.840.10045.4.1"), Some("ecdsa-with-SHA1"));
+        assert_eq!(signature_name("1.2.3"), None);
+        for weak in [
+            "1.2.840.113549.1.1.5",
+            "ecdsa-with-SHA1",
+            "dsa-with-SHA1",
+            "md5WithRSAEncryption",
+            "1.3.14.3.2.29",
+        ] {
+            assert!(weak_signature_hash(weak).is_some(), "{weak}");
+        }
+        for fine in [
+            "sha256WithRSAEncryption",
+            "1.2.840.10045.4.3.2",
+            "ED25519",
+            "1.2.3",
+        ] {
+            assert_eq!(weak_signature_hash(fine), None, "{fine}");
+        }
     }
 
     #[test]

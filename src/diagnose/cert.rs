@@ -3,6 +3,7 @@
 //! expects (the root by key, the certificate name, the organization).
 
 use super::{date, At, Found};
+use crate::cert::summary::weak_signature_hash;
 use crate::finding::Code;
 use crate::profile::Profile;
 use crate::report::{CertSummary, ChainError, TlsFacts};
@@ -23,9 +24,15 @@ pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
             format!("the certificate is for [{names}], not {name}"),
         ));
     }
+    let weak_signatures = weak_signatures(tls, at);
     if let Some(err) = &tls.chain_error {
-        out.extend(trust(tls, err, dated, at));
+        // A chain refused for a weak signature: the weak signature is the cause to name.
+        let said = err.kind == ChainErrorKind::UnsupportedSignature && !weak_signatures.is_empty();
+        if !said {
+            out.extend(trust(tls, err, dated, at));
+        }
     }
+    out.extend(weak_signatures);
     let leaf = tls.chain.first().filter(|c| c.parse_error.is_none());
     if let Some(leaf) = leaf {
         out.extend(weak_key(leaf, at));
@@ -67,6 +74,38 @@ fn dates(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
                 format!("{which} {name:?} is valid only from {}", date(c.not_before)),
             ));
         }
+    }
+    out
+}
+
+/// Certificates signed with MD5 or SHA-1, but for a root's signature on itself, which no client
+/// checks.
+fn weak_signatures(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
+    let mut out = Vec::new();
+    for (i, c) in tls.chain.iter().enumerate() {
+        if c.parse_error.is_some() || c.self_issued {
+            continue;
+        }
+        let by_oid = c
+            .signature_algorithm_oid
+            .as_deref()
+            .and_then(weak_signature_hash);
+        let Some(hash) = by_oid.or_else(|| weak_signature_hash(&c.signature_algorithm)) else {
+            continue;
+        };
+        let which = if i == 0 {
+            "the leaf certificate".to_string()
+        } else {
+            format!("chain certificate #{i}")
+        };
+        let name = c.common_name.as_deref().unwrap_or(&c.subject);
+        out.push(at.found(
+            Code::WeakSignature,
+            format!(
+                "{which} {name:?} is signed with {} ({hash}), which current clients reject",
+                c.signature_algorithm
+            ),
+        ));
     }
     out
 }
@@ -377,6 +416,52 @@ spki_sha256 = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
                 Code::CertNameUnexpected,
                 Code::CertOrganizationUnexpected
             ]
+        );
+    }
+
+    #[test]
+    fn weak_signatures_are_named_and_are_the_one_cause() {
+        let mut facts = tls();
+        let mut inter = sample::cert("Contoso Issuing CA", "CN=Root");
+        inter.signature_algorithm = "ecdsa-with-SHA1".into();
+        inter.signature_algorithm_oid = Some("1.2.840.10045.4.1".into());
+        let mut root = sample::cert("Root", "CN=Root");
+        root.self_issued = true;
+        root.signature_algorithm = "sha1WithRSAEncryption".into();
+        facts.chain[0].signature_algorithm = "sha1WithRSAEncryption".into();
+        facts.chain[0].signature_algorithm_oid = Some("1.2.840.113549.1.1.5".into());
+        facts.chain.extend([inter, root]);
+        facts.chain_valid = false;
+        facts.chain_error = chain_error(
+            ChainErrorKind::UnsupportedSignature,
+            "UnsupportedSignatureAlgorithmContext",
+        );
+        let a = address(Some(facts.clone()), None);
+        // Leaf and intermediate, not the root's self-signature; no cert-untrusted beside them.
+        assert_eq!(
+            codes(&a, &Policy::default()),
+            vec![Code::WeakSignature, Code::WeakSignature]
+        );
+        let found = crate::diagnose::diagnose_address(&a, &Policy::default(), sample::NOW);
+        assert!(
+            found[0]
+                .1
+                .contains("\"mx.contoso.test\" is signed with sha1WithRSAEncryption (SHA-1)"),
+            "{}",
+            found[0].1
+        );
+        assert!(
+            found[1].1.contains("chain certificate #1"),
+            "{}",
+            found[1].1
+        );
+        // A chain refused for another reason still says so.
+        facts.chain_error = chain_error(ChainErrorKind::UnknownIssuer, "UnknownIssuer");
+        facts.anchor = None;
+        let c = codes(&address(Some(facts), None), &Policy::default());
+        assert!(
+            c.contains(&Code::CertUntrusted) && c.contains(&Code::WeakSignature),
+            "{c:?}"
         );
     }
 

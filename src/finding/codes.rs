@@ -153,6 +153,9 @@ codes! {
     CertOrganizationUnexpected = "cert-organization-unexpected", Error,
         "The certificate's organization (O) differs from the profile's.",
         "The server is not the expected service, or a device in the path presents its own certificate.";
+    WeakSignature = "weak-signature", Error,
+        "A certificate of the chain (not the root's own self-signature) is signed with MD5 or SHA-1: current clients (OpenSSL 3 at its default security level, Windows, rustls) reject the chain.",
+        "Have the CA reissue the certificate (and any intermediate signed that way) with SHA-256 or better, and install the new chain.";
     WeakKey = "weak-key", Error,
         "The certificate key is smaller than required (RSA below the minimum bits, EC below 256 bits).",
         "Reissue the certificate with an RSA key of at least 2048 bits or an ECDSA P-256 key.";
