@@ -5,8 +5,10 @@
 //! offer the rest, until the server refuses. Then one more hello offering the first two picks in
 //! reverse order tells whether the server imposes its own order (`server_preference: true`) or
 //! follows the client's. TLS 1.0–1.2 use raw ClientHellos offering every suite `tls-parser` knows
-//! with RSA, DHE or ECDHE key exchange; TLS 1.3 uses rustls, one handshake per suite it can offer.
-//! Each hello is a connection of its own, run one after another, so this is opt-in.
+//! with RSA, DHE or ECDHE key exchange, anonymous ones (`_anon_`, which opportunistic SMTP servers
+//! often accept) included; the DHE ServerKeyExchange of each pick tells the size of the server's
+//! DH group. TLS 1.3 uses rustls, one handshake per suite it can offer. Each hello is a connection
+//! of its own, run one after another, so this is opt-in.
 
 use rustls::CipherSuite;
 use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherKx, CIPHERS};
@@ -15,7 +17,7 @@ use crate::report::{CipherList, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams};
 use crate::tls::handshake::{handshake_with, suite_name, tls13_suites};
 use crate::tls::legacy::{
-    client_hello, send_hello, suite_facts, HelloOutcome, TLS1_0, TLS1_1, TLS1_2,
+    client_hello, send_hello, suite_facts, HelloOutcome, KeyExchange, TLS1_0, TLS1_1, TLS1_2,
 };
 use crate::versions::{phase_deadline, server_name, sni};
 use crate::vocab::{TlsVersion, VersionStatus};
@@ -23,7 +25,7 @@ use crate::vocab::{TlsVersion, VersionStatus};
 use crate::limits::MAX_PICKS;
 
 /// Candidate suites for raw ClientHellos: every known suite with RSA/DHE/ECDHE key exchange and
-/// RSA/DSS/ECDSA authentication, by id.
+/// RSA/DSS/ECDSA authentication, or anonymous DHE/ECDHE (no authentication), by id.
 pub fn raw_candidates() -> Vec<u16> {
     let mut ids: Vec<u16> = CIPHERS
         .values()
@@ -31,13 +33,13 @@ pub fn raw_candidates() -> Vec<u16> {
             matches!(
                 c.kx,
                 TlsCipherKx::Rsa | TlsCipherKx::Dhe | TlsCipherKx::Ecdhe
-            )
+            ) || c.au == TlsCipherAu::Null
         })
         .filter(|c| {
             matches!(
                 c.au,
                 TlsCipherAu::Rsa | TlsCipherAu::Dss | TlsCipherAu::Ecdsa
-            )
+            ) || (c.au == TlsCipherAu::Null && matches!(c.kx, TlsCipherKx::Dh | TlsCipherKx::Ecdh))
         })
         .filter(|c| !matches!(c.enc, TlsCipherEnc::Null))
         .map(|c| c.id.0)
@@ -64,7 +66,8 @@ pub async fn enumerate(p: &SessionParams, versions: &Versions) -> Vec<CipherList
     out
 }
 
-async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<u16> {
+/// The suite the server picks from `offer`, and the size of its DH group when it is a DHE one.
+async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<(u16, Option<u32>)> {
     let mut tcp = open_for_tls(p).await.ok()?;
     match send_hello(
         &mut tcp,
@@ -74,8 +77,17 @@ async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<u16>
     .await
     {
         Ok(HelloOutcome::ServerHello {
-            version: v, suite, ..
-        }) if v == version => Some(suite),
+            version: v,
+            suite,
+            kx,
+            ..
+        }) if v == version => Some((
+            suite,
+            match kx {
+                Some(KeyExchange::Dh { bits, .. }) => Some(bits),
+                _ => None,
+            },
+        )),
         _ => None,
     }
 }
@@ -83,11 +95,16 @@ async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<u16>
 async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
     let mut remaining = raw_candidates();
     let mut picks = Vec::new();
+    let mut dh_bits: Option<u32> = None;
     while picks.len() < MAX_PICKS {
         match raw_pick(p, version, &remaining).await {
-            Some(s) if remaining.contains(&s) => {
+            Some((s, bits)) if remaining.contains(&s) => {
                 remaining.retain(|r| *r != s);
                 picks.push(s);
+                dh_bits = match (dh_bits, bits) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
             _ => break,
         }
@@ -95,13 +112,14 @@ async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
     let server_preference = match picks.as_slice() {
         [first, second, ..] => raw_pick(p, version, &[*second, *first])
             .await
-            .map(|s| s == *first),
+            .map(|(s, _)| s == *first),
         _ => None,
     };
     CipherList {
         version: TlsVersion::from_wire(version),
         suites: picks.iter().map(|s| suite_facts(*s).0).collect(),
         server_preference,
+        dh_bits,
     }
 }
 
@@ -145,6 +163,7 @@ async fn enumerate_tls13(p: &SessionParams) -> CipherList {
         version: TlsVersion::Tls13,
         suites: picks.into_iter().map(suite_name).collect(),
         server_preference,
+        dh_bits: None,
     }
 }
 
@@ -158,7 +177,15 @@ mod tests {
         for id in [0xc02f, 0xc030, 0xc02b, 0x009c, 0x002f, 0xc014, 0x0039] {
             assert!(c.contains(&id), "missing 0x{id:04x}");
         }
-        assert!(!c.contains(&0x0018), "anonymous DH is never offered");
+        assert!(
+            c.contains(&0x00a7),
+            "anonymous DHE is offered (ADH-AES256-GCM-SHA384)"
+        );
+        assert!(
+            c.contains(&0xc019),
+            "anonymous ECDHE is offered (AECDH-AES256-SHA)"
+        );
+        assert!(!c.contains(&0x0000), "no null suite");
         assert!(!c.contains(&0x1301), "TLS 1.3 suites go through rustls");
         assert!(c.len() > 40 && c.len() < 400, "{}", c.len());
     }

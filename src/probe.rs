@@ -427,6 +427,8 @@ impl<'a> Prober<'a> {
             kx_group: n.kx_group,
             post_quantum: n.post_quantum,
             forward_secrecy: n.forward_secrecy,
+            dh_bits: n.dh_bits,
+            client_limits: n.client_limits,
             sni: n.sni,
             chain: chain
                 .iter()

@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 
 use crate::smtp::reply::ReplySummary;
 use crate::vocab::{
-    AnchorSource, ChainErrorKind, Direction, EndpointKind, EndpointStatus, FailureKind, Families,
-    KeyType, Phase, RevocationStatus, TargetKind, TlsVersion, Verdict, VersionStatus,
+    AnchorSource, ChainErrorKind, ClientLimit, Direction, EndpointKind, EndpointStatus,
+    FailureKind, Families, KeyType, Phase, RevocationStatus, TargetKind, TlsVersion, Verdict,
+    VersionStatus,
 };
 
 /// Version of the JSON report format.
@@ -287,6 +288,9 @@ pub struct CipherList {
     /// fewer than two suites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_preference: Option<bool>,
+    /// The smallest Diffie-Hellman prime the server used for the DHE suites it picked, in bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_bits: Option<u32>,
 }
 
 /// One version probe: what was offered and what came back.
@@ -317,6 +321,15 @@ pub struct TlsFacts {
     pub post_quantum: bool,
     /// The key exchange was ephemeral (ECDHE/DHE, or any TLS 1.3 suite).
     pub forward_secrecy: bool,
+    /// DHE: the size of the server's Diffie-Hellman prime, in bits (`kx_group` says `DHE 1024`,
+    /// or the RFC 7919 group's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_bits: Option<u32>,
+    /// What our own TLS client (rustls) refused or could not speak on the way to these facts
+    /// (see docs/report-schema.md): never the server's fault, but the reason a fact comes from a
+    /// raw ClientHello or was taken without a check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client_limits: Vec<ClientLimit>,
     /// The server name sent in SNI (none for IP-literal targets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,

@@ -107,6 +107,8 @@ pub fn tls() -> TlsFacts {
         kx_group: Some("X25519MLKEM768".into()),
         post_quantum: true,
         forward_secrecy: true,
+        dh_bits: None,
+        client_limits: vec![],
         sni: Some("mx.contoso.test".into()),
         chain: vec![leaf, inter],
         chain_dropped: 0,
@@ -323,6 +325,7 @@ pub fn full() -> Judged {
 
     let mut tls = tls();
     tls.stapled_ocsp = Some("MAA=".into());
+    tls.client_limits = vec![crate::vocab::ClientLimit::RsaKeyUnder2048];
     tls.chain_dropped = 2;
     tls.chain_valid = false;
     tls.chain_error = Some(ChainError {
@@ -402,8 +405,12 @@ pub fn full() -> Judged {
     smtp.transcript_dropped = 3;
     third.ciphers = Some(vec![CipherList {
         version: TlsVersion::Tls12,
-        suites: vec!["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into()],
+        suites: vec![
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into(),
+            "TLS_DH_anon_WITH_AES_256_GCM_SHA384".into(),
+        ],
         server_preference: Some(true),
+        dh_bits: Some(1024),
     }]);
     if let Some(v) = third.versions.as_mut() {
         v.static_rsa = Some(VersionStatus::Rejected);

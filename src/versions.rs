@@ -4,9 +4,12 @@
 //! First round, concurrent with the main session: a rustls handshake offering only TLS 1.2, and a
 //! raw ClientHello offering up to TLS 1.1. TLS 1.3 acceptance comes from the main session (it
 //! offers 1.3 and 1.2, so a 1.2 answer means 1.3 is refused). Follow-ups, only when needed: a raw
-//! TLS 1.0 hello when the server answered 1.1 (to learn about 1.0), and a raw TLS 1.2 hello with
-//! static-RSA suites only when no ECDHE handshake succeeded. So a modern server costs 3
-//! connections per address, a legacy or static-RSA one up to 5.
+//! TLS 1.0 hello when the server answered 1.1 (to learn about 1.0), and, when no rustls handshake
+//! succeeded, a raw TLS 1.3 hello and a raw TLS 1.2 hello offering every suite (ECDHE, DHE, static
+//! RSA, CBC, 3DES). Those answer what rustls cannot: a server that speaks only DHE, or only suites
+//! or groups rustls lacks, is judged by what it accepts, and what our client could not do is said
+//! as a client limit, never as the server's refusal. So a modern server costs 3 connections per
+//! address, one rustls cannot talk to up to 6.
 
 use rustls_pki_types::ServerName;
 use tokio::time::Instant;
@@ -15,20 +18,22 @@ use crate::report::{Failure, VersionProbe, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams, SessionResult};
 use crate::tls::handshake::{handshake_versions, HandshakeError, Negotiated};
 use crate::tls::legacy::{
-    alert_name, client_hello, send_hello, suite_facts, HelloOutcome, LEGACY_SUITES, MODERN_SUITES,
-    STATIC_RSA_SUITES, TLS1_0, TLS1_1, TLS1_2,
+    alert_name, client_hello, client_hello13, group_label, send_hello, suite_facts, HelloOutcome,
+    KeyExchange, LEGACY_SUITES, MODERN_SUITES, TLS12_SUITES, TLS13_SUITES, TLS1_0, TLS1_1, TLS1_2,
+    TLS1_3,
 };
-use crate::vocab::{FailureKind, Phase, TlsVersion, VersionStatus};
+use crate::vocab::{ClientLimit, FailureKind, Phase, TlsVersion, VersionStatus};
 
 /// The outcome of one probe connection.
 #[derive(Debug, Clone)]
 pub enum Attempt {
-    /// The server chose this version and suite (and sent this chain, when it was in the clear).
+    /// The server chose this version and suite (and sent this chain, when it was in the clear,
+    /// and this key exchange, when the flight shows it).
     Hello {
         version: u16,
-        suite: String,
-        forward_secrecy: bool,
+        suite: u16,
         chain: Vec<Vec<u8>>,
+        kx: Option<KeyExchange>,
     },
     /// The server refused: an alert, or it closed the connection.
     Refused(String),
@@ -41,8 +46,18 @@ pub enum Attempt {
 impl Attempt {
     fn describe(&self) -> String {
         match self {
-            Attempt::Hello { version, suite, .. } => {
-                format!("ServerHello {} {suite}", TlsVersion::from_wire(*version))
+            Attempt::Hello {
+                version, suite, kx, ..
+            } => {
+                let mut s = format!(
+                    "ServerHello {} {}",
+                    TlsVersion::from_wire(*version),
+                    suite_facts(*suite).0
+                );
+                if let Some(kx) = kx {
+                    s.push_str(&format!(" ({})", kx.label()));
+                }
+                s
             }
             Attempt::Refused(why) => format!("refused: {why}"),
             Attempt::Failed(why) => format!("error: {why}"),
@@ -74,9 +89,9 @@ pub async fn rustls_tls12(p: &SessionParams) -> Attempt {
     {
         Ok((_, n)) => Attempt::Hello {
             version: TLS1_2,
-            suite: n.cipher_suite,
-            forward_secrecy: n.forward_secrecy,
+            suite: n.suite_id,
             chain: n.chain.iter().map(|c| c.to_vec()).collect(),
+            kx: None,
         },
         Err(HandshakeError::Timeout) => {
             Attempt::Failed("no answer to the handshake in time".into())
@@ -88,17 +103,21 @@ pub async fn rustls_tls12(p: &SessionParams) -> Attempt {
 
 /// A raw ClientHello offering versions up to `max` with `suites`.
 pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
+    send_raw(p, &client_hello(max, suites, sni(p)), suites).await
+}
+
+/// A raw ClientHello offering TLS 1.3 only, with every group (any TLS 1.3 server can answer it,
+/// whatever its key or groups).
+pub async fn raw_hello13(p: &SessionParams) -> Attempt {
+    send_raw(p, &client_hello13(sni(p)), TLS13_SUITES).await
+}
+
+async fn send_raw(p: &SessionParams, hello: &[u8], suites: &[u16]) -> Attempt {
     let mut tcp = match open_for_tls(p).await {
         Ok(t) => t,
         Err(f) => return not_reached(f),
     };
-    match send_hello(
-        &mut tcp,
-        &client_hello(max, suites, sni(p)),
-        phase_deadline(p),
-    )
-    .await
-    {
+    match send_hello(&mut tcp, hello, phase_deadline(p)).await {
         // A suite we did not offer is a broken server, not an answer about versions.
         Ok(HelloOutcome::ServerHello { suite, .. }) if !suites.contains(&suite) => Attempt::Failed(
             format!("the server chose cipher suite 0x{suite:04x}, which was not offered"),
@@ -107,15 +126,13 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
             version,
             suite,
             chain,
-        }) => {
-            let (suite, forward_secrecy) = suite_facts(suite);
-            Attempt::Hello {
-                version,
-                suite,
-                forward_secrecy,
-                chain,
-            }
-        }
+            kx,
+        }) => Attempt::Hello {
+            version,
+            suite,
+            chain,
+            kx,
+        },
         Ok(HelloOutcome::Alert(code)) => Attempt::Refused(format!("alert {}", alert_name(code))),
         Ok(HelloOutcome::Closed) => Attempt::Refused("connection closed".into()),
         Err(e) => Attempt::Failed(e.to_string()),
@@ -177,7 +194,7 @@ pub async fn assess(
     tls12: Attempt,
     legacy: Attempt,
 ) -> Option<Assessment> {
-    let main_status = match (&main.negotiated, &main.error) {
+    let main_version = match (&main.negotiated, &main.error) {
         (Some(n), _) => Some(n.version),
         // Not TLS at all: a plaintext SMTP port given --implicit-tls.
         (
@@ -196,58 +213,126 @@ pub async fn assess(
         ) => None,
         _ => return None,
     };
-    let mut probes = vec![VersionProbe {
-        offered: "TLSv1.3 and TLSv1.2 (main session, rustls)".into(),
-        result: match (&main.negotiated, &main.error) {
-            (Some(n), _) => format!("handshake {} {}", n.version, n.cipher_suite),
-            (None, Some(e)) => format!("failed: {}", e.message),
-            (None, None) => "no handshake".into(),
+    let (mut tls1_3, mut tls1_2, mut probes) = first_round(main, main_version, &tls12, &legacy);
+
+    // Follow-ups, concurrently: TLS 1.0 when 1.1 was accepted; TLS 1.3 and every TLS 1.2 suite,
+    // raw, when the server refused every rustls hello (it may want what rustls lacks). A server
+    // that broke the protocol (an oversized or garbled message) gets no second chance: its
+    // failure is its own, whatever a raw hello would be answered.
+    let need_tls10 = matches!(&legacy, Attempt::Hello { version, .. } if *version == TLS1_1);
+    let no_modern = main.handshake_refused
+        && tls1_3 != VersionStatus::Accepted
+        && tls1_2 != VersionStatus::Accepted;
+    let (tls10, raw13, raw12) = tokio::join!(
+        maybe(need_tls10, raw_hello(p, TLS1_0, LEGACY_SUITES)),
+        maybe(no_modern, raw_hello13(p)),
+        maybe(no_modern, raw_hello(p, TLS1_2, TLS12_SUITES)),
+    );
+    let (tls1_0, tls1_1, best_legacy) = legacy_versions(&legacy, tls10.as_ref(), &mut probes);
+    if let Some(a) = &raw13 {
+        probes.push(probe("TLSv1.3 only, every group (raw ClientHello)", a));
+        tls1_3 = match a {
+            Attempt::Hello { version, .. } if *version == TLS1_3 => VersionStatus::Accepted,
+            Attempt::Hello { .. } | Attempt::Refused(_) => VersionStatus::Rejected,
+            _ => tls1_3,
+        };
+    }
+    let mut static_rsa = None;
+    if let Some(a) = &raw12 {
+        probes.push(probe("TLSv1.2, every suite (raw ClientHello)", a));
+        match a {
+            Attempt::Hello { version, suite, .. } if *version == TLS1_2 => {
+                tls1_2 = VersionStatus::Accepted;
+                static_rsa = (!suite_facts(*suite).1).then_some(VersionStatus::Accepted);
+            }
+            Attempt::Hello { .. } | Attempt::Refused(_) => {
+                tls1_2 = VersionStatus::Rejected;
+                static_rsa = Some(VersionStatus::Rejected);
+            }
+            _ => {}
+        }
+    }
+    let fallback = match main.negotiated {
+        Some(_) => None,
+        None => fallback(p, raw13.as_ref(), raw12.as_ref(), best_legacy),
+    };
+    Some(Assessment {
+        versions: Versions {
+            tls1_0,
+            tls1_1,
+            tls1_2,
+            tls1_3,
+            static_rsa,
+            probes,
         },
-    }];
+        fallback,
+    })
+}
+
+/// `future`'s outcome when `wanted`.
+async fn maybe(
+    wanted: bool,
+    future: impl std::future::Future<Output = Attempt>,
+) -> Option<Attempt> {
+    match wanted {
+        true => Some(future.await),
+        false => None,
+    }
+}
+
+fn probe(offered: &str, a: &Attempt) -> VersionProbe {
+    VersionProbe {
+        offered: offered.into(),
+        result: a.describe(),
+    }
+}
+
+/// TLS 1.3 and 1.2 from the main session and the rustls TLS 1.2 probe, and the probes so far.
+fn first_round(
+    main: &SessionResult,
+    main_version: Option<TlsVersion>,
+    tls12: &Attempt,
+    legacy: &Attempt,
+) -> (VersionStatus, VersionStatus, Vec<VersionProbe>) {
+    let main_result = match (&main.negotiated, &main.error) {
+        (Some(n), _) => format!("handshake {} {}", n.version, n.cipher_suite),
+        (None, Some(e)) => format!("failed: {}", e.message),
+        (None, None) => "no handshake".into(),
+    };
+    let probes = vec![
+        VersionProbe {
+            offered: "TLSv1.3 and TLSv1.2 (main session, rustls)".into(),
+            result: main_result,
+        },
+        probe("TLSv1.2 only (rustls)", tls12),
+        probe("up to TLSv1.1 (raw ClientHello)", legacy),
+    ];
     let handshake_timeout = matches!(&main.error, Some(e) if matches!(e.kind, FailureKind::Timeout | FailureKind::Deadline));
-    let tls1_3 = match main_status {
+    let tls1_3 = match main_version {
         Some(TlsVersion::Tls13) => VersionStatus::Accepted,
         Some(_) => VersionStatus::Rejected,
         None if handshake_timeout => VersionStatus::Error,
-        // A refusal says no to TLS 1.3; a protocol violation says nothing about it.
+        // A refusal says no to TLS 1.3; a protocol violation says nothing about it. (When no
+        // rustls handshake succeeds, the raw TLS 1.3 hello decides.)
         None if main.handshake_refused => VersionStatus::Rejected,
         None => VersionStatus::Error,
     };
-    probes.push(VersionProbe {
-        offered: "TLSv1.2 only (rustls)".into(),
-        result: tls12.describe(),
-    });
-    let mut tls1_2 = match (main_status, &tls12) {
+    let tls1_2 = match (main_version, tls12) {
         (Some(TlsVersion::Tls12), _) | (_, Attempt::Hello { .. }) => VersionStatus::Accepted,
         (_, Attempt::Refused(_)) => VersionStatus::Rejected,
         _ => VersionStatus::Error,
     };
-    probes.push(VersionProbe {
-        offered: "up to TLSv1.1 (raw ClientHello)".into(),
-        result: legacy.describe(),
-    });
+    (tls1_3, tls1_2, probes)
+}
 
-    // Follow-ups, concurrently: TLS 1.0 when 1.1 was accepted; static RSA when no ECDHE handshake.
-    let need_tls10 = matches!(&legacy, Attempt::Hello { version, .. } if *version == TLS1_1);
-    let no_modern = tls1_3 != VersionStatus::Accepted && tls1_2 != VersionStatus::Accepted;
-    let (tls10, static_rsa) = tokio::join!(
-        async {
-            if need_tls10 {
-                Some(raw_hello(p, TLS1_0, LEGACY_SUITES).await)
-            } else {
-                None
-            }
-        },
-        async {
-            if no_modern {
-                Some(raw_hello(p, TLS1_2, STATIC_RSA_SUITES).await)
-            } else {
-                None
-            }
-        }
-    );
-
-    let (mut tls1_0, tls1_1) = match &legacy {
+/// TLS 1.0 and 1.1 from the raw legacy probes, and the best legacy hello (for the facts of a
+/// server that speaks nothing newer).
+fn legacy_versions(
+    legacy: &Attempt,
+    tls10: Option<&Attempt>,
+    probes: &mut Vec<VersionProbe>,
+) -> (VersionStatus, VersionStatus, Option<Attempt>) {
+    let (mut tls1_0, tls1_1) = match legacy {
         Attempt::Hello { version, .. } if *version == TLS1_1 => {
             (VersionStatus::Error, VersionStatus::Accepted)
         }
@@ -260,76 +345,97 @@ pub async fn assess(
         }
         Attempt::Failed(_) | Attempt::NotReached(_) => (VersionStatus::Error, VersionStatus::Error),
     };
-    let mut best_legacy = match &legacy {
+    let mut best = match legacy {
         Attempt::Hello { version, .. } if *version <= TLS1_1 => Some(legacy.clone()),
         _ => None,
     };
-    if let Some(a) = &tls10 {
-        probes.push(VersionProbe {
-            offered: "TLSv1.0 (raw ClientHello)".into(),
-            result: a.describe(),
-        });
+    if let Some(a) = tls10 {
+        probes.push(probe("TLSv1.0 (raw ClientHello)", a));
         tls1_0 = match a {
             Attempt::Hello { version, .. } if *version == TLS1_0 => VersionStatus::Accepted,
             Attempt::Hello { .. } | Attempt::Refused(_) => VersionStatus::Rejected,
             _ => VersionStatus::Error,
         };
-        if best_legacy.is_none()
-            && matches!(a, Attempt::Hello { version, .. } if *version == TLS1_0)
-        {
-            best_legacy = Some(a.clone());
+        if best.is_none() && matches!(a, Attempt::Hello { version, .. } if *version == TLS1_0) {
+            best = Some(a.clone());
         }
     }
-    let mut static_status = None;
-    let mut fallback_attempt = None;
-    if let Some(a) = &static_rsa {
-        probes.push(VersionProbe {
-            offered: "TLSv1.2 static RSA only (raw ClientHello)".into(),
-            result: a.describe(),
-        });
-        static_status = Some(match a {
-            Attempt::Hello { version, .. } if *version == TLS1_2 => {
-                tls1_2 = VersionStatus::Accepted;
-                fallback_attempt = Some(a.clone());
-                VersionStatus::Accepted
-            }
-            Attempt::Hello { .. } | Attempt::Refused(_) => VersionStatus::Rejected,
-            _ => VersionStatus::Error,
-        });
-    }
-    if main.negotiated.is_none() && fallback_attempt.is_none() {
-        fallback_attempt = best_legacy;
-    }
-    let fallback = fallback_attempt.and_then(|a| match a {
-        Attempt::Hello {
-            version,
-            suite,
-            forward_secrecy,
-            chain,
-        } => Some(Negotiated {
-            version: TlsVersion::from_wire(version),
-            cipher_suite: suite,
-            kx_group: None,
-            post_quantum: false,
-            forward_secrecy,
-            sni: p.host_name.clone(),
-            chain: chain
-                .into_iter()
-                .map(rustls_pki_types::CertificateDer::from)
-                .collect(),
-            stapled_ocsp: None,
-        }),
+    (tls1_0, tls1_1, best)
+}
+
+/// The TLS the server does speak when no rustls handshake succeeded: the raw TLS 1.3 hello's
+/// answer (with the chain the TLS 1.2 one saw in the clear), else the TLS 1.2 one's, else the
+/// best legacy one; and what our client lacked to talk to it.
+fn fallback(
+    p: &SessionParams,
+    raw13: Option<&Attempt>,
+    raw12: Option<&Attempt>,
+    best_legacy: Option<Attempt>,
+) -> Option<Negotiated> {
+    let hello_at = |a: Option<&Attempt>, v: u16| {
+        a.filter(|a| matches!(a, Attempt::Hello { version, .. } if *version == v))
+            .cloned()
+    };
+    let chain12 = match hello_at(raw12, TLS1_2) {
+        Some(Attempt::Hello { chain, .. }) => chain,
+        _ => vec![],
+    };
+    let (attempt, chain) = match (hello_at(raw13, TLS1_3), hello_at(raw12, TLS1_2)) {
+        (Some(a), _) => (a, Some(chain12)),
+        (None, Some(a)) => (a, None),
+        (None, None) => (best_legacy?, None),
+    };
+    let Attempt::Hello {
+        version,
+        suite,
+        chain: seen,
+        kx,
+    } = attempt
+    else {
+        return None;
+    };
+    let (cipher_suite, forward_secrecy) = suite_facts(suite);
+    let group = match kx {
+        Some(KeyExchange::Group(id)) => Some(id),
         _ => None,
-    });
-    Some(Assessment {
-        versions: Versions {
-            tls1_0,
-            tls1_1,
-            tls1_2,
-            tls1_3,
-            static_rsa: static_status,
-            probes,
+    };
+    Some(Negotiated {
+        version: TlsVersion::from_wire(version),
+        suite_id: suite,
+        cipher_suite,
+        kx_group: kx.map(KeyExchange::label),
+        post_quantum: group.is_some_and(|g| group_label(g).contains("MLKEM")),
+        forward_secrecy,
+        sni: p.host_name.clone(),
+        chain: chain
+            .unwrap_or(seen)
+            .into_iter()
+            .map(rustls_pki_types::CertificateDer::from)
+            .collect(),
+        stapled_ocsp: None,
+        dh_bits: match kx {
+            Some(KeyExchange::Dh { bits, .. }) => Some(bits),
+            _ => None,
         },
-        fallback,
+        client_limits: vec![why_rustls_could_not(version, suite, group)],
     })
+}
+
+/// What rustls lacks to speak with a server that chose `version`, `suite` and `group`.
+fn why_rustls_could_not(version: u16, suite: u16, group: Option<u16>) -> ClientLimit {
+    use tls_parser::TlsCipherKx;
+    if version < TLS1_2 {
+        return ClientLimit::OnlyTls12Up;
+    }
+    if version >= TLS1_3 {
+        return match group {
+            Some(g) if (0x0100..=0x01ff).contains(&g) => ClientLimit::GroupNotInRustls,
+            _ => ClientLimit::SuiteNotInRustls,
+        };
+    }
+    match tls_parser::TlsCipherSuite::from_id(suite).map(|s| s.kx) {
+        Some(TlsCipherKx::Dhe) => ClientLimit::NoDhe,
+        Some(TlsCipherKx::Rsa) => ClientLimit::NoStaticRsa,
+        _ => ClientLimit::SuiteNotInRustls,
+    }
 }

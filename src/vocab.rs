@@ -276,6 +276,43 @@ impl EndpointKind {
 }
 
 words! {
+    /// What our own TLS client (rustls) refused or cannot speak, though other senders may: why a
+    /// TLS fact comes from a raw probe, or was taken without a check. Never the server's fault.
+    pub enum ClientLimit {
+        /// rustls does not accept RSA keys under 2048 bits: the server's handshake signature was
+        /// not verified (the handshake was completed without that check).
+        RsaKeyUnder2048 = "rsa-key-under-2048",
+        /// rustls has no DHE key exchange: the TLS facts come from the server's answer to a raw
+        /// ClientHello.
+        NoDhe = "no-dhe",
+        /// rustls has no static-RSA key exchange: the TLS facts come from a raw ClientHello.
+        NoStaticRsa = "no-static-rsa",
+        /// rustls does not implement the suite the server chose (CBC, 3DES, CCM, ...): the TLS
+        /// facts come from a raw ClientHello.
+        SuiteNotInRustls = "suite-not-in-rustls",
+        /// rustls speaks TLS 1.2 and 1.3 only: the TLS facts come from a raw ClientHello.
+        OnlyTls12Up = "only-tls1.2-up",
+        /// rustls has none of the TLS 1.3 groups the server wants (finite-field groups): the TLS
+        /// facts come from a raw ClientHello.
+        GroupNotInRustls = "group-not-in-rustls",
+    }
+}
+
+impl ClientLimit {
+    /// What it means, in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ClientLimit::RsaKeyUnder2048 => "rustls does not accept RSA keys under 2048 bits: the server's handshake signature was not verified",
+            ClientLimit::NoDhe => "rustls has no DHE key exchange: these facts come from the server's answer to a raw ClientHello",
+            ClientLimit::NoStaticRsa => "rustls has no static-RSA key exchange: these facts come from the server's answer to a raw ClientHello",
+            ClientLimit::SuiteNotInRustls => "rustls does not implement the suite the server chose (CBC, 3DES, CCM, ...): these facts come from the server's answer to a raw ClientHello",
+            ClientLimit::OnlyTls12Up => "rustls speaks only TLS 1.2 and 1.3: these facts come from the server's answer to a raw ClientHello",
+            ClientLimit::GroupNotInRustls => "rustls has none of the server's TLS 1.3 groups: these facts come from the server's answer to a raw ClientHello",
+        }
+    }
+}
+
+words! {
     /// How one endpoint of `tlscheck endpoints` answered.
     pub enum EndpointStatus {
         /// It answered with what it should serve.

@@ -1699,3 +1699,104 @@ fn the_wrong_tls_mode_for_the_port_is_named() {
         "no versions for a port that is not TLS: {a:#}"
     );
 }
+
+/// A TLS 1.2 server that speaks only DHE (as older Postfix and Exchange set-ups do), with a
+/// 1024-bit group: rustls has no DHE, so its handshakes are refused; the raw probes that offer
+/// every suite find what the server accepts. The report says TLS 1.2 with DHE, forward secrecy,
+/// `DHE 1024`, that the facts come from our client's limit (`no-dhe`), and `weak-dh-group`;
+/// never `tls-handshake-failed`, `no-forward-secrecy`, or TLS 1.2 `rejected`.
+#[test]
+fn a_dhe_only_server_is_judged_by_what_it_accepts() {
+    use support::raw::{read_line, send, standard_until_starttls, RawServer};
+    use support::records::{handshake, record, server_hello};
+    use tokio::io::AsyncReadExt;
+
+    const DHE: u16 = 0x009f; // TLS_DHE_RSA_WITH_AES_256_GCM_SHA384
+    let env = Env::new();
+    let leaf = env.pki.leaf(LeafSpec::new(["mx.dhe.test"]));
+    // The server's first flight to a hello offering DHE: ServerHello, Certificate, a
+    // ServerKeyExchange with a 1024-bit prime (and a signature nobody checks), ServerHelloDone.
+    let mut flight = server_hello(0x0303, DHE);
+    let mut certs = Vec::new();
+    for der in &leaf.chain_der {
+        certs.extend_from_slice(&(der.len() as u32).to_be_bytes()[1..]);
+        certs.extend_from_slice(der);
+    }
+    let mut body = (certs.len() as u32).to_be_bytes()[1..].to_vec();
+    body.extend(certs);
+    flight.extend(handshake(11, &body));
+    let mut params = vec![0, 128];
+    params.extend(vec![0xd3; 128]);
+    params.extend_from_slice(&[0, 1, 2, 0, 1, 7, 0x04, 0x01, 0, 2, 0xab, 0xcd]);
+    flight.extend(handshake(12, &params));
+    flight.extend(handshake(14, &[]));
+    let flight = record(22, 0x0303, &flight);
+    let server = RawServer::start_blocking(NET.bind(63), move |mut s| {
+        let flight = flight.clone();
+        async move {
+            if !standard_until_starttls(&mut s).await {
+                return;
+            }
+            send(&mut s, b"220 2.0.0 Ready to start TLS\r\n").await;
+            let mut head = [0u8; 5];
+            if s.read_exact(&mut head).await.is_err() {
+                return;
+            }
+            let mut hello = vec![0u8; usize::from(u16::from_be_bytes([head[3], head[4]]))];
+            if s.read_exact(&mut hello).await.is_err() {
+                return;
+            }
+            let mut whole = head.to_vec();
+            whole.extend(hello);
+            let offers_dhe = match tls_parser::parse_tls_plaintext(&whole) {
+                Ok((_, rec)) => rec.msg.iter().any(|m| {
+                    matches!(m, tls_parser::TlsMessage::Handshake(tls_parser::TlsMessageHandshake::ClientHello(ch))
+                        if ch.version.0 >= 0x0303 && ch.ciphers.iter().any(|c| c.0 == DHE))
+                }),
+                Err(_) => false,
+            };
+            if offers_dhe {
+                send(&mut s, &flight).await;
+            } else {
+                send(&mut s, &record(21, 0x0303, &[2, 40])).await; // handshake_failure
+            }
+            let _ = read_line(&mut s).await;
+        }
+    })
+    .unwrap();
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("dhe.test", 10, "mx.dhe.test")
+            .a("mx.dhe.test", NET.ip(63)),
+    );
+    let (code, r) = run_json(&strs_of(&[
+        vec!["mx".into(), "dhe.test".into()],
+        mx_args(
+            &dns.addr.to_string(),
+            &server.addr.port().to_string(),
+            &env.trust,
+        ),
+        vec!["--timeout".into(), "3".into()],
+    ]));
+    let a = first_address(&r);
+    let tls = &a["tls"];
+    assert_eq!(tls["version"], "TLSv1.2", "{a:#}");
+    assert_eq!(tls["cipher_suite"], "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384");
+    assert_eq!(tls["kx_group"], "DHE 1024");
+    assert_eq!(tls["dh_bits"], 1024);
+    assert_eq!(tls["forward_secrecy"], true);
+    assert_eq!(tls["handshake_completed"], false);
+    assert_eq!(tls["client_limits"][0], "no-dhe");
+    assert_eq!(
+        tls["chain_valid"], true,
+        "the chain sent in the clear: {tls:#}"
+    );
+    assert_eq!(a["versions"]["tls1_2"], "accepted", "{a:#}");
+    assert_eq!(a["versions"]["tls1_3"], "rejected", "{a:#}");
+    assert_eq!(codes(&r), ["weak-dh-group"], "{r:#}");
+    assert_eq!(code, 1);
+}
+
+fn strs_of(parts: &[Vec<String>]) -> Vec<String> {
+    parts.concat()
+}

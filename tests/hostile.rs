@@ -561,7 +561,12 @@ fn chain_of_200_certificates() {
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "too large for any client");
-    assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
+    assert_eq!(
+        o.hostile_codes(),
+        vec!["tls-handshake-failed"],
+        "{:#}",
+        o.hostile()
+    );
     assert_no_version_accepted(&o);
     assert_eq!(o.code, 1);
 }

@@ -147,7 +147,7 @@ proptest! {
         };
         prop_assert_eq!(
             feed(&bytes, step),
-            Ok(Some(HelloOutcome::ServerHello { version, suite, chain: vec![] }))
+            Ok(Some(HelloOutcome::ServerHello { version, suite, chain: vec![], kx: None }))
         );
     }
 

@@ -242,7 +242,7 @@ fn key_facts(cert: &X509Certificate<'_>) -> (KeyType, u32, Option<String>) {
     let alg = &spki.algorithm.algorithm;
     if *alg == OID_PKCS1_RSAENCRYPTION {
         let bits = match spki.parsed() {
-            Ok(PublicKey::RSA(rsa)) => rsa_bits(rsa.modulus),
+            Ok(PublicKey::RSA(rsa)) => bit_length(rsa.modulus),
             _ => 0,
         };
         return (KeyType::Rsa, bits, None);
@@ -280,8 +280,17 @@ fn key_facts(cert: &X509Certificate<'_>) -> (KeyType, u32, Option<String>) {
     (key_type, bits, None)
 }
 
-/// Bit length of a big-endian unsigned integer.
-fn rsa_bits(modulus: &[u8]) -> u32 {
+/// The size of an RSA key of certificate `der`, in bits; `None` when it is not an RSA key.
+pub fn rsa_key_bits(der: &[u8]) -> Option<u32> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    match cert.public_key().parsed() {
+        Ok(PublicKey::RSA(rsa)) => Some(bit_length(rsa.modulus)),
+        _ => None,
+    }
+}
+
+/// Bit length of a big-endian unsigned integer (an RSA modulus, a DH prime).
+pub fn bit_length(modulus: &[u8]) -> u32 {
     let trimmed: &[u8] = {
         let skip = modulus.iter().take_while(|&&b| b == 0).count();
         modulus.get(skip..).unwrap_or_default()
@@ -297,13 +306,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rsa_bits_ignores_sign_byte() {
-        assert_eq!(rsa_bits(&[0x00, 0x80, 0, 0]), 24);
-        assert_eq!(rsa_bits(&[0x01, 0, 0]), 17);
-        assert_eq!(rsa_bits(&[]), 0);
+    fn bit_length_ignores_sign_byte() {
+        assert_eq!(bit_length(&[0x00, 0x80, 0, 0]), 24);
+        assert_eq!(bit_length(&[0x01, 0, 0]), 17);
+        assert_eq!(bit_length(&[]), 0);
         let mut m = vec![0x00];
         m.extend(vec![0xff; 256]);
-        assert_eq!(rsa_bits(&m), 2048);
+        assert_eq!(bit_length(&m), 2048);
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //! - `cert.rs`: the certificate chain (dates, name, trust, key size, a profile's expectations);
 //! - `revocation.rs`: the CRL, OCSP and stapled answers.
 //!
-//! Per address the rules run in a fixed order (session; TLS versions; TLS; certificate; mutual
-//! TLS; revocation), so findings come out in a stable order.
+//! Per address the rules run in a fixed order (session; TLS versions; key exchange; TLS;
+//! certificate; mutual TLS; revocation), so findings come out in a stable order.
 
 mod cert;
 mod revocation;
@@ -157,6 +157,7 @@ pub fn diagnose_address(a: &AddressReport, policy: &Policy, now: OffsetDateTime)
     };
     let mut out = session::rules(a, &at);
     out.extend(tls::versions(a, &at));
+    out.extend(tls::key_exchange(a, &at));
     if let Some(facts) = &a.tls {
         out.extend(tls::rules(facts, &at));
         out.extend(cert::rules(facts, &at));

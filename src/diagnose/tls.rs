@@ -30,6 +30,45 @@ pub(super) fn versions(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
     }
 }
 
+/// The DH group of the negotiated DHE suite, or of the DHE suites `--ciphers` found, when it is
+/// under 2048 bits; anonymous suites `--ciphers` found accepted.
+pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
+    let mut out = Vec::new();
+    let lists = a.ciphers.iter().flatten();
+    let negotiated = a
+        .tls
+        .as_ref()
+        .and_then(|t| t.dh_bits)
+        .map(|bits| (bits, "the server negotiated DHE with"));
+    let enumerated = lists
+        .clone()
+        .filter_map(|l| l.dh_bits)
+        .min()
+        .map(|bits| (bits, "the server's DHE suites use"));
+    if let Some((bits, how)) = negotiated.or(enumerated).filter(|(bits, _)| *bits < 2048) {
+        out.push(at.found(
+            Code::WeakDhGroup,
+            format!("{how} a {bits}-bit Diffie-Hellman group; OpenSSL 3 senders at security level 2 refuse it ('dh key too small')"),
+        ));
+    }
+    let anonymous: Vec<&str> = lists
+        .flat_map(|l| &l.suites)
+        .filter(|s| s.contains("_anon_"))
+        .map(String::as_str)
+        .collect();
+    if !anonymous.is_empty() {
+        out.push(at.found(
+            Code::AnonymousSuitesAccepted,
+            format!(
+                "the server accepts {} anonymous suite(s): {}",
+                anonymous.len(),
+                anonymous.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
 /// Forward secrecy, and the negotiated version against the one required.
 pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
     let mut out = Vec::new();
@@ -176,6 +215,64 @@ mod tests {
         assert_eq!(
             codes(&a, &Policy::default()),
             vec![Code::TlsHandshakeFailed]
+        );
+    }
+
+    #[test]
+    fn a_small_dh_group_and_anonymous_suites_are_named() {
+        use crate::report::CipherList;
+        use VersionStatus::{Accepted as A, Rejected as R};
+        // A DHE-only server rustls could not talk to: the facts come from the raw ServerHello.
+        let mut facts = tls();
+        facts.handshake_completed = false;
+        facts.version = TlsVersion::Tls12;
+        facts.cipher_suite = "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384".into();
+        facts.kx_group = Some("DHE 1024".into());
+        facts.dh_bits = Some(1024);
+        facts.client_limits = vec![crate::vocab::ClientLimit::NoDhe];
+        let failed = || Failure::new(Phase::Handshake, FailureKind::Tls, "handshake_failure");
+        let mut a = address(Some(facts.clone()), Some(failed()));
+        a.versions = Some(versions([R, R, A, R]));
+        assert_eq!(
+            codes(&a, &Policy::default()),
+            vec![Code::WeakDhGroup],
+            "no tls-handshake-failed, no no-forward-secrecy"
+        );
+        let m = message(&a, &Policy::default(), Code::WeakDhGroup);
+        assert!(
+            m.contains("1024-bit") && m.contains("security level 2"),
+            "{m}"
+        );
+        // 2048 bits is enough.
+        facts.dh_bits = Some(2048);
+        a.tls = Some(facts.clone());
+        assert!(codes(&a, &Policy::default()).is_empty());
+
+        // --ciphers: the smallest group of the DHE suites, and anonymous suites as information.
+        let mut a = address(Some(tls()), None);
+        a.ciphers = Some(vec![CipherList {
+            version: TlsVersion::Tls12,
+            suites: vec![
+                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into(),
+                "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256".into(),
+                "TLS_DH_anon_WITH_AES_256_GCM_SHA384".into(),
+            ],
+            server_preference: Some(true),
+            dh_bits: Some(1536),
+        }]);
+        assert_eq!(
+            codes(&a, &Policy::default()),
+            vec![Code::WeakDhGroup, Code::AnonymousSuitesAccepted]
+        );
+        assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
+            .contains("the server's DHE suites use a 1536-bit"));
+        assert!(
+            message(&a, &Policy::default(), Code::AnonymousSuitesAccepted)
+                .ends_with("1 anonymous suite(s): TLS_DH_anon_WITH_AES_256_GCM_SHA384")
+        );
+        assert_eq!(
+            Code::AnonymousSuitesAccepted.severity(),
+            crate::finding::Severity::Info
         );
     }
 

@@ -123,6 +123,12 @@ codes! {
     NoForwardSecrecy = "no-forward-secrecy", Error,
         "The server negotiates only static-RSA key exchange (no ECDHE/DHE): no forward secrecy, and modern clients (rustls, Go, strict MTAs) cannot complete the handshake.",
         "Strict peers fail the handshake ('TLS negotiation failed with error SocketError' in Exchange Online). Enable ECDHE cipher suites (Postfix: remove kECDHE from smtpd_tls_exclude_ciphers and do not set smtpd_tls_eecdh_grade = none; Windows: enable the TLS_ECDHE_RSA_WITH_AES_*_GCM suites in the cipher suite order policy).";
+    WeakDhGroup = "weak-dh-group", Error,
+        "The server's DHE key exchange uses a Diffie-Hellman group under 2048 bits: OpenSSL 3 based senders at their default security level (2: Debian 12, Ubuntu 22.04 and later, RHEL 9) refuse the handshake with 'dh key too small', and the group is within reach of precomputation attacks (Logjam).",
+        "Configure a DH group of at least 2048 bits, preferably an RFC 7919 one (Postfix 3.7+ with OpenSSL 3: leave smtpd_tls_dh1024_param_file empty or `auto` and OpenSSL picks the group; older Postfix: point it at a file made with `openssl dhparam -out dh2048.pem 2048`; Exim: tls_dhparam = such a file), or offer ECDHE suites before DHE.";
+    AnonymousSuitesAccepted = "anonymous-suites-accepted", Info,
+        "The server accepts anonymous cipher suites (no certificate, `_anon_`). Opportunistic SMTP allows them (RFC 7435): they still encrypt, but authenticate nobody, and only senders that do not check certificates use them.",
+        "Nothing to do for opportunistic TLS. To offer only authenticated suites, exclude aNULL (Postfix: smtpd_tls_exclude_ciphers = aNULL).";
     TlsBelowRequired = "tls-below-required", Error,
         "The negotiated TLS version is below the required one (--require-tls or the profile's min_tls).",
         "Exchange Online drops connections below TLS 1.2 ('421 4.4.2 Connection dropped due to SocketError'). Enable the required TLS version on the server (TLS 1.2: on Windows set SCHANNEL\\Protocols\\TLS 1.2\\Server and Client Enabled=1, DisabledByDefault=0, then restart).";

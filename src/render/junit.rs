@@ -322,6 +322,9 @@ fn tls_facts(a: &AddressView<'_>) -> Option<String> {
     if let Some(v) = &a.versions {
         s.push_str(&format!("; accepts {}", v.accepted()));
     }
+    for limit in &tls.client_limits {
+        s.push_str(&format!("; our client: {limit}"));
+    }
     if let Some(leaf) = tls.parsed_leaf() {
         s.push_str(&format!(
             "; certificate {}, valid until {} ({})",

@@ -199,6 +199,7 @@ fn address_table(
 ) -> std::io::Result<()> {
     header(out, &ADDRESS_COLUMNS)?;
     let mut client_auth = Vec::new();
+    let mut limits = Vec::new();
     for host in &t.hosts {
         if host.addresses.is_empty() {
             row(out, &unprobed_host_cells(host))?;
@@ -213,6 +214,9 @@ fn address_table(
                     ca.describe(md)
                 ));
             }
+            for limit in a.tls.iter().flat_map(|tls| &tls.client_limits) {
+                limits.push(format!("- {} `{}`: {limit}", md(&host.name), a.socket));
+            }
         }
     }
     if !client_auth.is_empty() {
@@ -220,6 +224,17 @@ fn address_table(
         writeln!(out, "Client certificate (mutual TLS):")?;
         writeln!(out)?;
         for line in client_auth {
+            writeln!(out, "{line}")?;
+        }
+    }
+    if !limits.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "What tlscheck's own TLS client could not do (not the server's fault):"
+        )?;
+        writeln!(out)?;
+        for line in limits {
             writeln!(out, "{line}")?;
         }
     }

@@ -301,6 +301,9 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(ca) = &tls.client_auth {
         writeln!(out, "{PAD}client    {}", ca.describe(Untrusted::terminal))?;
     }
+    for limit in &tls.client_limits {
+        writeln!(out, "{PAD}our side  {limit}")?;
+    }
     Ok(())
 }
 

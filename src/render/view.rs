@@ -368,6 +368,8 @@ pub struct TlsView<'a> {
     /// `good (3 checks)`, `REVOKED`, `2 good, 1 unreachable`, `not checked`.
     pub revocation_summary: String,
     pub client_auth: Option<ClientAuthView<'a>>,
+    /// What our own client refused or could not speak on the way to these facts, in words.
+    pub client_limits: Vec<&'static str>,
 }
 
 impl<'a> TlsView<'a> {
@@ -818,6 +820,7 @@ impl<'a> TlsView<'a> {
             leaf_stapled: leaf_stapled(tls),
             revocation_summary: revocation_summary(tls),
             client_auth: tls.client_auth.as_ref().map(ClientAuthView::new),
+            client_limits: tls.client_limits.iter().map(|l| l.describe()).collect(),
         }
     }
 }

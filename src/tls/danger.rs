@@ -5,7 +5,11 @@
 //! facts a failing handshake would hide. So this verifier *records* what the server presented (the
 //! chain, the stapled OCSP response, the name asked for) and says "verified"; the real verdict is
 //! computed afterwards from the recording by `cert::chain::validate`. Handshake signatures are
-//! still checked (the server must hold the key of the certificate it sent).
+//! still checked (the server must hold the key of the certificate it sent) — except where rustls
+//! cannot check them at all: an RSA key under 2048 bits, which rustls refuses whatever the
+//! signature. Other mail clients still talk to such servers, so the handshake goes on, the facts
+//! are collected, and the limit is recorded ([`ClientLimit::RsaKeyUnder2048`]) for the report to
+//! say; the small key itself is a finding (`weak-key`).
 //!
 //! Nothing is ever sent over a connection made with this verifier except EHLO and QUIT: it is a
 //! probe, never a mail transport. Do not reuse it anywhere else.
@@ -17,11 +21,15 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSuppo
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-/// What the server presented.
+use crate::cert::summary::rsa_key_bits;
+use crate::vocab::ClientLimit;
+
+/// What the server presented, and what our client could not check of it.
 #[derive(Debug, Default, Clone)]
 pub struct Captured {
     pub chain: Vec<CertificateDer<'static>>,
     pub ocsp_response: Vec<u8>,
+    pub limits: Vec<ClientLimit>,
 }
 
 /// Records the presented chain and accepts it; see the module documentation.
@@ -44,6 +52,32 @@ impl RecordingVerifier {
     }
 }
 
+impl RecordingVerifier {
+    /// A failed signature check stands, unless rustls could not check it at all because the key
+    /// is an RSA key under 2048 bits: then the limit is recorded and the handshake goes on.
+    fn unless_our_limit(
+        &self,
+        checked: Result<HandshakeSignatureValid, rustls::Error>,
+        cert: &CertificateDer<'_>,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let Err(e) = checked else {
+            return checked;
+        };
+        match rsa_key_bits(cert) {
+            Some(bits) if bits < 2048 => {
+                if let Ok(mut slot) = self.captured.lock() {
+                    let captured = slot.get_or_insert_with(Captured::default);
+                    if !captured.limits.contains(&ClientLimit::RsaKeyUnder2048) {
+                        captured.limits.push(ClientLimit::RsaKeyUnder2048);
+                    }
+                }
+                Ok(HandshakeSignatureValid::assertion())
+            }
+            _ => Err(e),
+        }
+    }
+}
+
 impl ServerCertVerifier for RecordingVerifier {
     fn verify_server_cert(
         &self,
@@ -57,9 +91,11 @@ impl ServerCertVerifier for RecordingVerifier {
         chain.push(end_entity.clone().into_owned());
         chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
         if let Ok(mut slot) = self.captured.lock() {
+            let limits = slot.take().map(|c| c.limits).unwrap_or_default();
             *slot = Some(Captured {
                 chain,
                 ocsp_response: ocsp_response.to_vec(),
+                limits,
             });
         }
         Ok(ServerCertVerified::assertion())
@@ -71,7 +107,8 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.algorithms)
+        let checked = verify_tls12_signature(message, cert, dss, &self.algorithms);
+        self.unless_our_limit(checked, cert)
     }
 
     fn verify_tls13_signature(
@@ -80,7 +117,8 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.algorithms)
+        let checked = verify_tls13_signature(message, cert, dss, &self.algorithms);
+        self.unless_our_limit(checked, cert)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -17,12 +17,14 @@ use tokio_rustls::TlsConnector;
 
 use crate::tls::client_auth::ClientAuthSetup;
 use crate::tls::danger::{Captured, RecordingVerifier};
-use crate::vocab::TlsVersion;
+use crate::vocab::{ClientLimit, TlsVersion};
 
 /// What a completed handshake told us, before any judgement.
 #[derive(Debug, Clone)]
 pub struct Negotiated {
     pub version: TlsVersion,
+    /// The suite's code point and IANA name.
+    pub suite_id: u16,
     pub cipher_suite: String,
     pub kx_group: Option<String>,
     pub post_quantum: bool,
@@ -31,6 +33,10 @@ pub struct Negotiated {
     pub chain: Vec<CertificateDer<'static>>,
     /// The OCSP response the server stapled (RFC 6066 §8), DER.
     pub stapled_ocsp: Option<Vec<u8>>,
+    /// The size of a finite-field DH prime (a raw probe's DHE ServerKeyExchange).
+    pub dh_bits: Option<u32>,
+    /// What our client refused or could not speak on the way to these facts.
+    pub client_limits: Vec<ClientLimit>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +171,10 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
     let negotiated = Negotiated {
         // A completed handshake always has a version; 0 would say "no version" if not.
         version: TlsVersion::from_wire(conn.protocol_version().map(u16::from).unwrap_or(0)),
+        suite_id: conn
+            .negotiated_cipher_suite()
+            .map(|s| u16::from(s.suite()))
+            .unwrap_or(0),
         cipher_suite: conn
             .negotiated_cipher_suite()
             .map(|s| suite_name(s.suite()))
@@ -176,6 +186,8 @@ pub async fn handshake_with<S: AsyncRead + AsyncWrite + Unpin>(
         sni,
         chain,
         stapled_ocsp: (!captured.ocsp_response.is_empty()).then_some(captured.ocsp_response),
+        dh_bits: None,
+        client_limits: captured.limits,
     };
     Ok((stream, negotiated))
 }

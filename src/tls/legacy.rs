@@ -1,24 +1,29 @@
-//! Raw ClientHello probes for what rustls cannot speak: TLS 1.0 and 1.1, and TLS 1.2 with only
-//! static-RSA key exchange (no forward secrecy).
+//! Raw ClientHello probes for what rustls cannot speak or refuses: TLS 1.0 and 1.1, TLS 1.2 with
+//! DHE, static-RSA, CBC or 3DES suites, and TLS 1.3 hellos that do not care what the server's key
+//! or groups are. They tell what the server speaks, whatever our own TLS stack accepts.
 //!
-//! The ClientHello is built here byte by byte (RFC 5246 §7.4.1.2, RFC 2246/4346 for 1.0/1.1); the
-//! server's answer is read record by record, bounded in bytes and time, and parsed with
-//! `tls-parser`. A probe ends at the first Alert, or at ServerHelloDone (so the certificate chain
-//! the server sends in the clear before TLS 1.3 is captured too). No key exchange is ever
+//! The ClientHello is built here byte by byte (RFC 5246 §7.4.1.2, RFC 2246/4346 for 1.0/1.1,
+//! RFC 8446 §4.1.2 for 1.3); the server's answer is read record by record, bounded in bytes and
+//! time, and parsed with `tls-parser`. A probe ends at the first Alert, at ServerHelloDone (so the
+//! certificate chain and the ServerKeyExchange a TLS 1.2 server sends in the clear are captured
+//! too), or after a TLS 1.3 ServerHello (what follows is encrypted). No key exchange is ever
 //! completed: the connection is dropped after the server's first flight.
 
 use tls_parser::{
-    parse_tls_message_handshake, TlsCipherKx, TlsCipherSuite, TlsMessage, TlsMessageHandshake,
+    parse_tls_message_handshake, TlsCipherAu, TlsCipherKx, TlsCipherSuite, TlsMessage,
+    TlsMessageHandshake,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{timeout_at, Instant};
 
+use crate::cert::summary::bit_length;
 use crate::net::is_reset;
 
 /// TLS protocol version numbers on the wire.
 pub const TLS1_0: u16 = 0x0301;
 pub const TLS1_1: u16 = 0x0302;
 pub const TLS1_2: u16 = 0x0303;
+pub const TLS1_3: u16 = 0x0304;
 
 pub use crate::limits::MAX_FLIGHT_BYTES;
 
@@ -34,6 +39,15 @@ pub const LEGACY_SUITES: &[u16] = &[
     0x0035, // TLS_RSA_WITH_AES_256_CBC_SHA
     0x002f, // TLS_RSA_WITH_AES_128_CBC_SHA
     0x000a, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
+];
+
+/// Every TLS 1.2 suite a mail server may choose, in the order OpenSSL 3 offers them (so a server
+/// that follows the client's order picks what OpenSSL-based senders get), with 3DES last: ECDHE and
+/// DHE with AEAD, then with CBC, then static RSA.
+pub const TLS12_SUITES: &[u16] = &[
+    0xc02c, 0xc030, 0x009f, 0xcca9, 0xcca8, 0xccaa, 0xc02b, 0xc02f, 0x009e, 0xc024, 0xc028, 0x006b,
+    0xc023, 0xc027, 0x0067, 0xc00a, 0xc014, 0x0039, 0xc009, 0xc013, 0x0033, 0x009d, 0x009c, 0x003d,
+    0x003c, 0x0035, 0x002f, 0xc012, 0x0016, 0x000a,
 ];
 
 /// ECDHE suites with AEAD for TLS 1.2, the ones every modern server has.
@@ -61,14 +75,42 @@ pub const STATIC_RSA_SUITES: &[u16] = &[
 /// The signalling suite for secure renegotiation (RFC 5746 §3.3), sent by every real client.
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
 
+/// The TLS 1.3 suites (RFC 8446 §B.4).
+pub const TLS13_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303];
+
+/// Groups offered in raw hellos, in order: the elliptic curves every server has, then the RFC 7919
+/// finite-field groups (TLS 1.3 servers may have only those).
+const GROUPS: &[u16] = &[
+    0x001d, // x25519
+    0x0017, // secp256r1
+    0x0018, // secp384r1
+    0x0019, // secp521r1
+    0x0100, // ffdhe2048
+    0x0101, // ffdhe3072
+    0x0102, // ffdhe4096
+];
+
+/// The key exchange a server chose, as its first flight shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyExchange {
+    /// A named group (an elliptic curve, or a TLS 1.3 group), by its IANA code point.
+    Group(u16),
+    /// Finite-field Diffie-Hellman of TLS 1.2 (ServerKeyExchange): the prime's size in bits, and
+    /// the RFC 7919 group it is, if it is one.
+    Dh { bits: u32, named: Option<u16> },
+}
+
 /// What the server answered to a raw ClientHello.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelloOutcome {
-    /// A ServerHello: the version and suite the server chose, and the certificates it sent.
+    /// A ServerHello (or a TLS 1.3 HelloRetryRequest): the version and suite the server chose,
+    /// the certificates it sent (in the clear before TLS 1.3), and its key exchange when the
+    /// flight shows it.
     ServerHello {
         version: u16,
         suite: u16,
         chain: Vec<Vec<u8>>,
+        kx: Option<KeyExchange>,
     },
     /// A TLS alert (description code), e.g. 70 protocol_version, 40 handshake_failure.
     Alert(u8),
@@ -88,8 +130,19 @@ pub enum HelloError {
     TooLong,
 }
 
-/// Builds a ClientHello record offering versions up to `max_version` and the given suites.
+/// Builds a ClientHello record offering versions up to `max_version` (TLS 1.2 at most) and the
+/// given suites.
 pub fn client_hello(max_version: u16, suites: &[u16], sni: Option<&str>) -> Vec<u8> {
+    hello_record(max_version, suites, sni, false)
+}
+
+/// Builds a ClientHello record offering TLS 1.3 only: its three suites, the groups of [`GROUPS`]
+/// with an x25519 key share, every usual signature scheme. Any TLS 1.3 server can answer it.
+pub fn client_hello13(sni: Option<&str>) -> Vec<u8> {
+    hello_record(TLS1_2, TLS13_SUITES, sni, true)
+}
+
+fn hello_record(max_version: u16, suites: &[u16], sni: Option<&str>, tls13: bool) -> Vec<u8> {
     let mut body = Vec::with_capacity(256);
     body.extend_from_slice(&max_version.to_be_bytes());
     let mut random = [0u8; 32];
@@ -118,25 +171,33 @@ pub fn client_hello(max_version: u16, suites: &[u16], sni: Option<&str>) -> Vec<
             v
         });
     }
-    // supported_groups (RFC 8422 §5.1.1): x25519, secp256r1, secp384r1, secp521r1.
-    push_ext(
-        &mut ext,
-        0x000a,
-        &[0, 8, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18, 0x00, 0x19],
-    );
+    // supported_groups (RFC 8422 §5.1.1, RFC 7919 §2).
+    push_ext(&mut ext, 0x000a, &u16_list(GROUPS));
     // ec_point_formats: uncompressed.
     push_ext(&mut ext, 0x000b, &[1, 0]);
     if max_version >= TLS1_2 {
-        // signature_algorithms (RFC 5246 §7.4.1.4.1; PSS from RFC 8446).
-        let algs: [u16; 9] = [
-            0x0403, 0x0503, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0201, 0x0203,
+        // signature_algorithms (RFC 5246 §7.4.1.4.1; PSS and EdDSA from RFC 8446).
+        let algs = [
+            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0807, 0x0401, 0x0501, 0x0601, 0x0201,
+            0x0203,
         ];
-        let mut v = Vec::new();
-        push_u16(&mut v, (algs.len() * 2) as u16);
-        for a in algs {
-            v.extend_from_slice(&a.to_be_bytes());
-        }
-        push_ext(&mut ext, 0x000d, &v);
+        push_ext(&mut ext, 0x000d, &u16_list(&algs));
+    }
+    if tls13 {
+        // supported_versions (RFC 8446 §4.2.1): TLS 1.3 only.
+        push_ext(&mut ext, 0x002b, &[2, 0x03, 0x04]);
+        // key_share (RFC 8446 §4.2.8): one x25519 share. Any 32 bytes are a valid x25519 key; the
+        // exchange is never completed.
+        let mut share = [0u8; 32];
+        let _ = aws_lc_rs::rand::fill(&mut share);
+        let mut entry = Vec::with_capacity(38);
+        push_u16(&mut entry, 0x001d);
+        push_u16(&mut entry, share.len() as u16);
+        entry.extend_from_slice(&share);
+        let mut list = Vec::with_capacity(40);
+        push_u16(&mut list, entry.len() as u16);
+        list.extend_from_slice(&entry);
+        push_ext(&mut ext, 0x0033, &list);
     }
     push_u16(&mut body, ext.len() as u16);
     body.extend_from_slice(&ext);
@@ -151,6 +212,16 @@ pub fn client_hello(max_version: u16, suites: &[u16], sni: Option<&str>) -> Vec<
     push_u16(&mut record, handshake.len() as u16);
     record.extend_from_slice(&handshake);
     record
+}
+
+/// A list of u16 values with its 2-byte length.
+fn u16_list(values: &[u16]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(2 + values.len() * 2);
+    push_u16(&mut v, (values.len() * 2) as u16);
+    for a in values {
+        v.extend_from_slice(&a.to_be_bytes());
+    }
+    v
 }
 
 fn push_u16(v: &mut Vec<u8>, n: u16) {
@@ -206,6 +277,7 @@ pub struct FlightReader {
     total: usize,
     hello: Option<(u16, u16)>,
     chain: Vec<Vec<u8>>,
+    kx: Option<KeyExchange>,
 }
 
 impl FlightReader {
@@ -216,6 +288,7 @@ impl FlightReader {
                 version,
                 suite,
                 chain: self.chain.clone(),
+                kx: self.kx,
             },
             None => HelloOutcome::Closed,
         }
@@ -280,10 +353,27 @@ impl FlightReader {
             let msg: Vec<u8> = self.handshake.drain(..4 + len).collect();
             match parse_tls_message_handshake(&msg) {
                 Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerHello(sh)))) => {
-                    self.hello = Some((sh.version.0, sh.cipher.0));
+                    let (version, group) = sh.ext.map(hello_extensions).unwrap_or_default();
+                    let version = version.unwrap_or(sh.version.0);
+                    self.hello = Some((version, sh.cipher.0));
+                    self.kx = group.map(KeyExchange::Group);
+                    // TLS 1.3: what follows is encrypted; the hello says all there is to say.
+                    if version >= TLS1_3 {
+                        return Ok(Some(self.closed()));
+                    }
                 }
                 Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) => {
                     self.chain = c.cert_chain.iter().map(|r| r.data.to_vec()).collect();
+                }
+                Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerKeyExchange(ske)))) => {
+                    let suite = self
+                        .hello
+                        .and_then(|(_, suite)| TlsCipherSuite::from_id(suite));
+                    self.kx = match suite.map(|s| ephemeral(s.kx, s.au)) {
+                        Some(Some(false)) => dh_params(ske.parameters),
+                        Some(Some(true)) => ec_params(ske.parameters),
+                        _ => None,
+                    };
                 }
                 Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerDone(_)))) => {
                     return Ok(Some(self.closed()));
@@ -300,15 +390,110 @@ impl FlightReader {
     }
 }
 
-/// IANA name of a suite, and whether its key exchange is ephemeral.
+/// The `supported_versions` and `key_share` of a ServerHello's extensions (RFC 8446 §4.2.1,
+/// §4.2.8): the TLS 1.3 version, and the group of the server's share (or, in a
+/// HelloRetryRequest, the group it asks for).
+fn hello_extensions(mut ext: &[u8]) -> (Option<u16>, Option<u16>) {
+    let (mut version, mut group) = (None, None);
+    while let [t0, t1, l0, l1, rest @ ..] = ext {
+        let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+        let Some(data) = rest.get(..len) else { break };
+        match (u16::from_be_bytes([*t0, *t1]), data) {
+            (0x002b, [v0, v1, ..]) => version = Some(u16::from_be_bytes([*v0, *v1])),
+            (0x0033, [g0, g1, ..]) => group = Some(u16::from_be_bytes([*g0, *g1])),
+            _ => {}
+        }
+        ext = rest.get(len..).unwrap_or_default();
+    }
+    (version, group)
+}
+
+/// A DHE ServerKeyExchange's prime (RFC 5246 §7.4.3, `ServerDHParams`): its size, and the
+/// RFC 7919 group it is, if it is one.
+fn dh_params(params: &[u8]) -> Option<KeyExchange> {
+    let [l0, l1, rest @ ..] = params else {
+        return None;
+    };
+    let p = rest.get(..usize::from(u16::from_be_bytes([*l0, *l1])))?;
+    let skip = p.iter().take_while(|b| **b == 0).count();
+    let p = p.get(skip..)?;
+    let bits = bit_length(p);
+    if bits == 0 {
+        return None;
+    }
+    use rustls::ffdhe_groups::{FFDHE2048, FFDHE3072, FFDHE4096, FFDHE6144, FFDHE8192};
+    let named = [
+        (FFDHE2048, 0x0100),
+        (FFDHE3072, 0x0101),
+        (FFDHE4096, 0x0102),
+        (FFDHE6144, 0x0103),
+        (FFDHE8192, 0x0104),
+    ]
+    .into_iter()
+    .find(|(g, _)| g.p == p)
+    .map(|(_, id)| id);
+    Some(KeyExchange::Dh { bits, named })
+}
+
+/// An ECDHE ServerKeyExchange's named curve (RFC 8422 §5.4: curve_type 3 = named_curve).
+fn ec_params(params: &[u8]) -> Option<KeyExchange> {
+    match params {
+        [3, g0, g1, ..] => Some(KeyExchange::Group(u16::from_be_bytes([*g0, *g1]))),
+        _ => None,
+    }
+}
+
+/// The IANA name of a group (`x25519`, `secp256r1`, `ffdhe2048`, `X25519MLKEM768`).
+pub fn group_label(id: u16) -> String {
+    match id {
+        0x0017 => "secp256r1".into(),
+        0x0018 => "secp384r1".into(),
+        0x0019 => "secp521r1".into(),
+        0x001d => "x25519".into(),
+        0x001e => "x448".into(),
+        0x0100 => "ffdhe2048".into(),
+        0x0101 => "ffdhe3072".into(),
+        0x0102 => "ffdhe4096".into(),
+        0x0103 => "ffdhe6144".into(),
+        0x0104 => "ffdhe8192".into(),
+        0x11eb => "SecP256r1MLKEM768".into(),
+        0x11ec => "X25519MLKEM768".into(),
+        0x11ed => "SecP384r1MLKEM1024".into(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+impl KeyExchange {
+    /// How a report names it: the group (`x25519`, `ffdhe2048`), or `DHE 1024` for a DH prime
+    /// of no named group.
+    pub fn label(self) -> String {
+        match self {
+            KeyExchange::Group(id)
+            | KeyExchange::Dh {
+                named: Some(id), ..
+            } => group_label(id),
+            KeyExchange::Dh { bits, named: None } => format!("DHE {bits}"),
+        }
+    }
+}
+
+/// Whether a suite's key exchange is an ephemeral Diffie-Hellman one sent in ServerKeyExchange:
+/// `Some(true)` elliptic-curve (ECDHE, anonymous ECDH), `Some(false)` finite-field (DHE,
+/// anonymous DH), `None` for anything else.
+fn ephemeral(kx: TlsCipherKx, au: TlsCipherAu) -> Option<bool> {
+    match (kx, au) {
+        (TlsCipherKx::Ecdhe, _) | (TlsCipherKx::Ecdh, TlsCipherAu::Null) => Some(true),
+        (TlsCipherKx::Dhe, _) | (TlsCipherKx::Dh, TlsCipherAu::Null) => Some(false),
+        _ => None,
+    }
+}
+
+/// IANA name of a suite, and whether its key exchange is ephemeral (forward secrecy).
 pub fn suite_facts(id: u16) -> (String, bool) {
     match TlsCipherSuite::from_id(id) {
         Some(s) => (
             s.name.to_string(),
-            matches!(
-                s.kx,
-                TlsCipherKx::Ecdhe | TlsCipherKx::Dhe | TlsCipherKx::Tls13
-            ),
+            s.kx == TlsCipherKx::Tls13 || ephemeral(s.kx, s.au).is_some(),
         ),
         None => (format!("0x{id:04x}"), false),
     }
@@ -407,9 +592,137 @@ mod tests {
             Some(HelloOutcome::ServerHello {
                 version: TLS1_2,
                 suite: 0x009d,
-                chain: vec![vec![0xaa, 0xbb, 0xcc]]
+                chain: vec![vec![0xaa, 0xbb, 0xcc]],
+                kx: None,
             })
         );
+    }
+
+    fn with_ext(mut hs: Vec<u8>, ext: &[u8]) -> Vec<u8> {
+        // Drop the handshake header, append the extensions, rebuild the header.
+        let mut body = hs.split_off(4);
+        body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        body.extend_from_slice(ext);
+        let mut out = vec![2];
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+        out.extend(body);
+        out
+    }
+
+    fn feed_all(bytes: &[u8]) -> Option<HelloOutcome> {
+        let mut r = FlightReader::default();
+        r.feed(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_tls13_server_hello_tells_version_and_group() {
+        // supported_versions = TLS 1.3; key_share = x25519 with a 32-byte key.
+        let mut ext = vec![
+            0x00, 0x2b, 0, 2, 0x03, 0x04, 0x00, 0x33, 0, 36, 0x00, 0x1d, 0, 32,
+        ];
+        ext.extend_from_slice(&[9u8; 32]);
+        let hs = with_ext(server_hello(TLS1_2, 0x1302), &ext);
+        assert_eq!(
+            feed_all(&record(22, &hs)),
+            Some(HelloOutcome::ServerHello {
+                version: TLS1_3,
+                suite: 0x1302,
+                chain: vec![],
+                kx: Some(KeyExchange::Group(0x001d)),
+            })
+        );
+        // A HelloRetryRequest names only the group it wants; it still says TLS 1.3.
+        let hrr = with_ext(
+            server_hello(TLS1_2, 0x1301),
+            &[0x00, 0x2b, 0, 2, 0x03, 0x04, 0x00, 0x33, 0, 2, 0x01, 0x00],
+        );
+        let Some(HelloOutcome::ServerHello { version, kx, .. }) = feed_all(&record(22, &hrr))
+        else {
+            panic!()
+        };
+        assert_eq!((version, kx), (TLS1_3, Some(KeyExchange::Group(0x0100))));
+        assert_eq!(KeyExchange::Group(0x0100).label(), "ffdhe2048");
+    }
+
+    /// A TLS 1.2 flight with a DHE ServerKeyExchange whose prime is `p`.
+    fn dhe_flight(suite: u16, p: &[u8]) -> Vec<u8> {
+        let mut hs = server_hello(TLS1_2, suite);
+        let mut params = (p.len() as u16).to_be_bytes().to_vec();
+        params.extend_from_slice(p);
+        params.extend_from_slice(&[0, 1, 2, 0, 1, 5]); // g = 2, Ys = 5 (unsigned here)
+        hs.push(12);
+        hs.extend_from_slice(&(params.len() as u32).to_be_bytes()[1..]);
+        hs.extend(params);
+        hs.extend_from_slice(&[14, 0, 0, 0]);
+        record(22, &hs)
+    }
+
+    #[test]
+    fn a_dhe_server_key_exchange_tells_the_group() {
+        let mut p1024 = vec![0u8]; // a leading zero is not a bit
+        p1024.extend(vec![0xc5; 128]);
+        let Some(HelloOutcome::ServerHello { kx, .. }) = feed_all(&dhe_flight(0x009f, &p1024))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            kx,
+            Some(KeyExchange::Dh {
+                bits: 1024,
+                named: None
+            })
+        );
+        assert_eq!(kx.map(KeyExchange::label).as_deref(), Some("DHE 1024"));
+        let ffdhe = rustls::ffdhe_groups::FFDHE2048.p;
+        let Some(HelloOutcome::ServerHello { kx, .. }) = feed_all(&dhe_flight(0x009e, ffdhe))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            kx,
+            Some(KeyExchange::Dh {
+                bits: 2048,
+                named: Some(0x0100)
+            })
+        );
+        // Anonymous DH sends the same parameters, unsigned.
+        let Some(HelloOutcome::ServerHello { kx, .. }) = feed_all(&dhe_flight(0x00a7, &p1024))
+        else {
+            panic!()
+        };
+        assert!(matches!(kx, Some(KeyExchange::Dh { bits: 1024, .. })));
+        assert!(suite_facts(0x00a7).1, "anonymous DH is ephemeral");
+    }
+
+    #[test]
+    fn hostile_key_exchange_parameters_are_no_facts() {
+        for params in [&[][..], &[0, 200, 1, 2][..], &[0, 0][..], &[0, 2, 0, 0][..]] {
+            assert_eq!(dh_params(params), None, "{params:?}");
+        }
+        assert_eq!(ec_params(&[1, 0, 0x17]), None);
+        assert_eq!(ec_params(&[3, 0, 0x17, 65]), Some(KeyExchange::Group(0x17)));
+        assert_eq!(hello_extensions(&[0, 0x2b, 0, 9, 3]), (None, None));
+        assert_eq!(
+            hello_extensions(&[0, 0x2b, 0, 2, 3, 4, 0xff]),
+            (Some(0x0304), None)
+        );
+    }
+
+    #[test]
+    fn the_tls13_client_hello_parses_back() {
+        let hello = client_hello13(Some("mx.example.test"));
+        let (rest, rec) = parse_tls_plaintext(&hello).unwrap();
+        assert!(rest.is_empty());
+        let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) = &rec.msg[0] else {
+            panic!("{rec:?}")
+        };
+        assert_eq!(ch.version.0, TLS1_2, "legacy_version");
+        assert!(ch.ciphers.iter().any(|c| c.0 == 0x1301));
+        let (_, exts) = tls_parser::parse_tls_client_hello_extensions(ch.ext.unwrap()).unwrap();
+        assert!(exts.iter().any(|e| matches!(e, tls_parser::TlsExtension::SupportedVersions(v) if v.len() == 1 && v[0].0 == TLS1_3)));
+        assert!(exts
+            .iter()
+            .any(|e| matches!(e, tls_parser::TlsExtension::KeyShare(_))));
     }
 
     #[test]
