@@ -926,3 +926,675 @@ fn endpoints_with_http_404_are_http_errors() {
     assert_eq!(e["status"], "http-error", "{e:#}");
     assert_eq!(e["http_status"], 404, "{e:#}");
 }
+
+// ------------------------------------------------------------------------------------------------
+// Issue 13: never blame the server for what our own client refused. Five servers that a client at
+// OpenSSL's default security level refuses on its own side (1024-bit RSA key, 1024-bit DH group,
+// SHA-1 signature), or that speak another mode than asked for (SMTPS on 465, plaintext on 25
+// probed with implicit TLS), or that accept anonymous suites. Each test asks the oracle first, so
+// a broken lab fails there; then it runs tlscheck and reports every expectation that does not
+// hold at once, with what openssl saw and what tlscheck reported.
+
+/// One `openssl s_client -showcerts` run (not `-brief`), its whole output kept for the facts.
+struct OpensslSession {
+    what: String,
+    text: String,
+}
+
+impl OpensslSession {
+    /// Connects to `ip:port` (STARTTLS when `starttls`, else TLS at once) with these extra
+    /// options; sends `input` after the handshake (with `-crlf -ign_eof`) when it is not empty.
+    fn run(ip: &str, port: u16, host: &str, starttls: bool, extra: &[&str], input: &str) -> Self {
+        let connect = format!("{ip}:{port}");
+        let mut args = vec!["20", "openssl", "s_client"];
+        if starttls {
+            args.extend(["-starttls", "smtp"]);
+        }
+        args.extend(["-connect", &connect, "-servername", host, "-showcerts"]);
+        args.extend([
+            "-CAfile",
+            lab()["LAB_TRUST"].as_str(),
+            "-verify_hostname",
+            host,
+        ]);
+        if !input.is_empty() {
+            args.extend(["-crlf", "-ign_eof"]);
+        }
+        args.extend_from_slice(extra);
+        let mut child = Process::new("timeout")
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("openssl s_client");
+        // Then stdin closes: s_client ends after the handshake, or with -ign_eof (input given)
+        // once the server closes the connection.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        let mode = if starttls { "-starttls smtp " } else { "" };
+        OpensslSession {
+            what: format!(
+                "openssl s_client {mode}-connect {connect} {}",
+                extra.join(" ")
+            )
+            .trim_end()
+            .to_string(),
+            text,
+        }
+    }
+
+    fn line_after(&self, prefix: &str) -> Option<String> {
+        self.text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+    }
+
+    /// "New, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384" -> (protocol, OpenSSL cipher name).
+    fn negotiated(&self) -> Option<(String, String)> {
+        let line = self.line_after("New,")?;
+        let (proto, cipher) = line.split_once(", Cipher is ")?;
+        (proto != "(NONE)").then(|| {
+            let proto = if proto == "TLSv1" { "TLSv1.0" } else { proto };
+            (proto.to_string(), cipher.trim().to_string())
+        })
+    }
+
+    fn protocol(&self) -> Option<String> {
+        self.negotiated().map(|n| n.0)
+    }
+
+    /// The IANA name of the negotiated suite.
+    fn cipher(&self) -> Option<String> {
+        self.negotiated().map(|n| iana(&n.1))
+    }
+
+    /// "Server Temp Key: X25519, 253 bits" -> ("X25519", 253).
+    fn temp_key(&self) -> Option<(String, u64)> {
+        let v = self.line_after("Server Temp Key:")?;
+        let (group, bits) = v.split_once(',')?;
+        let bits = bits.trim().strip_suffix(" bits")?.parse().ok()?;
+        Some((group.trim().to_string(), bits))
+    }
+
+    /// "Server public key is 1024 bit".
+    fn server_key_bits(&self) -> Option<u64> {
+        self.line_after("Server public key is")?
+            .strip_suffix(" bit")?
+            .parse()
+            .ok()
+    }
+
+    /// The served leaf (the first PEM block), as `openssl x509 -text` prints it.
+    fn leaf_text(&self) -> Option<String> {
+        let start = self.text.find("-----BEGIN CERTIFICATE-----")?;
+        let end = start + self.text[start..].find("-----END CERTIFICATE-----")? + 25;
+        let mut child = Process::new("openssl")
+            .args(["x509", "-noout", "-text"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("openssl x509");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&self.text.as_bytes()[start..end])
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        Some(String::from_utf8_lossy(&out.stdout).to_string())
+    }
+
+    /// The leaf's signature algorithm ("sha1WithRSAEncryption").
+    fn leaf_signature_algorithm(&self) -> Option<String> {
+        self.leaf_text()?.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix("Signature Algorithm:")
+                .map(|v| v.trim().to_string())
+        })
+    }
+
+    /// One line: what this run saw.
+    fn summary(&self) -> String {
+        let Some((proto, cipher)) = self.negotiated() else {
+            let why = self
+                .text
+                .lines()
+                .find(|l| l.contains(":error:") || l.contains("alert"))
+                .unwrap_or("no handshake");
+            return format!("{}: handshake failed ({})", self.what, why.trim());
+        };
+        let temp = self
+            .temp_key()
+            .map_or("none".to_string(), |(g, b)| format!("{g}, {b} bits"));
+        format!(
+            "{}: {proto} {cipher} ({}), temp key {temp}, server key {} bit, leaf signed {}",
+            self.what,
+            iana(&cipher),
+            self.server_key_bits()
+                .map_or("?".to_string(), |b| b.to_string()),
+            self.leaf_signature_algorithm()
+                .unwrap_or_else(|| "?".to_string()),
+        )
+    }
+}
+
+/// The suites `openssl s_client -tls1_2` negotiates with `ip` one at a time, out of the TLS 1.2
+/// candidates `openssl ciphers` lists for `spec` at SECLEVEL=0; as IANA names, with the
+/// number of candidates tried.
+fn openssl_accepts_one_by_one(ip: &str, host: &str, spec: &str) -> (Vec<String>, usize) {
+    let list = run_text(
+        "openssl",
+        &[
+            "ciphers",
+            "-tls1_2",
+            "-ciphersuites",
+            "",
+            &format!("{spec}:@SECLEVEL=0"),
+        ],
+    );
+    let candidates: Vec<&str> = list.trim().split(':').filter(|c| !c.is_empty()).collect();
+    assert!(!candidates.is_empty(), "openssl ciphers {spec}: {list}");
+    let accepted = candidates
+        .iter()
+        .filter_map(|c| {
+            let cipher = format!("{c}:@SECLEVEL=0");
+            openssl_negotiates(ip, host, &["-tls1_2", "-cipher", &cipher]).map(|(_, s)| s)
+        })
+        .collect();
+    (accepted, candidates.len())
+}
+
+/// Nothing in plaintext within two seconds ("silent"), else the first line the server sent.
+fn plaintext_greeting(ip: &str, port: u16) -> String {
+    let mut s =
+        TcpStream::connect((ip, port)).unwrap_or_else(|e| panic!("connect {ip}:{port}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut buf = [0u8; 512];
+    match s.read(&mut buf) {
+        Ok(0) => "closed".to_string(),
+        Ok(n) => String::from_utf8_lossy(&buf[..n])
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            "silent".to_string()
+        }
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// Runs `tlscheck host TARGET` through the lab DNS and trust store (as `mx` does); returns
+/// (exit code, report, how long it took).
+fn host(target: &str, extra: &[&str]) -> (i32, Value, Duration) {
+    let t = Instant::now();
+    let (code, r) = run::json(
+        tlscheck()
+            .args([
+                "host",
+                target,
+                "--resolver",
+                &var("LAB_DNS"),
+                "--trust",
+                &var("LAB_TRUST"),
+                "--format",
+                "json",
+            ])
+            .args(["--ehlo", "probe.tlscheck.test", "--timeout", "5"])
+            .arg("--allow-private-fetch")
+            .args(extra),
+    );
+    (code, r, t.elapsed())
+}
+
+/// What tlscheck reported about the first address, without the bulky parts (certificate DER,
+/// revocation, probe transcripts): the facts the issue-13 expectations look at.
+fn facts(code: i32, r: &Value) -> Value {
+    let a = first_address(r);
+    let mut tls = a["tls"].clone();
+    if let Some(chain) = tls.get_mut("chain").and_then(Value::as_array_mut) {
+        for cert in chain.iter_mut() {
+            let keep = [
+                "subject",
+                "key_type",
+                "key_bits",
+                "signature_algorithm",
+                "signature_algorithm_oid",
+            ];
+            let small: serde_json::Map<String, Value> = keep
+                .iter()
+                .filter_map(|k| cert.get(*k).map(|v| (k.to_string(), v.clone())))
+                .collect();
+            *cert = Value::Object(small);
+        }
+    }
+    let mut versions = a["versions"].clone();
+    if let Some(v) = versions.as_object_mut() {
+        v.remove("probes");
+    }
+    let findings: Vec<String> = r["findings"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| {
+                    format!(
+                        "{} ({}): {}",
+                        f["code"].as_str().unwrap_or("?"),
+                        f["severity"].as_str().unwrap_or("?"),
+                        f["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    serde_json::json!({
+        "exit_code": code,
+        "error": a.get("error"),
+        "tls": tls,
+        "versions": versions,
+        "ciphers": a.get("ciphers"),
+        "findings": findings,
+    })
+}
+
+/// The expectations of one tlscheck run, all checked before failing: a failure lists every
+/// one that does not hold, what the oracle saw, and what tlscheck reported.
+struct Expectations {
+    name: &'static str,
+    oracle: Vec<String>,
+    failed: Vec<String>,
+}
+
+impl Expectations {
+    fn new(name: &'static str, oracle: Vec<String>) -> Self {
+        Expectations {
+            name,
+            oracle,
+            failed: Vec::new(),
+        }
+    }
+
+    /// `got` (a JSON value of the report) equals `want`.
+    fn eq(&mut self, what: &str, got: &Value, want: impl Into<Value>) {
+        let want = want.into();
+        if *got != want {
+            self.failed
+                .push(format!("{what}: expected {want}, tlscheck has {got}"));
+        }
+    }
+
+    fn that(&mut self, what: &str, ok: bool, got: impl std::fmt::Display) {
+        if !ok {
+            self.failed.push(format!("{what}: tlscheck has {got}"));
+        }
+    }
+
+    /// `tls.client_limits` (a list of strings) contains `limit`.
+    fn client_limit(&mut self, tls: &Value, limit: &str) {
+        let has = tls["client_limits"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|v| v == limit));
+        self.that(
+            &format!("tls.client_limits contains {limit:?}"),
+            has,
+            &tls["client_limits"],
+        );
+    }
+
+    /// The finding codes contain every one of `yes` and none of `no`.
+    fn codes(&mut self, r: &Value, yes: &[&str], no: &[&str]) {
+        let all = all_codes(r);
+        for c in yes {
+            self.that(
+                &format!("codes include {c}"),
+                all.iter().any(|a| a == c),
+                format!("{all:?}"),
+            );
+        }
+        for c in no {
+            self.that(
+                &format!("codes do not include {c}"),
+                !all.iter().any(|a| a == c),
+                format!("{all:?}"),
+            );
+        }
+    }
+
+    fn check(self, code: i32, r: &Value) {
+        if self.failed.is_empty() {
+            return;
+        }
+        panic!(
+            "{}: {} expectation(s) failed:\n  - {}\nopenssl (the oracle) saw:\n  {}\ntlscheck reported:\n{:#}",
+            self.name,
+            self.failed.len(),
+            self.failed.join("\n  - "),
+            self.oracle.join("\n  "),
+            facts(code, r)
+        );
+    }
+}
+
+#[test]
+fn weak_rsa_key_is_a_client_limit_not_a_failed_handshake() {
+    let (ip, host_name) = (var("LAB_WEAKKEY_IP"), var("LAB_WEAKKEY_HOST"));
+    // The oracle, at SECLEVEL=0 (at level 2 OpenSSL itself calls the key too weak).
+    let l0 = ["-cipher", "DEFAULT@SECLEVEL=0"];
+    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &l0, "");
+    let tls12 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_2", l0[0], l0[1]], "");
+    let (proto, _) = tls13
+        .negotiated()
+        .unwrap_or_else(|| panic!("{}", tls13.text));
+    assert_eq!(proto, "TLSv1.3", "{}", tls13.summary());
+    let (group, _) = tls13.temp_key().unwrap_or_else(|| panic!("{}", tls13.text));
+    assert_eq!(group, "X25519", "{}", tls13.summary());
+    assert_eq!(tls13.server_key_bits(), Some(1024), "{}", tls13.summary());
+    assert_eq!(
+        tls12.protocol().as_deref(),
+        Some("TLSv1.2"),
+        "{}",
+        tls12.summary()
+    );
+
+    let (code, r) = mx(&var("LAB_WEAKKEY_DOMAIN"), &[]);
+    let a = first_address(&r);
+    let tls = &a["tls"];
+    let mut e = Expectations::new("weakkey", vec![tls13.summary(), tls12.summary()]);
+    e.eq("tls.version", &tls["version"], proto);
+    e.eq("tls.handshake_completed", &tls["handshake_completed"], true);
+    e.eq("tls.forward_secrecy", &tls["forward_secrecy"], true);
+    let kx = tls["kx_group"].as_str().unwrap_or("").to_ascii_lowercase();
+    e.that(
+        &format!("tls.kx_group is {group} (case-insensitively)"),
+        kx == group.to_ascii_lowercase(),
+        &tls["kx_group"],
+    );
+    e.eq("tls.chain[0].key_bits", &tls["chain"][0]["key_bits"], 1024);
+    e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "accepted");
+    e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "accepted");
+    e.client_limit(tls, "rsa-key-under-2048");
+    e.codes(
+        &r,
+        &["weak-key"],
+        &["no-forward-secrecy", "tls-handshake-failed"],
+    );
+    e.check(code, &r);
+}
+
+#[test]
+fn dhe_only_server_with_a_1024_bit_group_is_not_a_failed_handshake() {
+    let (ip, host_name) = (var("LAB_DHEONLY_IP"), var("LAB_DHEONLY_HOST"));
+    let dhe = OpensslSession::run(
+        &ip,
+        25,
+        &host_name,
+        true,
+        &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"],
+        "",
+    );
+    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_3"], "");
+    let (proto, cipher) = dhe.negotiated().unwrap_or_else(|| panic!("{}", dhe.text));
+    assert_eq!(proto, "TLSv1.2", "{}", dhe.summary());
+    assert!(cipher.starts_with("DHE-RSA-"), "{}", dhe.summary());
+    assert_eq!(
+        dhe.temp_key(),
+        Some(("DH".to_string(), 1024)),
+        "{}",
+        dhe.summary()
+    );
+    assert!(
+        tls13.negotiated().is_none(),
+        "no TLS 1.3: {}",
+        tls13.summary()
+    );
+
+    let (code, r) = mx(&var("LAB_DHEONLY_DOMAIN"), &[]);
+    let a = first_address(&r);
+    let tls = &a["tls"];
+    let mut e = Expectations::new("dheonly", vec![dhe.summary(), tls13.summary()]);
+    e.eq("tls.version", &tls["version"], "TLSv1.2");
+    e.eq("tls.cipher_suite", &tls["cipher_suite"], iana(&cipher));
+    e.eq("tls.forward_secrecy", &tls["forward_secrecy"], true);
+    e.eq("tls.kx_group", &tls["kx_group"], "DHE 1024");
+    e.eq("tls.dh_bits", &tls["dh_bits"], 1024);
+    e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "accepted");
+    e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "rejected");
+    e.client_limit(tls, "no-dhe");
+    e.codes(
+        &r,
+        &["weak-dh-group"],
+        &["tls-handshake-failed", "no-forward-secrecy"],
+    );
+    e.check(code, &r);
+}
+
+#[test]
+fn dhe_only_cipher_enumeration_agrees_with_openssl() {
+    let (ip, host_name) = (var("LAB_DHEONLY_IP"), var("LAB_DHEONLY_HOST"));
+    let (mut accepted, tried) = openssl_accepts_one_by_one(&ip, &host_name, "kDHE");
+    assert!(
+        !accepted.is_empty(),
+        "openssl: no DHE suite accepted of {tried}"
+    );
+    assert!(
+        accepted.iter().all(|s| s.starts_with("TLS_DHE_RSA_WITH_")),
+        "{accepted:?}"
+    );
+    accepted.sort();
+
+    let (code, r) = mx(&var("LAB_DHEONLY_DOMAIN"), &["--ciphers"]);
+    let lists = first_address(&r)["ciphers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut listed: Vec<String> = lists
+        .iter()
+        .find(|l| l["version"] == "TLSv1.2")
+        .and_then(|l| l["suites"].as_array())
+        .map(|s| {
+            s.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    listed.sort();
+    let oracle = format!(
+        "openssl s_client -tls1_2 -cipher X, one by one over {tried} kDHE candidates, accepts {} (sorted): {accepted:?}",
+        accepted.len()
+    );
+    let mut e = Expectations::new("dheonly --ciphers", vec![oracle]);
+    e.that(
+        "the TLSv1.2 entry of `ciphers` lists exactly the suites openssl accepts (sorted)",
+        listed == accepted,
+        format!("{listed:?}"),
+    );
+    e.check(code, &r);
+}
+
+#[test]
+fn sha1_signed_leaf_is_a_weak_signature() {
+    let (ip, host_name) = (var("LAB_SHA1_IP"), var("LAB_SHA1_HOST"));
+    // SECLEVEL=0: at level 2 OpenSSL's own verification says "CA signature digest algorithm too
+    // weak" (the handshake completes all the same).
+    let s = OpensslSession::run(
+        &ip,
+        25,
+        &host_name,
+        true,
+        &["-cipher", "DEFAULT@SECLEVEL=0"],
+        "",
+    );
+    let proto = s.protocol().unwrap_or_else(|| panic!("{}", s.text));
+    let cipher = s.cipher().unwrap();
+    assert_eq!(
+        s.leaf_signature_algorithm().as_deref(),
+        Some("sha1WithRSAEncryption"),
+        "{}",
+        s.summary()
+    );
+    let plain = openssl_negotiates(&ip, &host_name, &[]);
+    assert_eq!(
+        plain,
+        Some((proto.clone(), cipher.clone())),
+        "{}",
+        s.summary()
+    );
+
+    let (code, r) = mx(&var("LAB_SHA1_DOMAIN"), &[]);
+    let tls = &first_address(&r)["tls"];
+    let mut e = Expectations::new("sha1", vec![s.summary()]);
+    e.eq("tls.version", &tls["version"], proto);
+    e.eq("tls.cipher_suite", &tls["cipher_suite"], cipher);
+    let leaf = &tls["chain"][0];
+    e.eq(
+        "tls.chain[0].signature_algorithm",
+        &leaf["signature_algorithm"],
+        "sha1WithRSAEncryption",
+    );
+    e.eq(
+        "tls.chain[0].signature_algorithm_oid",
+        &leaf["signature_algorithm_oid"],
+        "1.2.840.113549.1.1.5",
+    );
+    e.codes(&r, &["weak-signature"], &[]);
+    let message = findings(&r, "weak-signature")
+        .first()
+        .and_then(|f| f["message"].as_str())
+        .unwrap_or("")
+        .to_string();
+    e.that(
+        "the weak-signature finding's message names sha1WithRSAEncryption",
+        message.contains("sha1WithRSAEncryption"),
+        format!("{message:?}"),
+    );
+    e.check(code, &r);
+}
+
+/// The SMTPS port of the smtps instance, as `env` prints it.
+fn smtps_port() -> u16 {
+    var("LAB_SMTPS_PORT").parse().expect("LAB_SMTPS_PORT")
+}
+
+#[test]
+fn smtps_port_with_implicit_tls_passes() {
+    let (ip, host_name, port) = (var("LAB_SMTPS_IP"), var("LAB_SMTPS_HOST"), smtps_port());
+    let s = OpensslSession::run(&ip, port, &host_name, false, &[], "QUIT\n");
+    let proto = s.protocol().unwrap_or_else(|| panic!("{}", s.text));
+    assert!(
+        s.text.contains(&format!("220 {host_name} ESMTP")) && s.text.contains("221 2.0.0"),
+        "the banner comes after TLS: {}",
+        s.text
+    );
+
+    let (code, r, _) = host(&format!("{host_name}:{port}"), &["--implicit-tls"]);
+    let mut e = Expectations::new("smtps --implicit-tls", vec![s.summary()]);
+    e.eq("exit code", &Value::from(code), 0);
+    e.eq("tls.version", &first_address(&r)["tls"]["version"], proto);
+    e.check(code, &r);
+}
+
+#[test]
+fn smtps_port_probed_with_starttls_expects_implicit_tls() {
+    let (ip, host_name, port) = (var("LAB_SMTPS_IP"), var("LAB_SMTPS_HOST"), smtps_port());
+    // The oracle: the port says nothing in plaintext, and speaks TLS at once.
+    let greeting = plaintext_greeting(&ip, port);
+    assert_eq!(greeting, "silent", "{ip}:{port}");
+    let s = OpensslSession::run(&ip, port, &host_name, false, &[], "");
+    assert!(s.negotiated().is_some(), "{}", s.text);
+
+    let (code, r, took) = host(&format!("{host_name}:{port}"), &[]);
+    let oracle = vec![
+        format!("plaintext connect to {ip}:{port}: {greeting} for 2 s"),
+        s.summary(),
+    ];
+    let mut e = Expectations::new("smtps probed with STARTTLS", oracle);
+    e.eq("exit code", &Value::from(code), 3);
+    let error = &first_address(&r)["error"];
+    e.eq("error.phase", &error["phase"], "greeting");
+    e.eq("error.kind", &error["kind"], "tls-expected");
+    e.codes(&r, &["port-expects-implicit-tls"], &["smtp-timeout"]);
+    e.that(
+        "the run ends well within --timeout 5 (< 20 s)",
+        took < Duration::from_secs(20),
+        format!("{took:?}"),
+    );
+    e.check(code, &r);
+}
+
+#[test]
+fn plaintext_port_probed_with_implicit_tls_speaks_plaintext() {
+    let (ip, host_name) = (var("LAB_MODERN_IP"), var("LAB_MODERN_HOST"));
+    // The oracle: port 25 greets in plaintext, and a TLS ClientHello gets no TLS back.
+    let greeting = plaintext_greeting(&ip, 25);
+    assert!(greeting.starts_with("220 "), "{greeting}");
+    let s = OpensslSession::run(&ip, 25, &host_name, false, &[], "");
+    assert!(s.negotiated().is_none(), "{}", s.text);
+
+    let (code, r, _) = host(&format!("{host_name}:25"), &["--implicit-tls"]);
+    let oracle = vec![format!("plaintext greeting: {greeting}"), s.summary()];
+    let mut e = Expectations::new("port 25 probed with --implicit-tls", oracle);
+    e.eq("exit code", &Value::from(code), 3);
+    let error = &first_address(&r)["error"];
+    e.eq("error.phase", &error["phase"], "handshake");
+    e.eq("error.kind", &error["kind"], "plaintext-smtp");
+    e.codes(&r, &["port-speaks-plaintext"], &["tls-handshake-failed"]);
+    e.check(code, &r);
+}
+
+#[test]
+fn anonymous_suites_are_enumerated_and_reported() {
+    let (ip, host_name) = (var("LAB_ANULL_IP"), var("LAB_ANULL_HOST"));
+    let (accepted, tried) = openssl_accepts_one_by_one(&ip, &host_name, "aNULL");
+    assert!(
+        !accepted.is_empty(),
+        "openssl: no anonymous suite accepted of {tried}"
+    );
+    assert!(
+        accepted
+            .iter()
+            .all(|s| s.starts_with("TLS_DH_anon_WITH_") || s.starts_with("TLS_ECDH_anon_WITH_")),
+        "{accepted:?}"
+    );
+
+    let (code, r) = mx(&var("LAB_ANULL_DOMAIN"), &["--ciphers"]);
+    let lists = first_address(&r)["ciphers"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let listed: Vec<String> = lists
+        .iter()
+        .find(|l| l["version"] == "TLSv1.2")
+        .and_then(|l| l["suites"].as_array())
+        .map(|s| {
+            s.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let oracle = format!(
+        "openssl s_client -tls1_2 -cipher X@SECLEVEL=0, one by one over {tried} aNULL candidates, accepts {}: {accepted:?}",
+        accepted.len()
+    );
+    let mut e = Expectations::new("anull --ciphers", vec![oracle]);
+    let missing: Vec<&String> = accepted.iter().filter(|s| !listed.contains(s)).collect();
+    e.that(
+        "the TLSv1.2 entry of `ciphers` contains every anonymous suite openssl accepts",
+        missing.is_empty(),
+        format!("{listed:?}, missing {missing:?}"),
+    );
+    e.codes(&r, &["anonymous-suites-accepted"], &[]);
+    e.check(code, &r);
+}
+
+#[test]
+fn anull_server_agrees_with_openssl() {
+    agrees_with_openssl("anull", "TLSv1.2");
+}

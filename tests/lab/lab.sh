@@ -29,22 +29,28 @@ PKI="$LAB_DIR/pki"
 PF="$LAB_DIR/postfix"
 
 # Postfix instances: name -> listen address, MX host name (leaf certificate subject), profile.
-INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls)
+INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls
+  weakkey dheonly sha1 smtps anull)
 declare -A ADDR=(
   [modern]=127.0.1.10 [tls12]=127.0.1.11 [tls13]=127.0.1.12 [legacy]=127.0.1.13
   [nostarttls]=127.0.1.14 [required]=127.0.1.15 [staticrsa]=127.0.1.16 [ipv6]=::1
   [modern2]=127.0.1.17 [revoked]=127.0.1.18 [deadrev]=127.0.1.19 [mtls]=127.0.1.20
+  [weakkey]=127.0.1.21 [dheonly]=127.0.1.22 [sha1]=127.0.1.23 [smtps]=127.0.1.24
+  [anull]=127.0.1.25
 )
 declare -A HOST=(
   [modern]=mx.modern.$ZONE [tls12]=mx.tls12.$ZONE [tls13]=mx.tls13.$ZONE
   [legacy]=mx.legacy.$ZONE [nostarttls]=mx.nostarttls.$ZONE [required]=mx.required.$ZONE
   [staticrsa]=mx.staticrsa.$ZONE [ipv6]=mx.ipv6.$ZONE [modern2]=mx2.two.$ZONE
   [revoked]=mx.revoked.$ZONE [deadrev]=mx.deadrev.$ZONE [mtls]=mx.mtls.$ZONE
+  [weakkey]=mx.weakkey.$ZONE [dheonly]=mx.dheonly.$ZONE [sha1]=mx.sha1.$ZONE
+  [smtps]=mx.smtps.$ZONE [anull]=mx.anull.$ZONE
 )
 declare -A PROFILE=(
   [modern]=modern [tls12]=tls12 [tls13]=tls13 [legacy]=legacy [nostarttls]=nostarttls
   [required]=required [staticrsa]=staticrsa [ipv6]=modern [modern2]=modern
   [revoked]=modern [deadrev]=modern [mtls]=mtls
+  [weakkey]=modern [dheonly]=dheonly [sha1]=modern [smtps]=modern [anull]=anull
 )
 # Extra SANs: implicit.lab.test has no MX, only an A record to the modern instance
 # (RFC 5321 implicit MX), so the modern leaf also names it.
@@ -53,9 +59,20 @@ declare -A EXTRA_SAN=([modern]="implicit.$ZONE")
 declare -A LEAF_EXT=([deadrev]=leaf_dead)
 # Leaves revoked in the intermediate's database (so in its CRL and at the OCSP responder).
 declare -A REVOKE=([revoked]=keyCompromise)
+# Leaf key size (default RSA 2048) and the digest the intermediate signs it with (default sha256).
+declare -A KEY_BITS=([weakkey]=1024)
+declare -A LEAF_MD=([sha1]=sha1)
+# Extra listeners with TLS at once (SMTPS, smtpd_tls_wrappermode), beside STARTTLS on port 25.
+declare -A IMPLICIT_PORT=([smtps]=465)
+# The 1024-bit DH group of the dheonly instance (smtpd_tls_dh1024_param_file).
+DH1024="$PKI/dh1024.pem"
 
 # Configurations exported by `env` (and probed by `check`).
-CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit revoked deadrev mtls)
+CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit revoked deadrev mtls
+  weakkey dheonly sha1 smtps anull)
+# Configurations with their own instance and a domain of their own: MX 10 -> HOST, A -> ADDR.
+MX_CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 revoked deadrev mtls
+  weakkey dheonly sha1 smtps anull)
 
 # Revocation servers. Both listen on port 80 of their own loopback address; dead.lab.test
 # resolves to a loopback address where nothing listens (connection refused at once).
@@ -240,14 +257,16 @@ fill_key_pool() {
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/pool/{}.key" 2>/dev/null || true
 }
 
-new_csr() {  # new_csr NAME CN: fresh RSA key $PKI/NAME.key (from the pool if any) and $PKI/NAME.csr
-  local pooled
-  pooled="$(find "$PKI/pool" -name '*.key' -size +0 2>/dev/null | head -n1)" || pooled=""
+new_csr() {  # new_csr NAME CN [BITS]: fresh RSA key $PKI/NAME.key (2048-bit ones from the pool
+  # if any) and $PKI/NAME.csr
+  local pooled bits="${3:-2048}"
+  pooled=""
+  [[ $bits == 2048 ]] && { pooled="$(find "$PKI/pool" -name '*.key' -size +0 2>/dev/null | head -n1)" || pooled=""; }
   if [[ -n "$pooled" ]] && openssl pkey -in "$pooled" -noout 2>/dev/null; then
     mv -f "$pooled" "$PKI/$1.key"
     ossl req -new -key "$PKI/$1.key" -out "$PKI/$1.csr" -subj "/O=tlscheck Lab/CN=$2"
   else
-    ossl req -new -newkey rsa:2048 -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.csr" \
+    ossl req -new -newkey "rsa:$bits" -nodes -keyout "$PKI/$1.key" -out "$PKI/$1.csr" \
       -subj "/O=tlscheck Lab/CN=$2"
   fi
   chmod 600 "$PKI/$1.key"
@@ -267,10 +286,11 @@ signed_by() {  # signed_by NAME CN DAYS EXT ISSUER: issued with x509 -req (clien
   rm -f "$PKI/$1.csr"
 }
 
-ca_issue() {  # ca_issue CA NAME CN EXT OUT: issued with `openssl ca`, recorded in CA's index.txt
-  new_csr "$2" "$3"
+ca_issue() {  # ca_issue CA NAME CN EXT OUT [BITS [MD]]: issued with `openssl ca`, recorded in
+  # CA's index.txt; an RSA key of BITS (default 2048), signed with digest MD (default sha256)
+  new_csr "$2" "$3" "${6:-2048}"
   ossl ca -config "$CA_CNF" -name "${1}_ca" -batch -notext -preserveDN -extensions "$4" \
-    -in "$PKI/$2.csr" -out "$5"
+    -md "${7:-sha256}" -in "$PKI/$2.csr" -out "$5"
   rm -f "$PKI/$2.csr"
 }
 
@@ -322,8 +342,16 @@ make_pki() {
   fi
   export LAB_LEAF_SAN="DNS:unused.$ZONE"  # ca.cnf needs it set even for the CAs
   ca_cnf >"$CA_CNF"
+  # The dheonly instance's 1024-bit DH group, made once: a prime search of one to a few seconds
+  # on one CPU, run beside the key generation.
+  local dh_job=""
+  if ! openssl pkeyparam -in "$DH1024" -noout -text 2>/dev/null | grep -q '(1024 bit)'; then
+    log "PKI: 1024-bit DH parameters (openssl dhparam, in the background)"
+    openssl dhparam -out "$DH1024.tmp" 1024 >"$PKI/dhparam.out" 2>&1 &
+    dh_job=$!
+  fi
   # From scratch: root, intermediate, OCSP signer, the leaves, two client CAs, two clients.
-  [[ -s "$PKI/root.pem" ]] || fill_key_pool $((3 + ${#INSTANCES[@]} + 4))
+  [[ -s "$PKI/root.pem" ]] || fill_key_pool $((3 + ${#INSTANCES[@]} - ${#KEY_BITS[@]} + 4))
   if ! fresh "$PKI/root.pem" || [[ ! -s "$PKI/root.key" || ! -f "$PKI/ca/root/index.txt" ]]; then
     log "PKI: root CA"
     ca_db root
@@ -340,24 +368,35 @@ make_pki() {
     log "PKI: OCSP signer (delegated responder: EKU OCSPSigning, issued by the intermediate)"
     ca_issue intermediate ocsp "tlscheck Lab OCSP Responder" ocsp_signer "$PKI/ocsp.pem"
   fi
-  local i host san spec
+  local i host san spec bits md
   for i in "${INSTANCES[@]}"; do
     host="${HOST[$i]}"
     san="DNS:$host"
     [[ -n "${EXTRA_SAN[$i]:-}" ]] && san+=",DNS:${EXTRA_SAN[$i]}"
+    bits="${KEY_BITS[$i]:-2048}" md="${LEAF_MD[$i]:-sha256}"
     spec="san=$san ext=${LEAF_EXT[$i]:-leaf}"
-    # Regenerate a leaf when missing, when its SAN list or extensions changed, or when it
-    # expires within a day.
+    # Only the exceptions are spelled out, so that the other leaves' specs stay as they were.
+    [[ $bits == 2048 ]] || spec+=" bits=$bits"
+    [[ $md == sha256 ]] || spec+=" md=$md"
+    # Regenerate a leaf when missing, when its SAN list, extensions, key size or digest
+    # changed, or when it expires within a day.
     if fresh "$PKI/$i.leaf.pem" && [[ -s "$PKI/$i.key" && "$(cat "$PKI/$i.spec" 2>/dev/null)" == "$spec" ]]; then
       continue
     fi
-    log "PKI: leaf $host ($san, ${LEAF_EXT[$i]:-leaf})"
-    LAB_LEAF_SAN="$san" ca_issue intermediate "$i" "$host" "${LEAF_EXT[$i]:-leaf}" "$PKI/$i.leaf.pem"
+    log "PKI: leaf $host ($san, ${LEAF_EXT[$i]:-leaf}, RSA $bits, $md)"
+    LAB_LEAF_SAN="$san" ca_issue intermediate "$i" "$host" "${LEAF_EXT[$i]:-leaf}" "$PKI/$i.leaf.pem" "$bits" "$md"
     REISSUED+=("$i")
     cat "$PKI/$i.leaf.pem" "$PKI/intermediate.pem" >"$PKI/$i.chain.pem"
     printf '%s\n' "$spec" >"$PKI/$i.spec"
   done
   for i in "${!REVOKE[@]}"; do ensure_revoked "$i" "${REVOKE[$i]}"; done
+
+  if [[ -n "$dh_job" ]]; then
+    wait "$dh_job" || { cat "$PKI/dhparam.out" >&2; die "openssl dhparam failed"; }
+    mv -f "$DH1024.tmp" "$DH1024"
+    rm -f "$PKI/dhparam.out"
+    REISSUED+=(dheonly)
+  fi
 
   # Client PKI for the mtls instance: the CA Postfix trusts (and names in its
   # CertificateRequest), a client it accepts, and one from an unrelated CA that it must refuse.
@@ -419,6 +458,7 @@ tls_settings() {  # tls_settings PROFILE KEY CHAIN
     required) level=encrypt ;;
     staticrsa) protocols=">=TLSv1.2, <=TLSv1.2" ;;
     mtls) level=encrypt ;;
+    dheonly | anull) protocols=">=TLSv1.2, <=TLSv1.2" ;;
     *) die "unknown profile $p" ;;
   esac
   cat <<EOF
@@ -455,6 +495,30 @@ tls_high_cipherlist = $STATIC_RSA_CIPHERS
 tls_medium_cipherlist = $STATIC_RSA_CIPHERS
 smtpd_tls_exclude_ciphers = kECDHE, kDHE, aNULL
 smtpd_tls_eecdh_grade = none
+EOF
+      ;;
+    dheonly)
+      # Finite-field DHE only (kDHE+aRSA: no ECDHE, no static RSA, no anonymous suites), over a
+      # 1024-bit group. Postfix runs OpenSSL at security level 0 (see the README), which
+      # allows a 1024-bit group; an @SECLEVEL=2 in the list would refuse it ("dh key too small").
+      # The server picks the suite in its own order, so every client offering DHE-RSA-AES256-
+      # GCM-SHA384 gets that one, whatever order it offers in.
+      cat <<EOF
+smtpd_tls_ciphers = high
+smtpd_tls_mandatory_ciphers = high
+tls_high_cipherlist = kDHE+aRSA
+tls_preempt_cipherlist = yes
+smtpd_tls_dh1024_param_file = $DH1024
+EOF
+      ;;
+    anull)
+      # Postfix's default list (aNULL:-aNULL:HIGH:...) re-adds the anonymous suites after the
+      # others, and Postfix's security level 0 lets them through: this is Postfix's default,
+      # spelled out with @SECLEVEL=0 so that it stays so.
+      cat <<EOF
+smtpd_tls_ciphers = medium
+smtpd_tls_mandatory_ciphers = medium
+tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=0
 EOF
       ;;
   esac
@@ -504,6 +568,16 @@ master_cf() {  # master_cf INSTANCE
 # Generated by tests/lab/lab.sh -- lab instance '$1'. Do not edit. No chroot anywhere.
 # service type  private unpriv  chroot  wakeup  maxproc command
 $listen inet n - n - - smtpd
+EOF
+  if [[ -n "${IMPLICIT_PORT[$1]:-}" ]]; then
+    # SMTPS (RFC 8314): TLS at once; the STARTTLS listener above stays as it is.
+    cat <<EOF
+${ADDR[$1]}:${IMPLICIT_PORT[$1]} inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+EOF
+  fi
+  cat <<EOF
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -587,7 +661,7 @@ dnsmasq_args() {
   printf '%s\n' --conf-file=/dev/null --port=$DNS_PORT --listen-address=$DNS_ADDR --bind-interfaces \
     --no-resolv --no-hosts --no-poll --local=/test/ --local-ttl=60 --cache-size=0 \
     --pid-file="$LAB_DIR/dnsmasq.pid" --log-facility="$LAB_DIR/dnsmasq.log" --log-queries
-  for c in modern tls12 tls13 legacy nostarttls required staticrsa ipv6 revoked deadrev mtls; do
+  for c in "${MX_CONFIGS[@]}"; do
     printf '%s\n' "--mx-host=$c.$ZONE,${HOST[$c]},10" "--host-record=${HOST[$c]},${ADDR[$c]}"
   done
   printf '%s\n' "--host-record=$PKI_HOST,$PKI_ADDR" "--host-record=$OCSP_HOST,$OCSP_ADDR" \
@@ -788,7 +862,7 @@ cmd_start() {
     rc=0
     wait "${s#*:}" || rc=$?
     if ((rc == 0)); then
-      log "postfix $i: started on ${ADDR[$i]}:25 (${HOST[$i]})"
+      log "postfix $i: started on ${ADDR[$i]}:25${IMPLICIT_PORT[$i]:+ and ${ADDR[$i]}:${IMPLICIT_PORT[$i]} (SMTPS)} (${HOST[$i]})"
     else
       log "postfix $i: 'postfix -c $PF/$i/etc start' failed (exit $rc):"
       cat "$PF/$i/start.out" >&2
@@ -804,6 +878,7 @@ cmd_start() {
   local targets=()
   for i in "${INSTANCES[@]}"; do
     if [[ "${ADDR[$i]}" == *:* ]]; then targets+=("smtp:[${ADDR[$i]}]:25"); else targets+=("smtp:${ADDR[$i]}:25"); fi
+    [[ -n "${IMPLICIT_PORT[$i]:-}" ]] && targets+=("smtps:${ADDR[$i]}:${IMPLICIT_PORT[$i]}")
   done
   targets+=("dns:$DNS_ADDR:$DNS_PORT:two.$ZONE:2")
   targets+=("http:$PKI_ADDR:$HTTP_PORT:/intermediate.crl" "ocsp:$OCSP_ADDR:$HTTP_PORT:$PKI/ocsp-probe.req")
@@ -812,7 +887,7 @@ cmd_start() {
     for i in "${INSTANCES[@]}"; do
       local a="${ADDR[$i]}"
       [[ "$a" == *:* ]] && a="[$a]"
-      if [[ "$out" == *"smtp:$a:25 "* ]]; then
+      if [[ "$out" == *"smtp:$a:25 "* || "$out" == *"smtps:$a:"* ]]; then
         master_pid "$i" >/dev/null || echo "postfix $i: master is not running" >&2
         maillog_tail "$i"
       fi
@@ -825,7 +900,7 @@ cmd_start() {
     [[ "$out" == *"ocsp:"* ]] && { echo "---- tail of $LAB_DIR/ocsp.log" >&2; tail -n 10 "$LAB_DIR/ocsp.log" >&2; }
     die "lab not ready within ${READY_TIMEOUT}s"
   fi
-  log "ready: ${#INSTANCES[@]} Postfix instances answer 220, dnsmasq answers on $DNS_ADDR:$DNS_PORT," \
+  log "ready: ${#INSTANCES[@]} Postfix instances answer 220 (SMTPS after TLS), dnsmasq answers on $DNS_ADDR:$DNS_PORT," \
     "$PKI_HOST serves the CRL, $OCSP_HOST answers OCSP"
 }
 
@@ -881,6 +956,7 @@ cmd_status() {
     n=$((n + 1))
     where="${ADDR[$i]}:25"
     [[ "${ADDR[$i]}" == *:* ]] && where="[${ADDR[$i]}]:25"
+    [[ -n "${IMPLICIT_PORT[$i]:-}" ]] && where+="+${IMPLICIT_PORT[$i]}"
     if pid="$(master_pid "$i")"; then
       kids="$(children_of "$pid" | wc -w)"
       printf '%-11s %-17s %-24s running  master pid %s, %s children\n' "$i" "$where" "${HOST[$i]}" "$pid" "$kids"
@@ -938,6 +1014,8 @@ cmd_env() {
       emit LAB_TWO_HOST2 "${HOST[modern2]}"
       emit LAB_TWO_IP2 "${ADDR[modern2]}"
     fi
+    # The SMTPS (implicit TLS) port, beside STARTTLS on LAB_PORT.
+    [[ -n "${IMPLICIT_PORT[$c]:-}" ]] && emit "LAB_${u}_PORT" "${IMPLICIT_PORT[$c]}"
   done
   # Revocation: what the leaves point at (all names resolve through LAB_DNS only).
   emit LAB_INTERMEDIATE "$PKI/intermediate.pem"
@@ -976,23 +1054,28 @@ subject_rfc2253() {  # subject_rfc2253 CERT: e.g. CN=tlscheck Lab Client CA,O=tl
 
 CHECK_FAILS=0
 
-# tls NAME ADDR HOST EXPECT [s_client options...]; EXPECT is "ok" or "fail".
+# tls NAME ADDR HOST EXPECT [s_client options...]; EXPECT is "ok" or "fail". STARTTLS on port
+# 25, or TLS at once on port $IMPLICIT when that is set (IMPLICIT=465 tls ...).
 tls() {
-  local name="$1" addr="$2" host="$3" expect="$4" out proto cipher verify rc=0 connect
+  local name="$1" addr="$2" host="$3" expect="$4" out proto cipher verify temp rc=0 connect
+  local port="${IMPLICIT:-25}" starttls=(-starttls smtp)
+  [[ -n "${IMPLICIT:-}" ]] && starttls=()
   shift 4
-  connect="$addr:25"
-  [[ "$addr" == *:* ]] && connect="[$addr]:25"
-  out="$(timeout 15 openssl s_client -brief -starttls smtp -connect "$connect" -servername "$host" \
+  connect="$addr:$port"
+  [[ "$addr" == *:* ]] && connect="[$addr]:$port"
+  out="$(timeout 15 openssl s_client -brief "${starttls[@]}" -connect "$connect" -servername "$host" \
     -CAfile "$PKI/root.pem" -verify_hostname "$host" "$@" </dev/null 2>&1)" || rc=$?
   proto="$(sed -n 's/^Protocol version: //p' <<<"$out" | head -n1)"
   cipher="$(sed -n 's/^Ciphersuite: //p' <<<"$out" | head -n1)"
   verify="$(sed -n 's/^Verification: //p' <<<"$out" | head -n1)"
+  temp="$(sed -n 's/^Server Temp Key: //p' <<<"$out" | head -n1)"
   local got=fail
   [[ $rc -eq 0 && -n "$proto" ]] && got=ok
   local verdict=PASS
   [[ "$got" == "$expect" ]] || { verdict=FAIL; CHECK_FAILS=$((CHECK_FAILS + 1)); }
   if [[ "$got" == ok ]]; then
-    printf '%s %-10s %-22s %-40s -> %s %s, verify %s\n' "$verdict" "$name" "$connect" "${*:-(defaults)}" "$proto" "$cipher" "${verify:-?}"
+    printf '%s %-10s %-22s %-40s -> %s %s, temp key %s, verify %s\n' "$verdict" "$name" "$connect" "${*:-(defaults)}" \
+      "$proto" "$cipher" "${temp:-none}" "${verify:-?}"
   else
     local why
     why="$(grep -m1 -E 'alert|error|Didn|no protocols|no cipher' <<<"$out" | sed -E 's/^[0-9A-F]+:error:[0-9A-F]+://' | cut -c1-90)"
@@ -1069,15 +1152,43 @@ crlq() {
   result "$ok" "crl  $(printf '%-17s' "$name") $out; ${joined%; }"
 }
 
-# servedq INSTANCE: the leaf Postfix sends is the current $PKI/INSTANCE.leaf.pem (same serial as
-# in the CA database), not one it loaded before the PKI was reissued.
+# servedq INSTANCE[:PORT] [WANT...] [-- s_client options]: the leaf Postfix sends is the current
+# $PKI/INSTANCE.leaf.pem (same serial as in the CA database), not one it loaded before the PKI
+# was reissued. STARTTLS on port 25, or TLS at once on PORT. Each WANT must be a substring of
+# the served leaf's summary ("RSA 1024 bit", "sha1WithRSAEncryption").
 servedq() {
-  local i="$1" got want
-  got="$(timeout 15 openssl s_client -starttls smtp -connect "${ADDR[$i]}:25" -servername "${HOST[$i]}" \
-    </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null)" || true
+  local i="${1%%:*}" port=25 starttls=(-starttls smtp) got want text summary ok=1 w
+  [[ "$1" == *:* ]] && { port="${1#*:}"; starttls=(); }
+  shift
+  local wants=()
+  while (($#)) && [[ "$1" != -- ]]; do wants+=("$1"); shift; done
+  (($#)) && shift
+  text="$(timeout 15 openssl s_client "${starttls[@]}" -connect "${ADDR[$i]}:$port" -servername "${HOST[$i]}" "$@" \
+    </dev/null 2>/dev/null | openssl x509 -noout -serial -text 2>/dev/null)" || true
+  got="$(grep -m1 '^serial=' <<<"$text")" || true
   want="$(openssl x509 -in "$PKI/$i.leaf.pem" -noout -serial)"
-  result "$([[ -n "$got" && "$got" == "$want" ]] && echo 1 || echo 0)" \
-    "leaf $(printf '%-17s' "$i") served ${got:-nothing}, $i.leaf.pem has ${want}"
+  [[ -n "$got" && "$got" == "$want" ]] || ok=0
+  local bits sig
+  bits="$(sed -n 's/.*Public-Key: (\([0-9]*\) bit).*/\1/p' <<<"$text" | head -n1)"
+  sig="$(sed -n 's/^ *Signature Algorithm: //p' <<<"$text" | head -n1)"
+  summary="RSA ${bits:-?} bit, ${sig:-?}"
+  for w in "${wants[@]}"; do [[ "$summary" == *"$w"* ]] || ok=0; done
+  local label="$i"
+  [[ $port == 25 ]] || label+=":$port"
+  result "$ok" "leaf $(printf '%-17s' "$label") served ${got:-nothing} ($summary), $i.leaf.pem has ${want}"
+}
+
+# smtpsq INSTANCE: the SMTPS listener says nothing in plaintext, and after TLS (no STARTTLS) it
+# sends its 220 banner and answers QUIT.
+smtpsq() {
+  local i="$1" port="${IMPLICIT_PORT[$1]}" out plain ok=1
+  plain="$(python3 "$LABCHECK" banner "${ADDR[$i]}" "$port" 2 2>&1)" || true
+  [[ "$plain" == "silent"* ]] || ok=0
+  out="$(printf 'QUIT\n' | timeout 15 openssl s_client -connect "${ADDR[$i]}:$port" -servername "${HOST[$i]}" \
+    -CAfile "$PKI/root.pem" -verify_hostname "${HOST[$i]}" -crlf -ign_eof 2>&1)" || true
+  [[ "$out" == *"220 ${HOST[$i]} ESMTP"* && "$out" == *"221 2.0.0"* ]] || ok=0
+  result "$ok" "smtps $(printf '%-16s' "${ADDR[$i]}:$port") plaintext: $plain; after TLS: $(grep -m1 -oE '^220 .*' <<<"$out" | tr -d '\r' || echo 'no 220')," \
+    "QUIT: $(grep -m1 -oE '^221 .*' <<<"$out" | tr -d '\r' || echo 'no 221')"
 }
 
 # ocspq LABEL LEAF EXPECT [REASON]: openssl ocsp (POST, with a nonce) against the responder by
@@ -1155,6 +1266,27 @@ cmd_check() {
     tls two/mx20 "${ADDR[modern2]}" "${HOST[modern2]}" ok
     tls revoked "${ADDR[revoked]}" "${HOST[revoked]}" ok
     tls deadrev "${ADDR[deadrev]}" "${HOST[deadrev]}" ok
+    # Issue 13: servers that a client at OpenSSL's default security level 2 refuses on its own
+    # side (1024-bit key, 1024-bit DH group, SHA-1 signature), an SMTPS port, anonymous suites.
+    tls weakkey "${ADDR[weakkey]}" "${HOST[weakkey]}" ok $L0
+    tls weakkey "${ADDR[weakkey]}" "${HOST[weakkey]}" ok -tls1_2 $L0
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" ok -tls1_2 -cipher 'DHE@SECLEVEL=0'
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_3
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'ECDHE@SECLEVEL=0'
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'kRSA@SECLEVEL=0'
+    tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'aNULL@SECLEVEL=0'
+    tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok $L0
+    tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok -tls1_2 $L0
+    tls smtps "${ADDR[smtps]}" "${HOST[smtps]}" ok
+    IMPLICIT=465 tls smtps "${ADDR[smtps]}" "${HOST[smtps]}" ok
+    IMPLICIT=465 tls smtps "${ADDR[smtps]}" "${HOST[smtps]}" ok -tls1_2
+    IMPLICIT=25 tls modern/tls 127.0.1.10 "${HOST[modern]}" fail
+    tls anull "${ADDR[anull]}" "${HOST[anull]}" ok
+    tls anull "${ADDR[anull]}" "${HOST[anull]}" ok -tls1_2 -cipher 'aNULL@SECLEVEL=0'
+    tls anull "${ADDR[anull]}" "${HOST[anull]}" fail -tls1_3
+    # Postfix's default: every instance whose list does not exclude aNULL accepts it.
+    tls modern 127.0.1.10 "${HOST[modern]}" ok -tls1_2 -cipher 'aNULL@SECLEVEL=0'
   }
   echo "== SMTP dialogue (EHLO, then MAIL FROM before STARTTLS)"
   smtpq "${ADDR[modern]}" "250-STARTTLS" "250 2.1.0"
@@ -1162,13 +1294,17 @@ cmd_check() {
   smtpq "${ADDR[required]}" "250-STARTTLS" "530 5.7.0 Must issue a STARTTLS command first"
   smtpq "${ADDR[ipv6]}" "250-STARTTLS" "250 2.1.0"
   smtpq "${ADDR[mtls]}" "250-STARTTLS" "530 5.7.0 Must issue a STARTTLS command first"
+  smtpq "${ADDR[smtps]}" "250-STARTTLS" "250 2.1.0"
+  echo "== SMTPS (${HOST[smtps]}: TLS at once on port ${IMPLICIT_PORT[smtps]})"
+  smtpsq smtps
 
   CHECK_TMP="$(mktemp -d)"
   # shellcheck disable=SC2064
   trap "rm -rf '$CHECK_TMP'" EXIT
   echo "== CRLs and CA certificates over HTTP ($PKI_HOST = $PKI_ADDR:$HTTP_PORT)"
   crlq intermediate.crl "$PKI/intermediate.pem" "+$(serial_of "$PKI/revoked.leaf.pem"):Key Compromise" \
-    "-$(serial_of "$PKI/modern.leaf.pem")" "-$(serial_of "$PKI/deadrev.leaf.pem")" "-$(serial_of "$PKI/mtls.leaf.pem")"
+    "-$(serial_of "$PKI/modern.leaf.pem")" "-$(serial_of "$PKI/deadrev.leaf.pem")" "-$(serial_of "$PKI/mtls.leaf.pem")" \
+    "-$(serial_of "$PKI/weakkey.leaf.pem")" "-$(serial_of "$PKI/sha1.leaf.pem")"
   crlq root.crl "$PKI/root.pem" "-$(serial_of "$PKI/intermediate.pem")"
   local n out
   for n in intermediate root; do
@@ -1187,10 +1323,17 @@ cmd_check() {
 
   echo "== OCSP ($OCSP_HOST = $OCSP_ADDR:$HTTP_PORT: openssl ocsp -index, delegated signer)"
   for n in modern revoked deadrev; do servedq "$n"; done
+  servedq weakkey "RSA 1024 bit" sha256WithRSAEncryption -- $L0
+  servedq dheonly "RSA 2048 bit" sha256WithRSAEncryption -- -cipher 'DHE@SECLEVEL=0'
+  servedq sha1 "RSA 2048 bit" sha1WithRSAEncryption
+  servedq smtps:465 "RSA 2048 bit" sha256WithRSAEncryption
+  servedq anull "RSA 2048 bit" sha256WithRSAEncryption
   ocspq modern "$PKI/modern.leaf.pem" good
   ocspq revoked "$PKI/revoked.leaf.pem" revoked keyCompromise
   ocspq deadrev "$PKI/deadrev.leaf.pem" good
   ocspq mtls "$PKI/mtls.leaf.pem" good
+  ocspq weakkey "$PKI/weakkey.leaf.pem" good
+  ocspq sha1 "$PKI/sha1.leaf.pem" good
   local ok=1 verify
   out="$(python3 "$LABCHECK" fetch "ocsp-get:http://$OCSP_ADDR:$HTTP_PORT/" "$CHECK_TMP/get.resp" "$PKI/ocsp-probe.req" 2>&1)" || ok=0
   [[ "$out" == "status 200 type application/ocsp-response "* ]] || ok=0
@@ -1214,7 +1357,8 @@ cmd_check() {
 
   echo "== DNS ($DNS_ADDR:$DNS_PORT)"
   local c
-  for c in modern tls12 tls13 legacy nostarttls required staticrsa revoked deadrev mtls; do
+  for c in "${MX_CONFIGS[@]}"; do
+    [[ $c == ipv6 ]] && continue
     dnsq "$c.$ZONE" MX "rcode=NOERROR answers=1" "MX 10 ${HOST[$c]}."
     dnsq "${HOST[$c]}" A "rcode=NOERROR answers=1" "A ${ADDR[$c]}"
   done
@@ -1230,9 +1374,9 @@ cmd_check() {
   dnsq "$OCSP_HOST" A "rcode=NOERROR answers=1" "A $OCSP_ADDR"
   dnsq "$DEAD_HOST" A "rcode=NOERROR answers=1" "A $DEAD_ADDR"
   dnsq "nonexistent.$ZONE" MX "rcode=NXDOMAIN"
-  echo "== Listeners on ports 25, 53, $HTTP_PORT (/proc/net): loopback only"
+  echo "== Listeners on ports 25, 465, 53, $HTTP_PORT (/proc/net): loopback only"
   ok=1
-  out="$(python3 "$LABCHECK" listeners 25 53 "$HTTP_PORT")" || ok=0
+  out="$(python3 "$LABCHECK" listeners 25 465 53 "$HTTP_PORT")" || ok=0
   result "$ok" "listen $(grep -c '^loopback' <<<"$out") sockets on loopback$(grep '^EXPOSED' <<<"$out" | sed 's/^/; /' | tr -d '\n')"
   if ((CHECK_FAILS)); then
     echo "check: $CHECK_FAILS FAILED"

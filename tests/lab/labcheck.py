@@ -9,6 +9,9 @@
       One query (TYPE: A, AAAA, MX, TXT or a number); prints the rcode and answers.
   labcheck.py smtp ADDR PORT
       Banner, EHLO, then MAIL FROM before any STARTTLS; prints every reply.
+  labcheck.py banner ADDR PORT SECONDS
+      What the server sends first in plaintext: "banner LINE", or "silent after SECONDS s"
+      (an SMTPS port waits for the client's TLS ClientHello), or "closed".
   labcheck.py fetch URL OUTFILE [POSTFILE]
       HTTP GET (or POST of POSTFILE as application/ocsp-request) without any proxy;
       writes the body to OUTFILE, prints "status CODE type TYPE bytes N". ocsp-get:URL
@@ -28,8 +31,9 @@
       `openssl ocsp -index INDEX -CA CA -rsigner RSIGNER -rkey RKEY -reqin - -respout -`.
       `openssl ocsp -port` itself cannot be used: it listens on every interface.
 
-wait also takes http:ADDR:PORT:PATH (GET must answer 200 with a body) and
-ocsp:ADDR:PORT:REQFILE (POST of REQFILE must answer 200 with a successful OCSP response).
+wait also takes smtps:ADDR:PORT (TLS at once, then the 220 banner), http:ADDR:PORT:PATH
+(GET must answer 200 with a body) and ocsp:ADDR:PORT:REQFILE (POST of REQFILE must answer
+200 with a successful OCSP response).
 Both servers write their pid to PIDFILE once listening and log one line per request to stderr.
 IPv6 addresses are written in brackets: smtp:[::1]:25.
 """
@@ -40,6 +44,7 @@ import os
 import random
 import socket
 import socketserver
+import ssl
 import struct
 import subprocess
 import sys
@@ -134,8 +139,14 @@ def smtp_reply(f):
             return lines
 
 
-def smtp_banner(addr, port, timeout=2.0):
+def smtp_banner(addr, port, timeout=2.0, implicit_tls=False):
     with socket.create_connection((addr, port), timeout=timeout) as s:
+        if implicit_tls:
+            # SMTPS: TLS at once. Readiness only: the certificate is checked by `check`.
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(s)
         f = s.makefile("rb")
         lines = smtp_reply(f)
         try:
@@ -154,9 +165,9 @@ def cmd_wait(args):
         for target in list(pending):
             kind, _, rest = target.partition(":")
             try:
-                if kind == "smtp":
+                if kind in ("smtp", "smtps"):
                     addr, port, _ = split_hostport(rest)
-                    lines = smtp_banner(addr, port)
+                    lines = smtp_banner(addr, port, implicit_tls=(kind == "smtps"))
                     if not lines[0].startswith("220"):
                         raise RuntimeError("banner %r" % lines)
                 elif kind == "dns":
@@ -214,6 +225,22 @@ def cmd_smtp(args):
             print("C: " + cmd)
             s.sendall(cmd.encode() + b"\r\n")
             print("S: " + "\nS: ".join(smtp_reply(f)))
+    return 0
+
+
+def cmd_banner(args):
+    addr, port, seconds = args[0], int(args[1]), float(args[2])
+    with socket.create_connection((addr, port), timeout=5) as s:
+        s.settimeout(seconds)
+        try:
+            data = s.recv(512)
+        except socket.timeout:
+            print("silent after %gs" % seconds)
+            return 0
+    if not data:
+        print("closed")
+    else:
+        print("banner " + data.decode("utf-8", "replace").splitlines()[0])
     return 0
 
 
@@ -466,7 +493,7 @@ def cmd_serve_ocsp(args):
     serve(addr, port, pidfile, ocsp_handler(cmd))
 
 
-COMMANDS = {"wait": cmd_wait, "dns": cmd_dns, "smtp": cmd_smtp, "fetch": cmd_fetch,
+COMMANDS = {"wait": cmd_wait, "dns": cmd_dns, "smtp": cmd_smtp, "banner": cmd_banner, "fetch": cmd_fetch,
             "connect": cmd_connect, "listeners": cmd_listeners, "serve-http": cmd_serve_http, "serve-ocsp": cmd_serve_ocsp}
 
 
