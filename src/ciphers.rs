@@ -101,6 +101,9 @@ async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
             Some((s, bits)) if remaining.contains(&s) => {
                 remaining.retain(|r| *r != s);
                 picks.push(s);
+                // An anonymous suite's group is left out: it authenticates nobody, whatever its
+                // size (anonymous-suites-accepted says so).
+                let bits = bits.filter(|_| !is_anonymous(s));
                 dh_bits = match (dh_bits, bits) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -121,6 +124,11 @@ async fn enumerate_raw(p: &SessionParams, version: u16) -> CipherList {
         server_preference,
         dh_bits,
     }
+}
+
+/// An anonymous suite (`_anon_`: no server authentication).
+fn is_anonymous(id: u16) -> bool {
+    tls_parser::TlsCipherSuite::from_id(id).is_some_and(|c| c.au == TlsCipherAu::Null)
 }
 
 async fn tls13_pick(p: &SessionParams, offer: &[CipherSuite]) -> Option<CipherSuite> {
@@ -172,7 +180,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn candidates_cover_the_usual_suites_and_no_anonymous_ones() {
+    fn candidates_cover_the_usual_and_the_anonymous_suites() {
         let c = raw_candidates();
         for id in [0xc02f, 0xc030, 0xc02b, 0x009c, 0x002f, 0xc014, 0x0039] {
             assert!(c.contains(&id), "missing 0x{id:04x}");
@@ -188,5 +196,7 @@ mod tests {
         assert!(!c.contains(&0x0000), "no null suite");
         assert!(!c.contains(&0x1301), "TLS 1.3 suites go through rustls");
         assert!(c.len() > 40 && c.len() < 400, "{}", c.len());
+        assert!(is_anonymous(0x00a7) && is_anonymous(0xc019));
+        assert!(!is_anonymous(0x009f) && !is_anonymous(0xc030));
     }
 }

@@ -288,7 +288,8 @@ pub struct CipherList {
     /// fewer than two suites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_preference: Option<bool>,
-    /// The smallest Diffie-Hellman prime the server used for the DHE suites it picked, in bits.
+    /// The smallest Diffie-Hellman prime the server used for the DHE suites it picked, in bits
+    /// (anonymous suites left out: they authenticate nobody, whatever the size).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_bits: Option<u32>,
 }

@@ -349,7 +349,17 @@ fn ipv6_only_mx() {
     assert_eq!(first_address(&r)["ip"], "::1");
     let (code, r) = mx(&var("LAB_IPV6_DOMAIN"), &["-4"]);
     assert_eq!(code, 3, "no IPv4 address: nothing to probe");
-    assert_eq!(codes(&r), vec!["mx-unresolvable"]);
+    // The family, not the MX record, is what left nothing to probe.
+    assert_eq!(codes(&r), vec!["no-address-in-family"], "{r:#}");
+    let message = r["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("has only IPv6 addresses (::1)") && message.contains("run without -4"),
+        "{message}"
+    );
+    assert_eq!(
+        r["targets"][0]["hosts"][0]["other_family"][0], "::1",
+        "{r:#}"
+    );
 }
 
 #[test]
@@ -1320,6 +1330,7 @@ fn weak_rsa_key_is_a_client_limit_not_a_failed_handshake() {
     e.eq("tls.chain[0].key_bits", &tls["chain"][0]["key_bits"], 1024);
     e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "accepted");
     e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "accepted");
+    e.eq("tls.chain_valid", &tls["chain_valid"], true);
     e.client_limit(tls, "rsa-key-under-2048");
     e.codes(
         &r,
@@ -1367,6 +1378,14 @@ fn dhe_only_server_with_a_1024_bit_group_is_not_a_failed_handshake() {
     e.eq("tls.dh_bits", &tls["dh_bits"], 1024);
     e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "accepted");
     e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "rejected");
+    e.eq(
+        "tls.handshake_completed",
+        &tls["handshake_completed"],
+        false,
+    );
+    // The chain the server sent in the clear, checked like any other.
+    e.eq("tls.chain_valid", &tls["chain_valid"], true);
+    e.eq("tls.name_valid", &tls["name_valid"], true);
     e.client_limit(tls, "no-dhe");
     e.codes(
         &r,
@@ -1416,6 +1435,13 @@ fn dhe_only_cipher_enumeration_agrees_with_openssl() {
         listed == accepted,
         format!("{listed:?}"),
     );
+    let tls12 = lists.iter().find(|l| l["version"] == "TLSv1.2");
+    e.eq(
+        "the TLSv1.2 entry's dh_bits (openssl: Server Temp Key DH, 1024 bits)",
+        tls12.map_or(&Value::Null, |l| &l["dh_bits"]),
+        1024,
+    );
+    e.codes(&r, &["weak-dh-group"], &[]);
     e.check(code, &r);
 }
 
@@ -1583,14 +1609,40 @@ fn anonymous_suites_are_enumerated_and_reported() {
         "openssl s_client -tls1_2 -cipher X@SECLEVEL=0, one by one over {tried} aNULL candidates, accepts {}: {accepted:?}",
         accepted.len()
     );
-    let mut e = Expectations::new("anull --ciphers", vec![oracle]);
+    // Its authenticated DHE suites use a group sized by the certificate's key (2048 bits here);
+    // only the anonymous AES-128 ones get 1024, and those count as anonymous, not as weak DHE.
+    let dhe = OpensslSession::run(
+        &ip,
+        25,
+        &host_name,
+        true,
+        &["-tls1_2", "-cipher", "kDHE+aRSA@SECLEVEL=0"],
+        "",
+    );
+    let dhe_bits = dhe
+        .temp_key()
+        .filter(|(g, _)| g == "DH")
+        .map(|(_, b)| b)
+        .unwrap_or_else(|| panic!("{}", dhe.text));
+    let mut e = Expectations::new("anull --ciphers", vec![oracle, dhe.summary()]);
+    let tls12 = lists.iter().find(|l| l["version"] == "TLSv1.2");
+    e.eq(
+        "the TLSv1.2 entry's dh_bits (the authenticated DHE suites' group)",
+        tls12.map_or(&Value::Null, |l| &l["dh_bits"]),
+        dhe_bits,
+    );
     let missing: Vec<&String> = accepted.iter().filter(|s| !listed.contains(s)).collect();
     e.that(
         "the TLSv1.2 entry of `ciphers` contains every anonymous suite openssl accepts",
         missing.is_empty(),
         format!("{listed:?}, missing {missing:?}"),
     );
-    e.codes(&r, &["anonymous-suites-accepted"], &[]);
+    let no_weak_dh: &[&str] = if dhe_bits >= 2048 {
+        &["weak-dh-group"]
+    } else {
+        &[]
+    };
+    e.codes(&r, &["anonymous-suites-accepted"], no_weak_dh);
     e.check(code, &r);
 }
 

@@ -44,7 +44,7 @@ pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
         .clone()
         .filter_map(|l| l.dh_bits)
         .min()
-        .map(|bits| (bits, "the server's DHE suites use"));
+        .map(|bits| (bits, "some of the server's DHE suites use"));
     if let Some((bits, how)) = negotiated.or(enumerated).filter(|(bits, _)| *bits < 2048) {
         out.push(at.found(
             Code::WeakDhGroup,
@@ -265,7 +265,7 @@ mod tests {
             vec![Code::WeakDhGroup, Code::AnonymousSuitesAccepted]
         );
         assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
-            .contains("the server's DHE suites use a 1536-bit"));
+            .contains("some of the server's DHE suites use a 1536-bit"));
         assert!(
             message(&a, &Policy::default(), Code::AnonymousSuitesAccepted)
                 .ends_with("1 anonymous suite(s): TLS_DH_anon_WITH_AES_256_GCM_SHA384")

@@ -253,7 +253,7 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if !tls.handshake_completed {
         writeln!(
             out,
-            "{PAD}          (from the server's ServerHello: a modern client cannot complete this handshake)"
+            "{PAD}          (the server's answer to a raw ClientHello: our TLS client could not finish this handshake)"
         )?;
     }
     if let Some(sni) = &tls.sni {
