@@ -219,14 +219,20 @@ pub async fn assess(
     // raw, when the server refused every rustls hello (it may want what rustls lacks). A server
     // that broke the protocol (an oversized or garbled message) gets no second chance: its
     // failure is its own, whatever a raw hello would be answered.
+    // A server that took rustls' TLS 1.3 hello may still refuse its TLS 1.2 one for want of a
+    // shared suite (DHE only): the raw TLS 1.2 hello tells whether TLS 1.2 is really rejected.
     let need_tls10 = matches!(&legacy, Attempt::Hello { version, .. } if *version == TLS1_1);
     let no_modern = main.handshake_refused
         && tls1_3 != VersionStatus::Accepted
         && tls1_2 != VersionStatus::Accepted;
+    let tls12_refused = matches!(tls12, Attempt::Refused(_)) && tls1_2 == VersionStatus::Rejected;
     let (tls10, raw13, raw12) = tokio::join!(
         maybe(need_tls10, raw_hello(p, TLS1_0, LEGACY_SUITES)),
         maybe(no_modern, raw_hello13(p)),
-        maybe(no_modern, raw_hello(p, TLS1_2, TLS12_SUITES)),
+        maybe(
+            no_modern || tls12_refused,
+            raw_hello(p, TLS1_2, TLS12_SUITES)
+        ),
     );
     let (tls1_0, tls1_1, best_legacy) = legacy_versions(&legacy, tls10.as_ref(), &mut probes);
     if let Some(a) = &raw13 {

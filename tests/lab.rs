@@ -1395,6 +1395,72 @@ fn dhe_only_server_with_a_1024_bit_group_is_not_a_failed_handshake() {
     e.check(code, &r);
 }
 
+/// TLS 1.3 beside a DHE-only TLS 1.2: rustls' TLS 1.2 hello is refused (no shared suite), yet
+/// TLS 1.2 is accepted, as openssl (and the raw TLS 1.2 hello) sees.
+#[test]
+fn dhe_only_tls12_beside_tls13_is_accepted() {
+    let (ip, host_name) = (var("LAB_DHE13_IP"), var("LAB_DHE13_HOST"));
+    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_3"], "");
+    let dhe = OpensslSession::run(
+        &ip,
+        25,
+        &host_name,
+        true,
+        &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"],
+        "",
+    );
+    let ecdhe = OpensslSession::run(
+        &ip,
+        25,
+        &host_name,
+        true,
+        &["-tls1_2", "-cipher", "ECDHE@SECLEVEL=0"],
+        "",
+    );
+    let (proto, cipher) = tls13
+        .negotiated()
+        .unwrap_or_else(|| panic!("{}", tls13.text));
+    assert_eq!(proto, "TLSv1.3", "{}", tls13.summary());
+    assert_eq!(
+        dhe.protocol().as_deref(),
+        Some("TLSv1.2"),
+        "{}",
+        dhe.summary()
+    );
+    assert_eq!(
+        dhe.temp_key(),
+        Some(("DH".to_string(), 1024)),
+        "{}",
+        dhe.summary()
+    );
+    assert!(ecdhe.negotiated().is_none(), "{}", ecdhe.summary());
+
+    let (code, r) = mx(&var("LAB_DHE13_DOMAIN"), &[]);
+    let a = first_address(&r);
+    let tls = &a["tls"];
+    let oracle = vec![tls13.summary(), dhe.summary(), ecdhe.summary()];
+    let mut e = Expectations::new("dhe13", oracle);
+    e.eq("tls.version", &tls["version"], proto);
+    e.eq("tls.cipher_suite", &tls["cipher_suite"], iana(&cipher));
+    e.eq("tls.handshake_completed", &tls["handshake_completed"], true);
+    e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "accepted");
+    e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "accepted");
+    let raw12 = a["versions"]["probes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["offered"] == "TLSv1.2, every suite (raw ClientHello)")
+        .map(|p| p["result"].as_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    e.that(
+        "the raw TLS 1.2 probe got a DHE suite over a 1024-bit group",
+        raw12.contains("TLS_DHE_RSA_") && raw12.contains("DHE 1024"),
+        format!("{raw12:?}"),
+    );
+    e.codes(&r, &[], &["tls-handshake-failed", "no-forward-secrecy"]);
+    e.check(code, &r);
+}
+
 #[test]
 fn dhe_only_cipher_enumeration_agrees_with_openssl() {
     let (ip, host_name) = (var("LAB_DHEONLY_IP"), var("LAB_DHEONLY_HOST"));

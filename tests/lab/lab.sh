@@ -30,13 +30,13 @@ PF="$LAB_DIR/postfix"
 
 # Postfix instances: name -> listen address, MX host name (leaf certificate subject), profile.
 INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull)
+  weakkey dheonly sha1 smtps anull dhe13)
 declare -A ADDR=(
   [modern]=127.0.1.10 [tls12]=127.0.1.11 [tls13]=127.0.1.12 [legacy]=127.0.1.13
   [nostarttls]=127.0.1.14 [required]=127.0.1.15 [staticrsa]=127.0.1.16 [ipv6]=::1
   [modern2]=127.0.1.17 [revoked]=127.0.1.18 [deadrev]=127.0.1.19 [mtls]=127.0.1.20
   [weakkey]=127.0.1.21 [dheonly]=127.0.1.22 [sha1]=127.0.1.23 [smtps]=127.0.1.24
-  [anull]=127.0.1.25
+  [anull]=127.0.1.25 [dhe13]=127.0.1.26
 )
 declare -A HOST=(
   [modern]=mx.modern.$ZONE [tls12]=mx.tls12.$ZONE [tls13]=mx.tls13.$ZONE
@@ -44,13 +44,14 @@ declare -A HOST=(
   [staticrsa]=mx.staticrsa.$ZONE [ipv6]=mx.ipv6.$ZONE [modern2]=mx2.two.$ZONE
   [revoked]=mx.revoked.$ZONE [deadrev]=mx.deadrev.$ZONE [mtls]=mx.mtls.$ZONE
   [weakkey]=mx.weakkey.$ZONE [dheonly]=mx.dheonly.$ZONE [sha1]=mx.sha1.$ZONE
-  [smtps]=mx.smtps.$ZONE [anull]=mx.anull.$ZONE
+  [smtps]=mx.smtps.$ZONE [anull]=mx.anull.$ZONE [dhe13]=mx.dhe13.$ZONE
 )
 declare -A PROFILE=(
   [modern]=modern [tls12]=tls12 [tls13]=tls13 [legacy]=legacy [nostarttls]=nostarttls
   [required]=required [staticrsa]=staticrsa [ipv6]=modern [modern2]=modern
   [revoked]=modern [deadrev]=modern [mtls]=mtls
   [weakkey]=modern [dheonly]=dheonly [sha1]=modern [smtps]=modern [anull]=anull
+  [dhe13]=dhe13
 )
 # Extra SANs: implicit.lab.test has no MX, only an A record to the modern instance
 # (RFC 5321 implicit MX), so the modern leaf also names it.
@@ -69,10 +70,10 @@ DH1024="$PKI/dh1024.pem"
 
 # Configurations exported by `env` (and probed by `check`).
 CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull)
+  weakkey dheonly sha1 smtps anull dhe13)
 # Configurations with their own instance and a domain of their own: MX 10 -> HOST, A -> ADDR.
 MX_CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull)
+  weakkey dheonly sha1 smtps anull dhe13)
 
 # Revocation servers. Both listen on port 80 of their own loopback address; dead.lab.test
 # resolves to a loopback address where nothing listens (connection refused at once).
@@ -395,7 +396,7 @@ make_pki() {
     wait "$dh_job" || { cat "$PKI/dhparam.out" >&2; die "openssl dhparam failed"; }
     mv -f "$DH1024.tmp" "$DH1024"
     rm -f "$PKI/dhparam.out"
-    REISSUED+=(dheonly)
+    REISSUED+=(dheonly dhe13)
   fi
 
   # Client PKI for the mtls instance: the CA Postfix trusts (and names in its
@@ -459,6 +460,7 @@ tls_settings() {  # tls_settings PROFILE KEY CHAIN
     staticrsa) protocols=">=TLSv1.2, <=TLSv1.2" ;;
     mtls) level=encrypt ;;
     dheonly | anull) protocols=">=TLSv1.2, <=TLSv1.2" ;;
+    dhe13) protocols=">=TLSv1.2" ;;
     *) die "unknown profile $p" ;;
   esac
   cat <<EOF
@@ -497,7 +499,8 @@ smtpd_tls_exclude_ciphers = kECDHE, kDHE, aNULL
 smtpd_tls_eecdh_grade = none
 EOF
       ;;
-    dheonly)
+    dheonly | dhe13)
+      # (dhe13: the same TLS 1.2 list beside TLS 1.3, whose suites the list does not touch.)
       # Finite-field DHE only (kDHE+aRSA: no ECDHE, no static RSA, no anonymous suites), over a
       # 1024-bit group. Postfix runs OpenSSL at security level 0 (see the README), which
       # allows a 1024-bit group; an @SECLEVEL=2 in the list would refuse it ("dh key too small").
@@ -1276,6 +1279,9 @@ cmd_check() {
     tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'ECDHE@SECLEVEL=0'
     tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'kRSA@SECLEVEL=0'
     tls dheonly "${ADDR[dheonly]}" "${HOST[dheonly]}" fail -tls1_2 -cipher 'aNULL@SECLEVEL=0'
+    tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" ok -tls1_3
+    tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" ok -tls1_2 -cipher 'DHE@SECLEVEL=0'
+    tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" fail -tls1_2 -cipher 'ECDHE@SECLEVEL=0'
     tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok $L0
     tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok -tls1_2 $L0
     tls smtps "${ADDR[smtps]}" "${HOST[smtps]}" ok
