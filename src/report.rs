@@ -257,7 +257,7 @@ pub struct TranscriptLine {
 }
 
 /// TLS versions accepted by the server, each from its own connection (TLS 1.3 and 1.2 with
-/// rustls, 1.0 and 1.1 and static RSA with raw ClientHellos).
+/// rustls, 1.0 and 1.1 with raw ClientHellos, and raw TLS 1.3/1.2 hellos where rustls was refused).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Versions {
     /// TLS 1.0 (raw ClientHello).
@@ -268,9 +268,14 @@ pub struct Versions {
     pub tls1_2: VersionStatus,
     /// TLS 1.3 (rustls).
     pub tls1_3: VersionStatus,
-    /// TLS 1.2 with static-RSA suites only; probed only when no ECDHE handshake succeeded.
+    /// The raw TLS 1.2 hello (every suite) got a static-RSA suite (`accepted`) or was refused
+    /// (`rejected`); absent when it did not run or got an ephemeral suite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub static_rsa: Option<VersionStatus>,
+    /// The size of the DH prime, in bits, when the raw TLS 1.2 hello got a DHE suite: what a
+    /// TLS 1.2 sender gets, even when the main session spoke TLS 1.3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls12_dh_bits: Option<u32>,
     /// Each probe: what was offered and what came back.
     #[serde(default)]
     pub probes: Vec<VersionProbe>,

@@ -162,6 +162,7 @@ pub fn address(ip: &str, tls: TlsFacts) -> AddressReport {
             tls1_2: accepted,
             tls1_3: accepted,
             static_rsa: None,
+            tls12_dh_bits: None,
             probes: vec![],
         }),
         ciphers: None,

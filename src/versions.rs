@@ -243,13 +243,18 @@ pub async fn assess(
             _ => tls1_3,
         };
     }
-    let mut static_rsa = None;
+    let (mut static_rsa, mut tls12_dh_bits) = (None, None);
     if let Some(a) = &raw12 {
         probes.push(probe("TLSv1.2, every suite (raw ClientHello)", a));
         match a {
-            Attempt::Hello { version, suite, .. } if *version == TLS1_2 => {
+            Attempt::Hello {
+                version, suite, kx, ..
+            } if *version == TLS1_2 => {
                 tls1_2 = VersionStatus::Accepted;
                 static_rsa = (!suite_facts(*suite).1).then_some(VersionStatus::Accepted);
+                if let Some(KeyExchange::Dh { bits, .. }) = kx {
+                    tls12_dh_bits = Some(*bits);
+                }
             }
             Attempt::Hello { .. } | Attempt::Refused(_) => {
                 tls1_2 = VersionStatus::Rejected;
@@ -269,6 +274,7 @@ pub async fn assess(
             tls1_2,
             tls1_3,
             static_rsa,
+            tls12_dh_bits,
             probes,
         },
         fallback,

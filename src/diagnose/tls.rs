@@ -30,8 +30,9 @@ pub(super) fn versions(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
     }
 }
 
-/// The DH group of the negotiated DHE suite, or of the DHE suites `--ciphers` found, when it is
-/// under 2048 bits; anonymous suites `--ciphers` found accepted.
+/// The DH group of the negotiated DHE suite, of the raw TLS 1.2 hello's DHE answer, or of the
+/// DHE suites `--ciphers` found, when it is under 2048 bits (the first of these that is);
+/// anonymous suites `--ciphers` found accepted.
 pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
     let mut out = Vec::new();
     let lists = a.ciphers.iter().flatten();
@@ -40,12 +41,22 @@ pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
         .as_ref()
         .and_then(|t| t.dh_bits)
         .map(|bits| (bits, "the server negotiated DHE with"));
+    // The main session may have spoken TLS 1.3 while a TLS 1.2 sender gets DHE.
+    let tls12 = a
+        .versions
+        .as_ref()
+        .and_then(|v| v.tls12_dh_bits)
+        .map(|bits| (bits, "TLS 1.2 senders get DHE with"));
     let enumerated = lists
         .clone()
         .filter_map(|l| l.dh_bits)
         .min()
         .map(|bits| (bits, "some of the server's DHE suites use"));
-    if let Some((bits, how)) = negotiated.or(enumerated).filter(|(bits, _)| *bits < 2048) {
+    let weak = [negotiated, tls12, enumerated]
+        .into_iter()
+        .flatten()
+        .find(|(bits, _)| *bits < 2048);
+    if let Some((bits, how)) = weak {
         out.push(at.found(
             Code::WeakDhGroup,
             format!("{how} a {bits}-bit Diffie-Hellman group; OpenSSL 3 senders at security level 2 refuse it ('dh key too small')"),
@@ -147,6 +158,7 @@ mod tests {
             tls1_2,
             tls1_3,
             static_rsa: None,
+            tls12_dh_bits: None,
             probes: vec![],
         }
     }
@@ -247,6 +259,15 @@ mod tests {
         facts.dh_bits = Some(2048);
         a.tls = Some(facts.clone());
         assert!(codes(&a, &Policy::default()).is_empty());
+
+        // TLS 1.3 in the main session, DHE over 1024 bits for a TLS 1.2 sender.
+        let mut a = address(Some(tls()), None);
+        let mut v = versions([R, R, A, A]);
+        v.tls12_dh_bits = Some(1024);
+        a.versions = Some(v);
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::WeakDhGroup]);
+        assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
+            .contains("TLS 1.2 senders get DHE with a 1024-bit"));
 
         // --ciphers: the smallest group of the DHE suites, and anonymous suites as information.
         let mut a = address(Some(tls()), None);
