@@ -996,6 +996,11 @@ impl OpensslSession {
         }
     }
 
+    /// STARTTLS on port 25 of `ip`, nothing sent after the handshake.
+    fn starttls(ip: &str, host: &str, extra: &[&str]) -> Self {
+        Self::run(ip, 25, host, true, extra, "")
+    }
+
     fn line_after(&self, prefix: &str) -> Option<String> {
         self.text
             .lines()
@@ -1298,8 +1303,8 @@ fn weak_rsa_key_is_a_client_limit_not_a_failed_handshake() {
     let (ip, host_name) = (var("LAB_WEAKKEY_IP"), var("LAB_WEAKKEY_HOST"));
     // The oracle, at SECLEVEL=0 (at level 2 OpenSSL itself calls the key too weak).
     let l0 = ["-cipher", "DEFAULT@SECLEVEL=0"];
-    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &l0, "");
-    let tls12 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_2", l0[0], l0[1]], "");
+    let tls13 = OpensslSession::starttls(&ip, &host_name, &l0);
+    let tls12 = OpensslSession::starttls(&ip, &host_name, &["-tls1_2", l0[0], l0[1]]);
     let (proto, _) = tls13
         .negotiated()
         .unwrap_or_else(|| panic!("{}", tls13.text));
@@ -1343,15 +1348,8 @@ fn weak_rsa_key_is_a_client_limit_not_a_failed_handshake() {
 #[test]
 fn dhe_only_server_with_a_1024_bit_group_is_not_a_failed_handshake() {
     let (ip, host_name) = (var("LAB_DHEONLY_IP"), var("LAB_DHEONLY_HOST"));
-    let dhe = OpensslSession::run(
-        &ip,
-        25,
-        &host_name,
-        true,
-        &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"],
-        "",
-    );
-    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_3"], "");
+    let dhe = OpensslSession::starttls(&ip, &host_name, &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"]);
+    let tls13 = OpensslSession::starttls(&ip, &host_name, &["-tls1_3"]);
     let (proto, cipher) = dhe.negotiated().unwrap_or_else(|| panic!("{}", dhe.text));
     assert_eq!(proto, "TLSv1.2", "{}", dhe.summary());
     assert!(cipher.starts_with("DHE-RSA-"), "{}", dhe.summary());
@@ -1400,23 +1398,10 @@ fn dhe_only_server_with_a_1024_bit_group_is_not_a_failed_handshake() {
 #[test]
 fn dhe_only_tls12_beside_tls13_is_accepted() {
     let (ip, host_name) = (var("LAB_DHE13_IP"), var("LAB_DHE13_HOST"));
-    let tls13 = OpensslSession::run(&ip, 25, &host_name, true, &["-tls1_3"], "");
-    let dhe = OpensslSession::run(
-        &ip,
-        25,
-        &host_name,
-        true,
-        &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"],
-        "",
-    );
-    let ecdhe = OpensslSession::run(
-        &ip,
-        25,
-        &host_name,
-        true,
-        &["-tls1_2", "-cipher", "ECDHE@SECLEVEL=0"],
-        "",
-    );
+    let tls13 = OpensslSession::starttls(&ip, &host_name, &["-tls1_3"]);
+    let dhe = OpensslSession::starttls(&ip, &host_name, &["-tls1_2", "-cipher", "DHE@SECLEVEL=0"]);
+    let ecdhe =
+        OpensslSession::starttls(&ip, &host_name, &["-tls1_2", "-cipher", "ECDHE@SECLEVEL=0"]);
     let (proto, cipher) = tls13
         .negotiated()
         .unwrap_or_else(|| panic!("{}", tls13.text));
@@ -1526,14 +1511,7 @@ fn sha1_signed_leaf_is_a_weak_signature() {
     let (ip, host_name) = (var("LAB_SHA1_IP"), var("LAB_SHA1_HOST"));
     // SECLEVEL=0: at level 2 OpenSSL's own verification says "CA signature digest algorithm too
     // weak" (the handshake completes all the same).
-    let s = OpensslSession::run(
-        &ip,
-        25,
-        &host_name,
-        true,
-        &["-cipher", "DEFAULT@SECLEVEL=0"],
-        "",
-    );
+    let s = OpensslSession::starttls(&ip, &host_name, &["-cipher", "DEFAULT@SECLEVEL=0"]);
     let proto = s.protocol().unwrap_or_else(|| panic!("{}", s.text));
     let cipher = s.cipher().unwrap();
     assert_eq!(
@@ -1687,13 +1665,10 @@ fn anonymous_suites_are_enumerated_and_reported() {
     );
     // Its authenticated DHE suites use a group sized by the certificate's key (2048 bits here);
     // only the anonymous AES-128 ones get 1024, and those count as anonymous, not as weak DHE.
-    let dhe = OpensslSession::run(
+    let dhe = OpensslSession::starttls(
         &ip,
-        25,
         &host_name,
-        true,
         &["-tls1_2", "-cipher", "kDHE+aRSA@SECLEVEL=0"],
-        "",
     );
     let dhe_bits = dhe
         .temp_key()
