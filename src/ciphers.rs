@@ -7,19 +7,19 @@
 //! follows the client's. TLS 1.0–1.2 use raw ClientHellos offering every suite `tls-parser` knows
 //! with RSA, DHE or ECDHE key exchange, anonymous ones (`_anon_`, which opportunistic SMTP servers
 //! often accept) included; the DHE ServerKeyExchange of each pick tells the size of the server's
-//! DH group. TLS 1.3 uses rustls, one handshake per suite it can offer. Each hello is a connection
-//! of its own, run one after another, so this is opt-in.
+//! DH group. TLS 1.3 uses raw TLS 1.3 ClientHellos offering its five suites (CCM included, which
+//! rustls lacks): the ServerHello (or HelloRetryRequest) names the pick. Each hello is a
+//! connection of its own, run one after another, so this is opt-in.
 
-use rustls::CipherSuite;
 use tls_parser::{TlsCipherAu, TlsCipherEnc, TlsCipherKx, CIPHERS};
 
 use crate::report::{CipherList, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams};
-use crate::tls::handshake::{handshake_with, suite_name, tls13_suites};
 use crate::tls::legacy::{
-    client_hello, send_hello, suite_facts, HelloOutcome, KeyExchange, TLS1_0, TLS1_1, TLS1_2,
+    client_hello, client_hello13, send_hello, suite_facts, HelloOutcome, KeyExchange, TLS13_SUITES,
+    TLS1_0, TLS1_1, TLS1_2, TLS1_3,
 };
-use crate::versions::{phase_deadline, server_name, sni};
+use crate::versions::{phase_deadline, sni};
 use crate::vocab::{TlsVersion, VersionStatus};
 
 use crate::limits::MAX_PICKS;
@@ -69,13 +69,11 @@ pub async fn enumerate(p: &SessionParams, versions: &Versions) -> Vec<CipherList
 /// The suite the server picks from `offer`, and the size of its DH group when it is a DHE one.
 async fn raw_pick(p: &SessionParams, version: u16, offer: &[u16]) -> Option<(u16, Option<u32>)> {
     let mut tcp = open_for_tls(p).await.ok()?;
-    match send_hello(
-        &mut tcp,
-        &client_hello(version, offer, sni(p)),
-        phase_deadline(p),
-    )
-    .await
-    {
+    let hello = match version {
+        TLS1_3 => client_hello13(offer, sni(p)),
+        _ => client_hello(version, offer, sni(p)),
+    };
+    match send_hello(&mut tcp, &hello, phase_deadline(p)).await {
         Ok(HelloOutcome::ServerHello {
             version: v,
             suite,
@@ -131,32 +129,12 @@ fn is_anonymous(id: u16) -> bool {
     tls_parser::TlsCipherSuite::from_id(id).is_some_and(|c| c.au == TlsCipherAu::Null)
 }
 
-async fn tls13_pick(p: &SessionParams, offer: &[CipherSuite]) -> Option<CipherSuite> {
-    let tcp = open_for_tls(p).await.ok()?;
-    let versions = [&rustls::version::TLS13];
-    let (stream, _) = handshake_with(
-        tcp,
-        server_name(p),
-        phase_deadline(p),
-        &versions,
-        Some(offer),
-        &p.client_auth(),
-    )
-    .await
-    .ok()?;
-    stream
-        .get_ref()
-        .1
-        .negotiated_cipher_suite()
-        .map(|s| s.suite())
-}
-
 async fn enumerate_tls13(p: &SessionParams) -> CipherList {
-    let mut remaining = tls13_suites();
+    let mut remaining = TLS13_SUITES.to_vec();
     let mut picks = Vec::new();
     while !remaining.is_empty() {
-        match tls13_pick(p, &remaining).await {
-            Some(s) if remaining.contains(&s) => {
+        match raw_pick(p, TLS1_3, &remaining).await {
+            Some((s, _)) if remaining.contains(&s) => {
                 remaining.retain(|r| *r != s);
                 picks.push(s);
             }
@@ -164,12 +142,14 @@ async fn enumerate_tls13(p: &SessionParams) -> CipherList {
         }
     }
     let server_preference = match picks.as_slice() {
-        [first, second, ..] => tls13_pick(p, &[*second, *first]).await.map(|s| s == *first),
+        [first, second, ..] => raw_pick(p, TLS1_3, &[*second, *first])
+            .await
+            .map(|(s, _)| s == *first),
         _ => None,
     };
     CipherList {
         version: TlsVersion::Tls13,
-        suites: picks.into_iter().map(suite_name).collect(),
+        suites: picks.iter().map(|s| suite_facts(*s).0).collect(),
         server_preference,
         dh_bits: None,
     }

@@ -18,14 +18,16 @@ use crate::dns::{Dns, MxAnswer};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::plan::Plan;
 use crate::politeness::ConnectionGate;
-use crate::report::{AddressReport, CertRevocation, Failure, HostReport, TargetReport, TlsFacts};
+use crate::report::{
+    AddressReport, CertRevocation, ChainError, Failure, HostReport, TargetReport, TlsFacts,
+};
 use crate::revocation::Checker;
 use crate::smtp::session::{run_session, SessionParams, SessionResult};
 use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
-use crate::vocab::{FailureKind, Phase, TargetKind};
+use crate::vocab::{ChainErrorKind, FailureKind, Phase, TargetKind};
 use base64::Engine;
 
 /// How many targets run at once: enough to keep `concurrency` address probes busy when most
@@ -383,7 +385,7 @@ impl<'a> Prober<'a> {
         if let Some(e) = result.error.as_mut() {
             e.kind = FailureKind::TlsExpected;
             e.message = format!(
-                "no greeting within {:?}; a TLS ClientHello on another connection got {answer}: this port expects TLS at once (SMTPS)",
+                "this port expects TLS at once (SMTPS): no greeting within {:?}, and a TLS ClientHello on another connection got {answer}",
                 params.phase_timeout
             );
         }
@@ -413,13 +415,23 @@ impl<'a> Prober<'a> {
     ) -> TlsFacts {
         let name = host_name.and_then(|h| ServerName::try_from(h.to_string()).ok());
         let chain: Vec<CertificateDer<'static>> = n.chain;
-        let validation = validate(
+        let mut validation = validate(
             &chain,
             &self.plan.trust,
             self.profile_anchors.as_ref(),
             name.as_ref(),
             UnixTime::now(),
         );
+        if chain.is_empty() && !handshake_completed {
+            // A raw TLS 1.3 hello's answer alone: the certificate was encrypted, not missing.
+            validation.chain_error = Some(ChainError {
+                kind: ChainErrorKind::NotSeen,
+                message:
+                    "TLS 1.3 encrypts the certificate and our client could not finish the handshake"
+                        .into(),
+            });
+            validation.name_valid = None;
+        }
         TlsFacts {
             handshake_completed,
             version: n.version,

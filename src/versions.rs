@@ -16,7 +16,9 @@ use tokio::time::Instant;
 
 use crate::report::{Failure, VersionProbe, Versions};
 use crate::smtp::session::{open_for_tls, SessionParams, SessionResult};
-use crate::tls::handshake::{handshake_versions, HandshakeError, Negotiated};
+use crate::tls::handshake::{
+    handshake_versions, rustls_has_group, rustls_has_suite, HandshakeError, Negotiated,
+};
 use crate::tls::legacy::{
     alert_name, client_hello, client_hello13, group_label, send_hello, suite_facts, HelloOutcome,
     KeyExchange, LEGACY_SUITES, MODERN_SUITES, TLS12_SUITES, TLS13_SUITES, TLS1_0, TLS1_1, TLS1_2,
@@ -109,7 +111,7 @@ pub async fn raw_hello(p: &SessionParams, max: u16, suites: &[u16]) -> Attempt {
 /// A raw ClientHello offering TLS 1.3 only, with every group (any TLS 1.3 server can answer it,
 /// whatever its key or groups).
 pub async fn raw_hello13(p: &SessionParams) -> Attempt {
-    send_raw(p, &client_hello13(sni(p)), TLS13_SUITES).await
+    send_raw(p, &client_hello13(TLS13_SUITES, sni(p)), TLS13_SUITES).await
 }
 
 async fn send_raw(p: &SessionParams, hello: &[u8], suites: &[u16]) -> Attempt {
@@ -165,7 +167,7 @@ pub(crate) fn phase_deadline(p: &SessionParams) -> Instant {
 }
 
 /// The name for SNI and the handshake: the host name, or the address for IP literals.
-pub(crate) fn server_name(p: &SessionParams) -> ServerName<'static> {
+fn server_name(p: &SessionParams) -> ServerName<'static> {
     p.host_name
         .as_ref()
         .and_then(|h| ServerName::try_from(h.clone()).ok())
@@ -240,7 +242,8 @@ pub async fn assess(
         tls1_3 = match a {
             Attempt::Hello { version, .. } if *version == TLS1_3 => VersionStatus::Accepted,
             Attempt::Hello { .. } | Attempt::Refused(_) => VersionStatus::Rejected,
-            _ => tls1_3,
+            // The probe meant to decide could not: rustls' refusal alone says nothing.
+            Attempt::Failed(_) | Attempt::NotReached(_) => VersionStatus::Error,
         };
     }
     let (mut static_rsa, mut tls12_dh_bits) = (None, None);
@@ -260,7 +263,7 @@ pub async fn assess(
                 tls1_2 = VersionStatus::Rejected;
                 static_rsa = Some(VersionStatus::Rejected);
             }
-            _ => {}
+            Attempt::Failed(_) | Attempt::NotReached(_) => tls1_2 = VersionStatus::Error,
         }
     }
     let fallback = match main.negotiated {
@@ -429,25 +432,29 @@ fn fallback(
             Some(KeyExchange::Dh { bits, .. }) => Some(bits),
             _ => None,
         },
-        client_limits: vec![why_rustls_could_not(version, suite, group)],
+        client_limits: why_rustls_could_not(version, suite, group)
+            .into_iter()
+            .collect(),
     })
 }
 
-/// What rustls lacks to speak with a server that chose `version`, `suite` and `group`.
-fn why_rustls_could_not(version: u16, suite: u16, group: Option<u16>) -> ClientLimit {
+/// What rustls lacks to speak with a server that chose `version`, `suite` and `group`; `None`
+/// when rustls has them all (its failure was then not for want of these).
+fn why_rustls_could_not(version: u16, suite: u16, group: Option<u16>) -> Option<ClientLimit> {
     use tls_parser::TlsCipherKx;
     if version < TLS1_2 {
-        return ClientLimit::OnlyTls12Up;
+        return Some(ClientLimit::OnlyTls12Up);
     }
-    if version >= TLS1_3 {
-        return match group {
-            Some(g) if (0x0100..=0x01ff).contains(&g) => ClientLimit::GroupNotInRustls,
+    if !rustls_has_suite(suite) {
+        let kx = tls_parser::TlsCipherSuite::from_id(suite).map(|s| s.kx);
+        return Some(match kx {
+            Some(TlsCipherKx::Dhe) if version < TLS1_3 => ClientLimit::NoDhe,
+            Some(TlsCipherKx::Rsa) if version < TLS1_3 => ClientLimit::NoStaticRsa,
             _ => ClientLimit::SuiteNotInRustls,
-        };
+        });
     }
-    match tls_parser::TlsCipherSuite::from_id(suite).map(|s| s.kx) {
-        Some(TlsCipherKx::Dhe) => ClientLimit::NoDhe,
-        Some(TlsCipherKx::Rsa) => ClientLimit::NoStaticRsa,
-        _ => ClientLimit::SuiteNotInRustls,
+    match group {
+        Some(g) if !rustls_has_group(g) => Some(ClientLimit::GroupNotInRustls),
+        _ => None,
     }
 }

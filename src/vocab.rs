@@ -227,6 +227,9 @@ words! {
         UnsupportedSignature = "unsupported-signature",
         NotServerAuth = "not-server-auth",
         Malformed = "malformed",
+        /// No certificate was seen: the server spoke only a TLS 1.3 our client could not finish,
+        /// and TLS 1.3 encrypts the certificate. Nothing was checked.
+        NotSeen = "not-seen",
         Other = "other",
     }
 }
@@ -282,6 +285,9 @@ words! {
         /// rustls does not accept RSA keys under 2048 bits: the server's handshake signature was
         /// not verified (the handshake was completed without that check).
         RsaKeyUnder2048 = "rsa-key-under-2048",
+        /// rustls does not accept RSA keys over 8192 bits (OpenSSL takes up to 16384): the
+        /// server's handshake signature was not verified.
+        RsaKeyOver8192 = "rsa-key-over-8192",
         /// rustls has no DHE key exchange: the TLS facts come from the server's answer to a raw
         /// ClientHello.
         NoDhe = "no-dhe",
@@ -292,8 +298,8 @@ words! {
         SuiteNotInRustls = "suite-not-in-rustls",
         /// rustls speaks TLS 1.2 and 1.3 only: the TLS facts come from a raw ClientHello.
         OnlyTls12Up = "only-tls1.2-up",
-        /// rustls has none of the TLS 1.3 groups the server wants (finite-field groups): the TLS
-        /// facts come from a raw ClientHello.
+        /// rustls does not implement the group the server chose (finite-field groups,
+        /// secp521r1, x448, ...): the TLS facts come from a raw ClientHello.
         GroupNotInRustls = "group-not-in-rustls",
     }
 }
@@ -303,11 +309,12 @@ impl ClientLimit {
     pub fn describe(self) -> &'static str {
         match self {
             ClientLimit::RsaKeyUnder2048 => "rustls does not accept RSA keys under 2048 bits: the server's handshake signature was not verified",
+            ClientLimit::RsaKeyOver8192 => "rustls does not accept RSA keys over 8192 bits: the server's handshake signature was not verified",
             ClientLimit::NoDhe => "rustls has no DHE key exchange: these facts come from the server's answer to a raw ClientHello",
             ClientLimit::NoStaticRsa => "rustls has no static-RSA key exchange: these facts come from the server's answer to a raw ClientHello",
             ClientLimit::SuiteNotInRustls => "rustls does not implement the suite the server chose (CBC, 3DES, CCM, ...): these facts come from the server's answer to a raw ClientHello",
             ClientLimit::OnlyTls12Up => "rustls speaks only TLS 1.2 and 1.3: these facts come from the server's answer to a raw ClientHello",
-            ClientLimit::GroupNotInRustls => "rustls has none of the server's TLS 1.3 groups: these facts come from the server's answer to a raw ClientHello",
+            ClientLimit::GroupNotInRustls => "rustls does not implement the group the server chose (finite-field, secp521r1, x448, ...): these facts come from the server's answer to a raw ClientHello",
         }
     }
 }

@@ -183,6 +183,7 @@ pub fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
 /// 8410).
 const SIGNATURE_ALGORITHMS: &[(&str, &str)] = &[
     ("1.2.840.113549.1.1.2", "md2WithRSAEncryption"),
+    ("1.2.840.113549.1.1.3", "md4WithRSAEncryption"),
     ("1.2.840.113549.1.1.4", "md5WithRSAEncryption"),
     ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
     ("1.3.14.3.2.29", "sha1WithRSA"),
@@ -219,6 +220,8 @@ pub fn weak_signature_hash(algorithm: &str) -> Option<&'static str> {
         .to_ascii_lowercase();
     if name.starts_with("md2") {
         Some("MD2")
+    } else if name.starts_with("md4") {
+        Some("MD4")
     } else if name.starts_with("md5") {
         Some("MD5")
     } else if name.starts_with("sha1") || name.ends_with("-sha1") {
@@ -375,6 +378,7 @@ mod tests {
             "dsa-with-SHA1",
             "md5WithRSAEncryption",
             "1.3.14.3.2.29",
+            "1.2.840.113549.1.1.3",
         ] {
             assert!(weak_signature_hash(weak).is_some(), "{weak}");
         }

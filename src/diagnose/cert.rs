@@ -10,6 +10,14 @@ use crate::report::{CertSummary, ChainError, TlsFacts};
 use crate::vocab::{AnchorSource, ChainErrorKind, KeyType};
 
 pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
+    if let Some(err) = tls
+        .chain_error
+        .as_ref()
+        .filter(|e| e.kind == ChainErrorKind::NotSeen)
+    {
+        let message = format!("{}: the chain was not checked", err.message);
+        return vec![at.found(Code::ChainNotSeen, message)];
+    }
     let mut out = dates(tls, at);
     // An expiry or not-yet-valid finding already says why a time failure happened.
     let dated = !out.is_empty();

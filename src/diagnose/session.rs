@@ -3,8 +3,8 @@
 
 use super::{tls, At, Found};
 use crate::finding::Code;
-use crate::report::{AddressReport, Failure};
-use crate::vocab::{FailureKind, Phase};
+use crate::report::{AddressReport, Failure, TlsFacts};
+use crate::vocab::{FailureKind, Phase, TlsVersion};
 
 pub(super) fn rules(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
     let mut out = Vec::new();
@@ -26,13 +26,20 @@ pub(super) fn rules(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
 }
 
 /// A failure another rule explains more precisely: a failed modern handshake when a raw probe
-/// found what the server does speak (legacy TLS, static RSA), and a session that ends after the
+/// found what the server does speak and our client lacks (legacy TLS, static RSA, DHE, a suite
+/// or group rustls does not have: `client_limits`; reports written before that field existed
+/// name no limit, and their raw facts were legacy or static RSA), and a session that ends after the
 /// handshake because the server refused (or missed) our client certificate, which is
 /// client-cert-rejected / -required, not throttling or a protocol error (Postfix answers EHLO with
 /// "421 4.7.1 ... Client certificate not trusted").
 fn explained_elsewhere(a: &AddressReport, e: &Failure) -> bool {
-    let by_probe =
-        e.phase == Phase::Handshake && a.tls.as_ref().is_some_and(|t| !t.handshake_completed);
+    let ours = |t: &TlsFacts| {
+        !t.client_limits.is_empty() || !t.version.meets(TlsVersion::Tls12) || !t.forward_secrecy
+    };
+    let by_probe = e.phase == Phase::Handshake
+        && a.tls
+            .as_ref()
+            .is_some_and(|t| !t.handshake_completed && ours(t));
     let by_client_auth = tls::client_auth_failed(a.tls.as_ref())
         && matches!(e.phase, Phase::Handshake | Phase::TlsEhlo | Phase::Quit);
     by_probe || by_client_auth
@@ -174,10 +181,13 @@ mod tests {
     fn a_failed_handshake_explained_by_a_raw_probe_is_not_reported_twice() {
         let mut facts = tls();
         facts.handshake_completed = false;
-        let a = address(
-            Some(facts),
-            Some(Failure::new(Phase::Handshake, FailureKind::Tls, "alert")),
-        );
+        facts.client_limits = vec![crate::vocab::ClientLimit::NoDhe];
+        let failed = || Some(Failure::new(Phase::Handshake, FailureKind::Tls, "alert"));
+        let a = address(Some(facts.clone()), failed());
         assert!(!codes(&a, &Policy::default()).contains(&Code::TlsHandshakeFailed));
+        // The raw answer names what rustls has: its refusal had another cause, which stands.
+        facts.client_limits.clear();
+        let a = address(Some(facts), failed());
+        assert!(codes(&a, &Policy::default()).contains(&Code::TlsHandshakeFailed));
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{At, Found};
 use crate::finding::Code;
-use crate::report::{AddressReport, Failure, TlsFacts};
+use crate::report::{AddressReport, CipherList, Failure, TlsFacts};
 use crate::vocab::VersionStatus;
 
 /// TLS 1.0/1.1 accepted, alone or beside TLS 1.2+.
@@ -30,12 +30,49 @@ pub(super) fn versions(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
     }
 }
 
-/// The DH group of the negotiated DHE suite, of the raw TLS 1.2 hello's DHE answer, or of the
-/// DHE suites `--ciphers` found, when it is under 2048 bits (the first of these that is);
-/// anonymous suites `--ciphers` found accepted.
+/// The key exchange a sender gets beside what the main session saw: a DH group under 2048 bits
+/// (negotiated, answered to the raw TLS 1.2 hello, or used by the DHE suites `--ciphers` found
+/// where a sender would get one), static RSA for TLS 1.2 senders beside a TLS 1.3 with forward
+/// secrecy, and the anonymous suites `--ciphers` found accepted.
 pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
-    let mut out = Vec::new();
-    let lists = a.ciphers.iter().flatten();
+    let mut out: Vec<Found> = weak_dh(a, at).into_iter().collect();
+    let fs_main = a.tls.as_ref().is_some_and(|t| t.forward_secrecy);
+    let static12 = a
+        .versions
+        .as_ref()
+        .is_some_and(|v| v.static_rsa == Some(VersionStatus::Accepted));
+    if fs_main && static12 {
+        out.push(at.found(
+            Code::NoForwardSecrecy,
+            "TLS 1.2 senders get static-RSA key exchange (no ECDHE or DHE suite for TLS 1.2); the main session had forward secrecy".to_string(),
+        ));
+    }
+    let mut anonymous: Vec<&str> = Vec::new();
+    for suite in a.ciphers.iter().flatten().flat_map(|l| &l.suites) {
+        if suite.contains("_anon_") && !anonymous.contains(&suite.as_str()) {
+            anonymous.push(suite);
+        }
+    }
+    if let [first, rest @ ..] = anonymous.as_slice() {
+        let more = match rest.len() {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        out.push(at.found(
+            Code::AnonymousSuitesAccepted,
+            format!(
+                "the server accepts {} anonymous suite(s), e.g. {first}{more} (see the cipher list)",
+                anonymous.len()
+            ),
+        ));
+    }
+    out
+}
+
+/// The first DH group under 2048 bits a sender gets: negotiated, answered to the raw TLS 1.2
+/// hello, or used by the DHE suites of a `--ciphers` list where a sender would pick DHE (no
+/// ECDHE suite, or the server's own order puts DHE first).
+fn weak_dh(a: &AddressReport, at: &At<'_>) -> Option<Found> {
     let negotiated = a
         .tls
         .as_ref()
@@ -47,37 +84,27 @@ pub(super) fn key_exchange(a: &AddressReport, at: &At<'_>) -> Vec<Found> {
         .as_ref()
         .and_then(|v| v.tls12_dh_bits)
         .map(|bits| (bits, "TLS 1.2 senders get DHE with"));
-    let enumerated = lists
-        .clone()
+    let dhe_first = |l: &&CipherList| {
+        let ecdhe = l.suites.iter().any(|s| s.contains("_ECDHE_"));
+        let first_dhe = l.suites.first().is_some_and(|s| s.contains("_DHE_"));
+        !ecdhe || (l.server_preference == Some(true) && first_dhe)
+    };
+    let enumerated = a
+        .ciphers
+        .iter()
+        .flatten()
+        .filter(dhe_first)
         .filter_map(|l| l.dh_bits)
         .min()
-        .map(|bits| (bits, "some of the server's DHE suites use"));
-    let weak = [negotiated, tls12, enumerated]
+        .map(|bits| (bits, "the server's DHE suites, which senders get, use"));
+    let (bits, how) = [negotiated, tls12, enumerated]
         .into_iter()
         .flatten()
-        .find(|(bits, _)| *bits < 2048);
-    if let Some((bits, how)) = weak {
-        out.push(at.found(
-            Code::WeakDhGroup,
-            format!("{how} a {bits}-bit Diffie-Hellman group; OpenSSL 3 senders at security level 2 refuse it ('dh key too small')"),
-        ));
-    }
-    let anonymous: Vec<&str> = lists
-        .flat_map(|l| &l.suites)
-        .filter(|s| s.contains("_anon_"))
-        .map(String::as_str)
-        .collect();
-    if !anonymous.is_empty() {
-        out.push(at.found(
-            Code::AnonymousSuitesAccepted,
-            format!(
-                "the server accepts {} anonymous suite(s): {}",
-                anonymous.len(),
-                anonymous.join(", ")
-            ),
-        ));
-    }
-    out
+        .find(|(bits, _)| *bits < 2048)?;
+    Some(at.found(
+        Code::WeakDhGroup,
+        format!("{how} a {bits}-bit Diffie-Hellman group; OpenSSL 3 senders at security level 2 refuse it ('dh key too small')"),
+    ))
 }
 
 /// Forward secrecy, and the negotiated version against the one required.
@@ -232,7 +259,6 @@ mod tests {
 
     #[test]
     fn a_small_dh_group_and_anonymous_suites_are_named() {
-        use crate::report::CipherList;
         use VersionStatus::{Accepted as A, Rejected as R};
         // A DHE-only server rustls could not talk to: the facts come from the raw ServerHello.
         let mut facts = tls();
@@ -269,28 +295,45 @@ mod tests {
         assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
             .contains("TLS 1.2 senders get DHE with a 1024-bit"));
 
-        // --ciphers: the smallest group of the DHE suites, and anonymous suites as information.
-        let mut a = address(Some(tls()), None);
-        a.ciphers = Some(vec![CipherList {
-            version: TlsVersion::Tls12,
-            suites: vec![
-                "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384".into(),
-                "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256".into(),
-                "TLS_DH_anon_WITH_AES_256_GCM_SHA384".into(),
-            ],
+        // --ciphers: the DHE group where a sender would get DHE, and anonymous suites (each
+        // counted once, whatever the versions that accept it) as information.
+        let list = |version, suites: &[&str], dh_bits| CipherList {
+            version,
+            suites: suites.iter().map(|s| s.to_string()).collect(),
             server_preference: Some(true),
-            dh_bits: Some(1536),
-        }]);
+            dh_bits,
+        };
+        let ecdhe = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384";
+        let dhe = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+        let anon = "TLS_DH_anon_WITH_AES_256_CBC_SHA";
+        let mut a = address(Some(tls()), None);
+        a.ciphers = Some(vec![
+            list(TlsVersion::Tls11, &[ecdhe, dhe, anon], Some(1024)),
+            list(TlsVersion::Tls12, &[ecdhe, dhe, anon], Some(1536)),
+        ]);
         assert_eq!(
             codes(&a, &Policy::default()),
-            vec![Code::WeakDhGroup, Code::AnonymousSuitesAccepted]
+            vec![Code::AnonymousSuitesAccepted],
+            "ECDHE first: senders never get the small DHE group"
         );
-        assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
-            .contains("some of the server's DHE suites use a 1536-bit"));
         assert!(
-            message(&a, &Policy::default(), Code::AnonymousSuitesAccepted)
-                .ends_with("1 anonymous suite(s): TLS_DH_anon_WITH_AES_256_GCM_SHA384")
+            message(&a, &Policy::default(), Code::AnonymousSuitesAccepted).contains(
+                "accepts 1 anonymous suite(s), e.g. TLS_DH_anon_WITH_AES_256_CBC_SHA (see"
+            )
         );
+        a.ciphers = Some(vec![list(TlsVersion::Tls12, &[dhe, ecdhe], Some(1536))]);
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::WeakDhGroup]);
+        assert!(message(&a, &Policy::default(), Code::WeakDhGroup)
+            .contains("the server's DHE suites, which senders get, use a 1536-bit"));
+        a.ciphers = Some(vec![list(TlsVersion::Tls12, &[dhe], Some(1024))]);
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::WeakDhGroup]);
+
+        // Static RSA for TLS 1.2 senders beside a TLS 1.3 main session.
+        let mut a = address(Some(tls()), None);
+        let mut v = versions([R, R, A, A]);
+        v.static_rsa = Some(A);
+        a.versions = Some(v);
+        assert_eq!(codes(&a, &Policy::default()), vec![Code::NoForwardSecrecy]);
         assert_eq!(
             Code::AnonymousSuitesAccepted.severity(),
             crate::finding::Severity::Info

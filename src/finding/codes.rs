@@ -159,8 +159,11 @@ codes! {
     CertOrganizationUnexpected = "cert-organization-unexpected", Error,
         "The certificate's organization (O) differs from the profile's.",
         "The server is not the expected service, or a device in the path presents its own certificate.";
+    ChainNotSeen = "chain-not-seen", Warning,
+        "The server speaks only a TLS 1.3 our client cannot finish (a suite or group rustls lacks: see the 'our side' line); TLS 1.3 encrypts the certificate, so the chain was not seen and not checked.",
+        "Nothing is known to be wrong with the server. Check its certificate with a client that has the group or suite, e.g. `openssl s_client -starttls smtp -connect HOST:25 -groups ffdhe2048`; offering x25519 or secp256r1 and TLS_AES_128_GCM_SHA256 as well lets every current sender in.";
     WeakSignature = "weak-signature", Error,
-        "A certificate of the chain (not the root's own self-signature) is signed with MD5 or SHA-1: current clients (OpenSSL 3 at its default security level, Windows, rustls) reject the chain.",
+        "A certificate of the chain (not the root's own self-signature) is signed with SHA-1 or an older hash (MD5, MD4, MD2): current clients (OpenSSL 3 at its default security level, rustls, current browsers) reject the chain.",
         "Have the CA reissue the certificate (and any intermediate signed that way) with SHA-256 or better, and install the new chain.";
     WeakKey = "weak-key", Error,
         "The certificate key is smaller than required (RSA below the minimum bits, EC below 256 bits).",

@@ -18,7 +18,7 @@ use crate::render::view::{
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
-use crate::vocab::{EndpointStatus, RevocationStatus, Verdict, VersionStatus};
+use crate::vocab::{ChainErrorKind, EndpointStatus, RevocationStatus, Verdict, VersionStatus};
 
 const GREEN: &str = "32";
 const RED: &str = "1;31";
@@ -268,11 +268,18 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         (false, Some(kind)) => format!("NOT valid for {} ({kind})", tls.trust_store.terminal()),
         (false, None) => format!("NOT valid for {}", tls.trust_store.terminal()),
     };
-    writeln!(
-        out,
-        "{PAD}chain     {} certificate(s), {trust}",
-        tls.chain.len() + tls.chain_dropped
-    )?;
+    if tls.chain_error == Some(ChainErrorKind::NotSeen) {
+        writeln!(
+            out,
+            "{PAD}chain     not seen: TLS 1.3 encrypts it, and our client could not finish the handshake"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{PAD}chain     {} certificate(s), {trust}",
+            tls.chain.len() + tls.chain_dropped
+        )?;
+    }
     if let Some(anchor) = &tls.anchor {
         let src = if anchor.from_profile {
             " [profile anchor]"
@@ -447,7 +454,8 @@ fn finding(
         out,
         "{pad}{mark} [{}] {}",
         f.code.as_str(),
-        f.message.terminal()
+        // Our own sentence around bounded quotes: kept whole, like the fix.
+        f.message.terminal_to(MAX_PROSE)
     )?;
     writeln!(out, "{pad}  fix: {}", f.fix.terminal_to(MAX_PROSE))
 }

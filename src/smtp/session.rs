@@ -272,7 +272,7 @@ impl Session<'_> {
         };
         error.kind = FailureKind::PlaintextSmtp;
         error.message = format!(
-            "the server answered the TLS ClientHello with a plaintext SMTP reply ({line}): this port speaks SMTP with STARTTLS, not TLS at once"
+            "this port speaks SMTP with STARTTLS, not TLS at once: it answered the TLS ClientHello with a plaintext reply ({line})"
         );
     }
 

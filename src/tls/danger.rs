@@ -6,8 +6,9 @@
 //! chain, the stapled OCSP response, the name asked for) and says "verified"; the real verdict is
 //! computed afterwards from the recording by `cert::chain::validate`. Handshake signatures are
 //! still checked (the server must hold the key of the certificate it sent) — except where rustls
-//! cannot check them at all: an RSA key under 2048 bits, which rustls refuses whatever the
-//! signature. Other mail clients still talk to such servers, so the handshake goes on, the facts
+//! cannot check them at all: an RSA key under 2048 or over 8192 bits, which rustls refuses
+//! whatever the signature. Such a signature is then not verified at all (a man in the middle
+//! replaying that chain would go unnoticed; the weak key is an error finding either way). Other mail clients still talk to such servers, so the handshake goes on, the facts
 //! are collected, and the limit is recorded ([`ClientLimit::RsaKeyUnder2048`]) for the report to
 //! say; the small key itself is a finding (`weak-key`).
 //!
@@ -54,7 +55,8 @@ impl RecordingVerifier {
 
 impl RecordingVerifier {
     /// A failed signature check stands, unless rustls could not check it at all because the key
-    /// is an RSA key under 2048 bits: then the limit is recorded and the handshake goes on.
+    /// is an RSA key under 2048 or over 8192 bits: then the limit is recorded and the handshake
+    /// goes on.
     fn unless_our_limit(
         &self,
         checked: Result<HandshakeSignatureValid, rustls::Error>,
@@ -63,18 +65,18 @@ impl RecordingVerifier {
         let Err(e) = checked else {
             return checked;
         };
-        match rsa_key_bits(cert) {
-            Some(bits) if bits < 2048 => {
-                if let Ok(mut slot) = self.captured.lock() {
-                    let captured = slot.get_or_insert_with(Captured::default);
-                    if !captured.limits.contains(&ClientLimit::RsaKeyUnder2048) {
-                        captured.limits.push(ClientLimit::RsaKeyUnder2048);
-                    }
-                }
-                Ok(HandshakeSignatureValid::assertion())
+        let limit = match rsa_key_bits(cert) {
+            Some(bits) if bits < 2048 => ClientLimit::RsaKeyUnder2048,
+            Some(bits) if bits > 8192 => ClientLimit::RsaKeyOver8192,
+            _ => return Err(e),
+        };
+        if let Ok(mut slot) = self.captured.lock() {
+            let captured = slot.get_or_insert_with(Captured::default);
+            if !captured.limits.contains(&limit) {
+                captured.limits.push(limit);
             }
-            _ => Err(e),
         }
+        Ok(HandshakeSignatureValid::assertion())
     }
 }
 

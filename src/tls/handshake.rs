@@ -210,14 +210,20 @@ pub fn group_name(g: NamedGroup) -> String {
     }
 }
 
-/// The TLS 1.3 suites rustls can offer, in its order of preference.
-pub fn tls13_suites() -> Vec<CipherSuite> {
+/// Whether rustls (our provider) implements this cipher suite, by code point.
+pub fn rustls_has_suite(id: u16) -> bool {
     rustls::crypto::aws_lc_rs::default_provider()
         .cipher_suites
         .iter()
-        .filter(|s| s.version() == &rustls::version::TLS13)
-        .map(|s| s.suite())
-        .collect()
+        .any(|s| u16::from(s.suite()) == id)
+}
+
+/// Whether rustls (our provider) implements this key-exchange group, by code point.
+pub fn rustls_has_group(id: u16) -> bool {
+    rustls::crypto::aws_lc_rs::default_provider()
+        .kx_groups
+        .iter()
+        .any(|g| u16::from(g.name()) == id)
 }
 
 pub fn is_post_quantum(g: NamedGroup) -> bool {

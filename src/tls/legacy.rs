@@ -76,7 +76,7 @@ pub const STATIC_RSA_SUITES: &[u16] = &[
 const EMPTY_RENEGOTIATION_INFO_SCSV: u16 = 0x00ff;
 
 /// The TLS 1.3 suites (RFC 8446 §B.4).
-pub const TLS13_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303];
+pub const TLS13_SUITES: &[u16] = &[0x1301, 0x1302, 0x1303, 0x1304, 0x1305];
 
 /// Groups offered in raw hellos, in order: the elliptic curves every server has, then the RFC 7919
 /// finite-field groups (TLS 1.3 servers may have only those).
@@ -136,10 +136,12 @@ pub fn client_hello(max_version: u16, suites: &[u16], sni: Option<&str>) -> Vec<
     hello_record(max_version, suites, sni, false)
 }
 
-/// Builds a ClientHello record offering TLS 1.3 only: its three suites, the groups of [`GROUPS`]
-/// with an x25519 key share, every usual signature scheme. Any TLS 1.3 server can answer it.
-pub fn client_hello13(sni: Option<&str>) -> Vec<u8> {
-    hello_record(TLS1_2, TLS13_SUITES, sni, true)
+/// Builds a ClientHello record offering TLS 1.3 only with these suites (all five of
+/// [`TLS13_SUITES`] for a version probe), the groups of [`GROUPS`] with an x25519 key share,
+/// every usual signature scheme. Any TLS 1.3 server can answer it: with a ServerHello, or with a
+/// HelloRetryRequest naming the group it wants (which says TLS 1.3 and the suite as well).
+pub fn client_hello13(suites: &[u16], sni: Option<&str>) -> Vec<u8> {
+    hello_record(TLS1_2, suites, sni, true)
 }
 
 fn hello_record(max_version: u16, suites: &[u16], sni: Option<&str>, tls13: bool) -> Vec<u8> {
@@ -369,6 +371,8 @@ impl FlightReader {
                     let suite = self
                         .hello
                         .and_then(|(_, suite)| TlsCipherSuite::from_id(suite));
+                    // A PSK suite's parameters start with an identity hint: not read.
+                    let suite = suite.filter(|s| s.au != TlsCipherAu::Psk);
                     self.kx = match suite.map(|s| ephemeral(s.kx, s.au)) {
                         Some(Some(false)) => dh_params(ske.parameters),
                         Some(Some(true)) => ec_params(ske.parameters),
@@ -631,9 +635,16 @@ mod tests {
                 kx: Some(KeyExchange::Group(0x001d)),
             })
         );
-        // A HelloRetryRequest names only the group it wants; it still says TLS 1.3.
+        // A HelloRetryRequest (a ServerHello whose random is SHA-256("HelloRetryRequest"),
+        // RFC 8446 §4.1.3) names only the group it wants; it still says TLS 1.3 and the suite.
+        let mut hello = server_hello(TLS1_2, 0x1301);
+        hello[6..38].copy_from_slice(&[
+            0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65,
+            0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2,
+            0xc8, 0xa8, 0x33, 0x9c,
+        ]);
         let hrr = with_ext(
-            server_hello(TLS1_2, 0x1301),
+            hello,
             &[0x00, 0x2b, 0, 2, 0x03, 0x04, 0x00, 0x33, 0, 2, 0x01, 0x00],
         );
         let Some(HelloOutcome::ServerHello { version, kx, .. }) = feed_all(&record(22, &hrr))
@@ -641,6 +652,10 @@ mod tests {
             panic!()
         };
         assert_eq!((version, kx), (TLS1_3, Some(KeyExchange::Group(0x0100))));
+        let Some(HelloOutcome::ServerHello { suite, .. }) = feed_all(&record(22, &hrr)) else {
+            panic!()
+        };
+        assert_eq!(suite, 0x1301);
         assert_eq!(KeyExchange::Group(0x0100).label(), "ffdhe2048");
     }
 
@@ -685,6 +700,12 @@ mod tests {
                 named: Some(0x0100)
             })
         );
+        // DHE_PSK parameters open with an identity hint: they are not read as a prime.
+        let Some(HelloOutcome::ServerHello { kx, .. }) = feed_all(&dhe_flight(0x00aa, &p1024))
+        else {
+            panic!()
+        };
+        assert_eq!(kx, None);
         // Anonymous DH sends the same parameters, unsigned.
         let Some(HelloOutcome::ServerHello { kx, .. }) = feed_all(&dhe_flight(0x00a7, &p1024))
         else {
@@ -710,7 +731,7 @@ mod tests {
 
     #[test]
     fn the_tls13_client_hello_parses_back() {
-        let hello = client_hello13(Some("mx.example.test"));
+        let hello = client_hello13(TLS13_SUITES, Some("mx.example.test"));
         let (rest, rec) = parse_tls_plaintext(&hello).unwrap();
         assert!(rest.is_empty());
         let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) = &rec.msg[0] else {
