@@ -1701,3 +1701,61 @@ fn anonymous_suites_are_enumerated_and_reported() {
 fn anull_server_agrees_with_openssl() {
     agrees_with_openssl("anull", "TLSv1.2");
 }
+
+/// TLS 1.3 over finite-field groups only: rustls has none, so its hello is refused; the raw TLS
+/// 1.3 hello, which offers every group, is answered, as openssl with `-groups ffdhe2048` is. The
+/// certificate travels encrypted and our client cannot finish: "not seen", never "untrusted".
+#[test]
+fn ffdhe_only_tls13_is_a_client_limit_and_an_unseen_chain() {
+    let (ip, host_name) = (var("LAB_FFDHE13_IP"), var("LAB_FFDHE13_HOST"));
+    let ffdhe = OpensslSession::starttls(&ip, &host_name, &["-groups", "ffdhe2048"]);
+    let ec = OpensslSession::starttls(&ip, &host_name, &["-groups", "X25519:P-256:P-384"]);
+    let (proto, _) = ffdhe
+        .negotiated()
+        .unwrap_or_else(|| panic!("{}", ffdhe.text));
+    assert_eq!(proto, "TLSv1.3", "{}", ffdhe.summary());
+    assert!(
+        ffdhe.text.contains(&format!("CN = {host_name}")),
+        "openssl with ffdhe2048 sees the certificate: {}",
+        ffdhe.summary()
+    );
+    assert_eq!(
+        ffdhe.temp_key(),
+        Some(("DH".to_string(), 2048)),
+        "{}",
+        ffdhe.summary()
+    );
+    assert!(ec.negotiated().is_none(), "{}", ec.summary());
+
+    let (code, r) = mx(&var("LAB_FFDHE13_DOMAIN"), &[]);
+    let a = first_address(&r);
+    let tls = &a["tls"];
+    let mut e = Expectations::new("ffdhe13", vec![ffdhe.summary(), ec.summary()]);
+    e.eq("tls.version", &tls["version"], proto);
+    e.eq(
+        "tls.handshake_completed",
+        &tls["handshake_completed"],
+        false,
+    );
+    // Offered every group, the server picks its first, ffdhe2048: openssl's "DH, 2048 bits".
+    e.eq("tls.kx_group", &tls["kx_group"], "ffdhe2048");
+    e.eq("tls.forward_secrecy", &tls["forward_secrecy"], true);
+    e.client_limit(tls, "group-not-in-rustls");
+    e.eq(
+        "tls.chain_error.kind",
+        &tls["chain_error"]["kind"],
+        "not-seen",
+    );
+    e.eq("versions.tls1_3", &a["versions"]["tls1_3"], "accepted");
+    e.eq("versions.tls1_2", &a["versions"]["tls1_2"], "rejected");
+    e.codes(
+        &r,
+        &["chain-not-seen"],
+        &[
+            "tls-handshake-failed",
+            "cert-untrusted",
+            "cert-name-mismatch",
+        ],
+    );
+    e.check(code, &r);
+}

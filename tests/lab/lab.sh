@@ -30,13 +30,13 @@ PF="$LAB_DIR/postfix"
 
 # Postfix instances: name -> listen address, MX host name (leaf certificate subject), profile.
 INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull dhe13)
+  weakkey dheonly sha1 smtps anull dhe13 ffdhe13)
 declare -A ADDR=(
   [modern]=127.0.1.10 [tls12]=127.0.1.11 [tls13]=127.0.1.12 [legacy]=127.0.1.13
   [nostarttls]=127.0.1.14 [required]=127.0.1.15 [staticrsa]=127.0.1.16 [ipv6]=::1
   [modern2]=127.0.1.17 [revoked]=127.0.1.18 [deadrev]=127.0.1.19 [mtls]=127.0.1.20
   [weakkey]=127.0.1.21 [dheonly]=127.0.1.22 [sha1]=127.0.1.23 [smtps]=127.0.1.24
-  [anull]=127.0.1.25 [dhe13]=127.0.1.26
+  [anull]=127.0.1.25 [dhe13]=127.0.1.26 [ffdhe13]=127.0.1.27
 )
 declare -A HOST=(
   [modern]=mx.modern.$ZONE [tls12]=mx.tls12.$ZONE [tls13]=mx.tls13.$ZONE
@@ -45,13 +45,14 @@ declare -A HOST=(
   [revoked]=mx.revoked.$ZONE [deadrev]=mx.deadrev.$ZONE [mtls]=mx.mtls.$ZONE
   [weakkey]=mx.weakkey.$ZONE [dheonly]=mx.dheonly.$ZONE [sha1]=mx.sha1.$ZONE
   [smtps]=mx.smtps.$ZONE [anull]=mx.anull.$ZONE [dhe13]=mx.dhe13.$ZONE
+  [ffdhe13]=mx.ffdhe13.$ZONE
 )
 declare -A PROFILE=(
   [modern]=modern [tls12]=tls12 [tls13]=tls13 [legacy]=legacy [nostarttls]=nostarttls
   [required]=required [staticrsa]=staticrsa [ipv6]=modern [modern2]=modern
   [revoked]=modern [deadrev]=modern [mtls]=mtls
   [weakkey]=modern [dheonly]=dheonly [sha1]=modern [smtps]=modern [anull]=anull
-  [dhe13]=dhe13
+  [dhe13]=dhe13 [ffdhe13]=ffdhe13
 )
 # Extra SANs: implicit.lab.test has no MX, only an A record to the modern instance
 # (RFC 5321 implicit MX), so the modern leaf also names it.
@@ -70,10 +71,10 @@ DH1024="$PKI/dh1024.pem"
 
 # Configurations exported by `env` (and probed by `check`).
 CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 two nullmx implicit revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull dhe13)
+  weakkey dheonly sha1 smtps anull dhe13 ffdhe13)
 # Configurations with their own instance and a domain of their own: MX 10 -> HOST, A -> ADDR.
 MX_CONFIGS=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull dhe13)
+  weakkey dheonly sha1 smtps anull dhe13 ffdhe13)
 
 # Revocation servers. Both listen on port 80 of their own loopback address; dead.lab.test
 # resolves to a loopback address where nothing listens (connection refused at once).
@@ -461,6 +462,7 @@ tls_settings() {  # tls_settings PROFILE KEY CHAIN
     mtls) level=encrypt ;;
     dheonly | anull) protocols=">=TLSv1.2, <=TLSv1.2" ;;
     dhe13) protocols=">=TLSv1.2" ;;
+    ffdhe13) protocols=">=TLSv1.3" ;;
     *) die "unknown profile $p" ;;
   esac
   cat <<EOF
@@ -512,6 +514,15 @@ smtpd_tls_mandatory_ciphers = high
 tls_high_cipherlist = kDHE+aRSA
 tls_preempt_cipherlist = yes
 smtpd_tls_dh1024_param_file = $DH1024
+EOF
+      ;;
+    ffdhe13)
+      # TLS 1.3 over RFC 7919 finite-field groups only: rustls has none of them, so a client
+      # offering only x25519/secp256r1/secp384r1 is refused ("no suitable key share"), and the
+      # certificate, which TLS 1.3 encrypts, is seen only by a client that has the group.
+      # (Postfix 3.7 passes the names to OpenSSL's group list; 3.8 calls this tls_ffdhe_auto_groups.)
+      cat <<EOF
+tls_eecdh_auto_curves = ffdhe2048 ffdhe3072
 EOF
       ;;
     anull)
@@ -1282,6 +1293,8 @@ cmd_check() {
     tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" ok -tls1_3
     tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" ok -tls1_2 -cipher 'DHE@SECLEVEL=0'
     tls dhe13 "${ADDR[dhe13]}" "${HOST[dhe13]}" fail -tls1_2 -cipher 'ECDHE@SECLEVEL=0'
+    tls ffdhe13 "${ADDR[ffdhe13]}" "${HOST[ffdhe13]}" ok -groups ffdhe2048
+    tls ffdhe13 "${ADDR[ffdhe13]}" "${HOST[ffdhe13]}" fail -groups X25519:P-256:P-384
     tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok $L0
     tls sha1 "${ADDR[sha1]}" "${HOST[sha1]}" ok -tls1_2 $L0
     tls smtps "${ADDR[smtps]}" "${HOST[smtps]}" ok
