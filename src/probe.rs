@@ -429,6 +429,7 @@ impl<'a> Prober<'a> {
                 message:
                     "TLS 1.3 encrypts the certificate and our client could not finish the handshake"
                         .into(),
+                detail: None,
             });
             validation.name_valid = None;
         }

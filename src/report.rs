@@ -390,8 +390,12 @@ pub struct ClientAuth {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ChainError {
     pub kind: ChainErrorKind,
-    /// The verifier's message.
+    /// Why, in words for people.
     pub message: String,
+    /// The verifier's own error (rustls-webpki), for searching and bug reports; the text output
+    /// shows it with `-v`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// A trust anchor, identified by key: `spki_sha256` is the SHA-256 of its SubjectPublicKeyInfo;
@@ -560,7 +564,12 @@ pub struct RevocationCheck {
 pub struct Failure {
     pub phase: Phase,
     pub kind: FailureKind,
+    /// What happened, in words for people.
     pub message: String,
+    /// The TLS stack's or operating system's own error text, when it adds to `message` (for
+    /// searching and bug reports; the text output shows it with `-v`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     /// The server's reply, for kind `rejected` or `throttled`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<ReplySummary>,
@@ -572,6 +581,7 @@ impl Failure {
             phase,
             kind,
             message: message.into(),
+            detail: None,
             reply: None,
         }
     }

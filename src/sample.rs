@@ -331,7 +331,8 @@ pub fn full() -> Judged {
     tls.chain_valid = false;
     tls.chain_error = Some(ChainError {
         kind: ChainErrorKind::UnknownIssuer,
-        message: "UnknownIssuer".into(),
+        message: "no path to a trusted root".into(),
+        detail: Some("UnknownIssuer".into()),
     });
     tls.name_valid = Some(false);
     tls.anchor = tls.anchor.map(|mut a| {

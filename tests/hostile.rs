@@ -82,10 +82,27 @@ impl Outcome {
         assert_eq!(e["phase"], phase, "{:#}", self.hostile());
         assert_eq!(e["kind"], kind, "{:#}", self.hostile());
         let message = e["message"].as_str().unwrap_or_default();
+        let detail = e["detail"].as_str().unwrap_or_default();
         assert!(
-            message.contains(message_part),
-            "message {message:?} lacks {message_part:?}"
+            message.contains(message_part) || detail.contains(message_part),
+            "neither message {message:?} nor detail {detail:?} has {message_part:?}"
         );
+    }
+
+    /// The failure's message is words for people; the TLS stack's own text is the detail.
+    fn assert_message_and_detail(&self, words: &str, raw: &str) {
+        let e = &self.hostile()["error"];
+        let message = e["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(words),
+            "message {message:?} lacks {words:?}"
+        );
+        assert!(
+            !message.contains(raw),
+            "message {message:?} has the raw {raw:?}"
+        );
+        let detail = e["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(raw), "detail {detail:?} lacks {raw:?}");
     }
 
     fn assert_in_time(&self) {
@@ -447,6 +464,10 @@ fn tls_alert_instead_of_server_hello() {
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "HandshakeFailure");
+    o.assert_message_and_detail(
+        "refused our hello (handshake_failure alert",
+        "HandshakeFailure",
+    );
     assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
     let v = &o.hostile()["versions"];
     for k in ["tls1_0", "tls1_1", "tls1_2", "tls1_3"] {
@@ -486,6 +507,10 @@ fn server_hello_with_unknown_version() {
     o.assert_in_time();
     o.assert_good_host_unaffected();
     o.assert_error("handshake", "tls", "ServerDoesNotSupportTls12Or13");
+    o.assert_message_and_detail(
+        "a TLS version other than 1.2 or 1.3",
+        "ServerDoesNotSupportTls12Or13",
+    );
     assert_eq!(o.hostile_codes(), vec!["tls-handshake-failed"]);
     // rustls reads an unknown version as "not 1.2 or 1.3", a refusal; the raw hellos that follow
     // it up (legacy, TLS 1.3, TLS 1.2) get the same garbled answer, so no version can be told.

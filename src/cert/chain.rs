@@ -15,7 +15,7 @@ use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::FromDer;
 
-use crate::cert::{der_sequence, sha256_hex, IssuerKey};
+use crate::cert::{der_sequence, sha256_hex, summary, IssuerKey};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::report::{Anchor, ChainError};
 use crate::vocab::{AnchorSource, ChainErrorKind};
@@ -205,6 +205,7 @@ pub fn validate(
             chain_error: Some(ChainError {
                 kind: ChainErrorKind::Malformed,
                 message: "no certificate presented".into(),
+                detail: None,
             }),
             anchor: None,
             name_valid: None,
@@ -217,7 +218,8 @@ pub fn validate(
                 chain_valid: false,
                 chain_error: Some(ChainError {
                     kind: ChainErrorKind::Malformed,
-                    message: format!("leaf: {e:?}"),
+                    message: "the server's certificate is malformed (not valid DER)".into(),
+                    detail: Some(format!("leaf: {e:?}")),
                 }),
                 anchor: None,
                 name_valid: None,
@@ -337,27 +339,162 @@ fn leaf_midpoint(der: &CertificateDer<'_>) -> Option<UnixTime> {
 fn classify(e: &webpki::Error) -> ChainError {
     use webpki::Error as E;
     #[allow(deprecated)]
-    let kind = match e {
-        E::CertExpired { .. } => ChainErrorKind::Expired,
-        E::CertNotValidYet { .. } => ChainErrorKind::NotYetValid,
-        E::UnknownIssuer => ChainErrorKind::UnknownIssuer,
-        E::InvalidSignatureForPublicKey => ChainErrorKind::BadSignature,
+    let (kind, message) = match e {
+        E::CertExpired { not_after, .. } => (
+            ChainErrorKind::Expired,
+            format!("a certificate of the chain expired on {}", date(*not_after)),
+        ),
+        E::CertNotValidYet { not_before, .. } => (
+            ChainErrorKind::NotYetValid,
+            format!("a certificate of the chain is valid only from {}", date(*not_before)),
+        ),
+        E::UnknownIssuer => (
+            ChainErrorKind::UnknownIssuer,
+            "no path to a trusted root: the chain ends at a CA the trust store does not hold, or the server did not send an intermediate".into(),
+        ),
+        E::InvalidSignatureForPublicKey => (
+            ChainErrorKind::BadSignature,
+            "a signature in the chain does not verify with its issuer's key".into(),
+        ),
         // An algorithm the verifier refuses (SHA-1, MD5, a key it does not take): the signature
         // may be fine, the verifier does not check it.
-        E::UnsupportedSignatureAlgorithm
-        | E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKey
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            ChainErrorKind::UnsupportedSignature
-        }
-        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) | E::CaUsedAsEndEntity => {
-            ChainErrorKind::NotServerAuth
-        }
-        E::BadDer | E::BadDerTime => ChainErrorKind::Malformed,
-        _ => ChainErrorKind::Other,
+        E::UnsupportedSignatureAlgorithmContext(c) => (
+            ChainErrorKind::UnsupportedSignature,
+            unsupported_signature(&c.signature_algorithm_id, false),
+        ),
+        E::UnsupportedSignatureAlgorithmForPublicKeyContext(c) => (
+            ChainErrorKind::UnsupportedSignature,
+            unsupported_signature(&c.signature_algorithm_id, true),
+        ),
+        E::UnsupportedSignatureAlgorithm | E::UnsupportedSignatureAlgorithmForPublicKey => (
+            ChainErrorKind::UnsupportedSignature,
+            "a certificate is signed with an algorithm current clients do not accept".into(),
+        ),
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => (
+            ChainErrorKind::NotServerAuth,
+            "the certificate is not for TLS servers (its extended key usage lacks serverAuth)".into(),
+        ),
+        E::CaUsedAsEndEntity => (
+            ChainErrorKind::NotServerAuth,
+            "the server's certificate is a CA certificate, not a server certificate: typically a self-signed certificate (it is its own CA)".into(),
+        ),
+        E::EndEntityUsedAsCa => (
+            ChainErrorKind::Other,
+            "a server certificate was used as a CA to sign another certificate".into(),
+        ),
+        E::BadDer | E::BadDerTime | E::TrailingData(_) | E::MalformedExtensions => (
+            ChainErrorKind::Malformed,
+            "a certificate of the chain is malformed (not valid DER)".into(),
+        ),
+        E::UnsupportedCriticalExtension => (
+            ChainErrorKind::Other,
+            "a certificate has a critical extension the verifier does not know".into(),
+        ),
+        E::PathLenConstraintViolated => (
+            ChainErrorKind::Other,
+            "the chain is longer than a CA's path-length limit allows".into(),
+        ),
+        E::NameConstraintViolation => (
+            ChainErrorKind::Other,
+            "the certificate's name is outside what a CA of the chain may issue for (name constraints)".into(),
+        ),
+        E::InvalidCertValidity => (
+            ChainErrorKind::Malformed,
+            "a certificate's validity period ends before it starts".into(),
+        ),
+        E::UnsupportedCertVersion => (
+            ChainErrorKind::Malformed,
+            "a certificate is not X.509 version 3".into(),
+        ),
+        E::MaximumPathDepthExceeded
+        | E::MaximumSignatureChecksExceeded
+        | E::MaximumPathBuildCallsExceeded => (
+            ChainErrorKind::Other,
+            "the chain is too long or too tangled to verify (the verifier's limits)".into(),
+        ),
+        _ => (
+            ChainErrorKind::Other,
+            "the verifier refused the chain (see the detail)".into(),
+        ),
     };
     ChainError {
         kind,
-        message: format!("{e:?}"),
+        message,
+        detail: Some(format!("{e:?}")),
+    }
+}
+
+/// "signed with SHA-1 (sha1WithRSAEncryption), which current clients reject", from the
+/// DER-encoded algorithm identifier webpki reports (an OID, then any parameters).
+fn unsupported_signature(algorithm_id: &[u8], for_key: bool) -> String {
+    let name = match algorithm_id {
+        [0x06, len, rest @ ..] if *len < 0x80 => rest
+            .get(..usize::from(*len))
+            .and_then(|bytes| der::asn1::ObjectIdentifier::from_bytes(bytes).ok())
+            .map(|oid| oid.to_string()),
+        _ => None,
+    };
+    let Some(oid) = name else {
+        return "a certificate is signed with an algorithm current clients do not accept".into();
+    };
+    let algorithm = summary::signature_name(&oid).map_or(oid.clone(), str::to_string);
+    match summary::weak_signature_hash(&oid) {
+        Some(hash) => format!("a certificate is signed with {hash} ({algorithm}), which current clients reject"),
+        None if for_key => format!("a certificate is signed with {algorithm} by a key the verifier does not accept (such as RSA under 2048 bits)"),
+        None => format!("a certificate is signed with {algorithm}, which the verifier does not accept"),
+    }
+}
+
+/// A validity date, as the text output writes dates.
+fn date(t: UnixTime) -> String {
+    i64::try_from(t.as_secs())
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| format!("{} seconds after 1970", t.as_secs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifier_errors_become_sentences_and_keep_their_raw_form() {
+        let e = classify(&webpki::Error::CaUsedAsEndEntity);
+        assert_eq!(e.kind, ChainErrorKind::NotServerAuth);
+        assert!(e.message.contains("self-signed"), "{}", e.message);
+        assert_eq!(e.detail.as_deref(), Some("CaUsedAsEndEntity"));
+        let e = classify(&webpki::Error::UnknownIssuer);
+        assert!(e.message.contains("trusted root"), "{}", e.message);
+        let e = classify(&webpki::Error::CertExpired {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_800_000_000)),
+            not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
+        });
+        assert_eq!(
+            e.message,
+            "a certificate of the chain expired on 2023-11-14 22:13 UTC"
+        );
+    }
+
+    #[test]
+    fn an_unsupported_signature_is_named_from_its_oid() {
+        // DER of sha1WithRSAEncryption (1.2.840.113549.1.1.5) and its NULL parameters.
+        let sha1 = [6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 5, 5, 0];
+        assert_eq!(
+            unsupported_signature(&sha1, false),
+            "a certificate is signed with SHA-1 (sha1WithRSAEncryption), which current clients reject"
+        );
+        // ecdsa-with-SHA256 by an unaccepted key.
+        let ecdsa = [6, 8, 42, 134, 72, 206, 61, 4, 3, 2];
+        assert!(unsupported_signature(&ecdsa, true).contains("ecdsa-with-SHA256 by a key"));
+        // Garbage, truncated, or a long-form length: no OID, still a sentence.
+        for junk in [&[][..], &[6], &[6, 200, 1], &[6, 0x81, 1, 1], &[5, 0]] {
+            assert!(unsupported_signature(junk, false).starts_with("a certificate is signed"));
+        }
     }
 }

@@ -297,6 +297,7 @@ mod tests {
         Some(ChainError {
             kind,
             message: message.into(),
+            detail: None,
         })
     }
 

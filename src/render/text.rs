@@ -198,6 +198,9 @@ fn address_block(
             e.kind,
             e.message.terminal()
         )?;
+        if let Some(detail) = e.detail.as_ref().filter(|_| opts.verbose > 0) {
+            writeln!(out, "{PAD}          (TLS stack: {})", detail.terminal())?;
+        }
     }
     if opts.verbose > 0 {
         verbose_lines(a, out)?;
@@ -213,6 +216,12 @@ fn verbose_lines(a: &AddressView<'_>, out: &mut dyn Write) -> std::io::Result<()
         .map(|(n, v)| format!("{n} {v} ms"))
         .collect();
     writeln!(out, "{PAD}timings   {}", parts.join(", "))?;
+    if let Some((why, detail)) = a.tls.as_ref().and_then(|t| t.chain_why.as_ref()) {
+        writeln!(out, "{PAD}chain     {}", why.terminal())?;
+        if let Some(d) = detail {
+            writeln!(out, "{PAD}          (verifier: {})", d.terminal())?;
+        }
+    }
     if let Some(k) = &a.tls_ehlo {
         writeln!(out, "{PAD}ehlo/tls  {}", k.terminal())?;
     }

@@ -212,6 +212,8 @@ pub struct FailureView<'a> {
     pub phase: Phase,
     pub kind: FailureKind,
     pub message: Untrusted<'a>,
+    /// The TLS stack's own words, for `-v`.
+    pub detail: Option<Untrusted<'a>>,
 }
 
 /// The worst of an address's findings.
@@ -355,6 +357,8 @@ pub struct TlsView<'a> {
     pub chain_dropped: usize,
     pub chain_valid: bool,
     pub chain_error: Option<ChainErrorKind>,
+    /// Why the chain is not valid, in words, and the verifier's own error (for `-v`).
+    pub chain_why: Option<(Untrusted<'a>, Option<Untrusted<'a>>)>,
     pub trust_store: Untrusted<'a>,
     pub anchor: Option<AnchorView<'a>>,
     pub root_issuer: RootIssuer<'a>,
@@ -688,6 +692,7 @@ impl<'a> FailureView<'a> {
             phase: e.phase,
             kind: e.kind,
             message: text(&e.message),
+            detail: e.detail.as_deref().map(text),
         }
     }
 }
@@ -804,6 +809,10 @@ impl<'a> TlsView<'a> {
             chain_dropped: tls.chain_dropped,
             chain_valid: tls.chain_valid,
             chain_error: tls.chain_error.as_ref().map(|e| e.kind),
+            chain_why: tls
+                .chain_error
+                .as_ref()
+                .map(|e| (text(&e.message), e.detail.as_deref().map(text))),
             trust_store: text(&tls.trust_store),
             anchor: tls.anchor.as_ref().map(|a| AnchorView {
                 subject: text(&a.subject),

@@ -183,6 +183,7 @@ impl Session<'_> {
             phase,
             kind,
             message,
+            detail: None,
             reply: reply.map(ReplySummary::from),
         });
         Stop
@@ -510,7 +511,11 @@ impl Session<'_> {
                     HandshakeError::Failed(io) if is_reset(io) => FailureKind::Closed,
                     _ => FailureKind::Tls,
                 };
-                Err(self.fail(Phase::Handshake, kind, e.to_string(), None))
+                let stop = self.fail(Phase::Handshake, kind, e.to_string(), None);
+                if let Some(f) = self.result.error.as_mut() {
+                    f.detail = e.detail();
+                }
+                Err(stop)
             }
         }
     }

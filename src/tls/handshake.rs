@@ -50,6 +50,15 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
+    /// The TLS stack's own words (rustls' error, or the I/O error), for JSON and `-v`: the
+    /// message is for people, this is for searching.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            HandshakeError::Failed(e) => Some(e.to_string()),
+            HandshakeError::Timeout | HandshakeError::Config(_) => None,
+        }
+    }
+
     /// The server declined (an alert, a version or parameters we do not share, or it closed the
     /// connection), as opposed to breaking the protocol or not answering in time.
     pub fn is_refusal(&self) -> bool {
@@ -73,20 +82,53 @@ impl HandshakeError {
     }
 }
 
-/// The handshake error in words an admin can act on, keeping rustls' own text for searching.
+/// The handshake error in words an admin can act on; rustls' own text is [`HandshakeError::detail`].
 fn explain(e: &std::io::Error) -> String {
-    use rustls::InvalidMessage;
+    use rustls::{Error as E, InvalidMessage, PeerIncompatible as P};
     let rustls_error = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>());
-    match rustls_error {
-        Some(rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge)) => format!(
-            "the server sent a handshake message too large for any client (over 64 KiB, e.g. an oversized certificate chain) ({e})"
-        ),
-        Some(rustls::Error::InvalidMessage(InvalidMessage::InvalidContentType)) => {
-            format!("the server's answer is not TLS ({e})")
+    let Some(r) = rustls_error else {
+        return match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                "the server closed the connection in the middle of the handshake".into()
+            }
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                "the server reset the connection in the middle of the handshake".into()
+            }
+            std::io::ErrorKind::BrokenPipe => {
+                "the server closed the connection while we were sending".into()
+            }
+            _ => format!("a network error: {e}"),
+        };
+    };
+    match r {
+        E::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => "the server sent a handshake message too large for any client (over 64 KiB, e.g. an oversized certificate chain)".into(),
+        E::InvalidMessage(InvalidMessage::InvalidContentType) => "the server's answer is not TLS".into(),
+        E::InvalidMessage(_) => "the server sent a malformed TLS message".into(),
+        E::AlertReceived(alert) => {
+            let name = crate::tls::legacy::alert_name(u8::from(*alert));
+            match u8::from(*alert) {
+                40 => format!("the server refused our hello ({name} alert: no version, cipher suite, group or signature scheme in common)"),
+                70 => format!("the server refused the TLS versions we offered ({name} alert)"),
+                71 => format!("the server wants stronger parameters than we offered ({name} alert)"),
+                112 => format!("the server does not know the name we sent in SNI ({name} alert)"),
+                _ => format!("the server ended the handshake with a fatal {name} alert"),
+            }
         }
-        _ => e.to_string(),
+        E::PeerIncompatible(p) => match p {
+            P::ServerDoesNotSupportTls12Or13 => "the server answered with a TLS version other than 1.2 or 1.3".into(),
+            P::NoCipherSuitesInCommon => "no cipher suite in common with the server".into(),
+            P::NoKxGroupsInCommon => "no key-exchange group in common with the server".into(),
+            P::NoSignatureSchemesInCommon => "no signature scheme in common with the server".into(),
+            P::ExtendedMasterSecretExtensionRequired => "the server does not support the extended master secret (RFC 7627) our client requires for TLS 1.2".into(),
+            _ => "the server's TLS parameters are incompatible with our client's".into(),
+        },
+        E::PeerMisbehaved(_) => "the server broke the TLS protocol (it answered something our hello did not allow)".into(),
+        E::InvalidCertificate(_) => "our client could not accept the server's certificate".into(),
+        E::DecryptError => "a message from the server did not decrypt (a corrupt or tampered record)".into(),
+        E::NoCertificatesPresented => "the server sent no certificate".into(),
+        _ => "the handshake failed on our client's side".into(),
     }
 }
 
