@@ -301,7 +301,8 @@ impl From<FormatArg> for Format {
 /// Largest domain list read with `-f` (a million domains fit).
 const MAX_DOMAIN_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The domains of a `-f` file: the first word of each line, blank lines and `#` comments skipped.
+/// The domains of a `-f` file: one per line, blank lines and `#` comments skipped; a line with
+/// more than one word is an error (it is not a domain, and probing its first word would mislead).
 fn read_domain_file(path: &std::path::Path) -> Result<Vec<String>, UsageError> {
     use std::io::Read;
     let shown = path.display();
@@ -327,9 +328,17 @@ fn read_domain_file(path: &std::path::Path) -> Result<Vec<String>, UsageError> {
     let mut bad = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or_default().trim();
-        let Some(word) = line.split_whitespace().next() else {
+        let mut words = line.split_whitespace();
+        let Some(word) = words.next() else {
             continue;
         };
+        if words.next().is_some() {
+            bad.push(format!(
+                "{shown}:{}: \"{line}\" is not a domain name (one domain per line; # starts a comment)",
+                n + 1
+            ));
+            continue;
+        }
         match parse_domain(word) {
             Ok(_) => domains.push(word.to_string()),
             Err(e) => bad.push(format!("{shown}:{}: {e}", n + 1)),
@@ -367,6 +376,60 @@ fn parse_require_tls(v: &str) -> Result<TlsVersion, UsageError> {
     }
 }
 
+/// Checks before any probe that `-o PATH` can be written, so that a run never ends with exit 4
+/// for want of a writable file. An existing file is opened for appending (not changed); a new
+/// one is created and removed again.
+fn writable_file(path: Option<&std::path::Path>) -> Result<(), UsageError> {
+    let Some(path) = path else {
+        return Ok(());
+    };
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(UsageError(format!(
+            "-o {shown}: is a directory; give a file name"
+        )));
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(UsageError(format!(
+            "-o {shown}: directory {} does not exist",
+            parent.display()
+        )));
+    }
+    let cannot = |e: std::io::Error| UsageError(format!("-o {shown}: cannot write: {e}"));
+    if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+            .map_err(cannot)
+    } else {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(cannot)?;
+        std::fs::remove_file(path).map_err(cannot)
+    }
+}
+
+/// Checks that `man --out-dir DIR` can be written (creating DIR), before any page is made.
+fn writable_dir(dir: &std::path::Path) -> Result<(), UsageError> {
+    let shown = dir.display();
+    let cannot = |e: std::io::Error| UsageError(format!("--out-dir {shown}: cannot write: {e}"));
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    let probe = dir.join(format!(".tlscheck-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(cannot)?;
+    std::fs::remove_file(&probe).map_err(cannot)
+}
+
 /// A configuration error: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -386,7 +449,10 @@ impl Cli {
                 fetch,
             } => endpoints_plan(profile, urls, fetch).map(|p| Job::Endpoints(Box::new(p))),
             Command::Completions { shell } => Ok(Job::Completions(shell)),
-            Command::Man { out_dir } => Ok(Job::Man(out_dir)),
+            Command::Man { out_dir } => {
+                out_dir.as_deref().map(writable_dir).transpose()?;
+                Ok(Job::Man(out_dir))
+            }
             Command::Report {
                 file,
                 profile,
@@ -397,6 +463,10 @@ impl Cli {
                 quiet,
                 color,
             } => Ok(Job::Report(Box::new(ReportPlan {
+                output: {
+                    writable_file(output.as_deref())?;
+                    output
+                },
                 file,
                 profile: match profile.as_deref() {
                     None => ProfileChoice::AsSaved,
@@ -407,7 +477,6 @@ impl Cli {
                 },
                 require_tls: require_tls.as_deref().map(parse_require_tls).transpose()?,
                 format: format.into(),
-                output,
                 verbose,
                 quiet,
                 color: color.into(),
@@ -517,7 +586,10 @@ impl Cli {
             allow_private_fetch: c.allow_private_fetch,
             client_identity,
             format: c.format.into(),
-            output: c.output,
+            output: {
+                writable_file(c.output.as_deref())?;
+                c.output
+            },
             verbose: c.verbose,
             quiet: c.quiet,
             color: c.color.into(),
@@ -528,7 +600,7 @@ impl Cli {
 fn seconds(v: f64, what: &str) -> Result<Duration, UsageError> {
     if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
         return Err(UsageError(format!(
-            "--{what} must be a number of seconds between 0 and 86400"
+            "--{what} must be more than 0 and at most 86400 seconds, not {v}"
         )));
     }
     Ok(Duration::from_secs_f64(v))
@@ -565,7 +637,10 @@ fn endpoints_plan(
         resolver: f.resolver.as_deref().map(parse_resolver).transpose()?,
         allow_private_fetch: f.allow_private_fetch,
         format: f.format.into(),
-        output: f.output,
+        output: {
+            writable_file(f.output.as_deref())?;
+            f.output
+        },
     })
 }
 

@@ -74,6 +74,8 @@ pub struct Dns {
     resolver: TokioResolver,
     /// `system` or the server address.
     pub label: String,
+    /// The system resolver's name servers, for messages ("192.0.2.53, 192.0.2.54").
+    system_servers: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,9 +90,22 @@ impl Dns {
         let opts = options(timeout, builder.options_mut().clone());
         *builder.options_mut() = opts;
         let resolver = builder.build().map_err(|e| DnsSetupError(e.to_string()))?;
+        let system_servers =
+            hickory_resolver::system_conf::read_system_conf()
+                .ok()
+                .map(|(config, _)| {
+                    let mut ips: Vec<String> = config
+                        .name_servers()
+                        .iter()
+                        .map(|n| n.ip.to_string())
+                        .collect();
+                    ips.dedup();
+                    ips.join(", ")
+                });
         Ok(Self {
             resolver,
             label: "system".into(),
+            system_servers,
         })
     }
 
@@ -111,6 +126,7 @@ impl Dns {
         Ok(Self {
             resolver,
             label: addr.to_string(),
+            system_servers: None,
         })
     }
 
@@ -132,7 +148,7 @@ impl Dns {
                 kind => Err(Failure::new(
                     Phase::Dns,
                     kind,
-                    format!("MX lookup for {domain}: {}", describe(kind, &e)),
+                    format!("MX lookup for {domain}: {}", self.describe(kind, &e)),
                 )),
             },
         }
@@ -206,8 +222,8 @@ impl Dns {
         let kinds: Vec<FailureKind> = errors.iter().map(classify).collect();
         let kind = if kinds.contains(&FailureKind::Nxdomain) {
             FailureKind::Nxdomain
-        } else if kinds.iter().any(|k| *k != FailureKind::NoData) {
-            FailureKind::DnsFailure
+        } else if let Some(k) = kinds.iter().find(|k| **k != FailureKind::NoData) {
+            *k
         } else {
             FailureKind::NoData
         };
@@ -218,7 +234,7 @@ impl Dns {
         };
         let detail = match (kind, errors.iter().find(|e| classify(e) == kind)) {
             (FailureKind::NoData, _) => format!("no {what} records"),
-            (_, Some(e)) => describe(kind, e),
+            (_, Some(e)) => self.describe(kind, e),
             (_, None) => format!("no {what} records"),
         };
         Err(Failure::new(
@@ -265,22 +281,43 @@ fn classify(e: &NetError) -> FailureKind {
     }
     match e {
         NetError::Timeout => FailureKind::Timeout,
+        // The resolver itself cannot be reached (refused, no route): nothing about the name.
+        NetError::Io(_) | NetError::NoConnections => FailureKind::Io,
         _ => FailureKind::DnsFailure,
     }
 }
 
-fn describe(kind: FailureKind, e: &NetError) -> String {
-    match kind {
-        FailureKind::Nxdomain => "the name does not exist (NXDOMAIN)".into(),
-        FailureKind::NoData => "no records of that type (NODATA)".into(),
-        FailureKind::Timeout => "no answer from the resolver (timeout)".into(),
-        _ => {
-            if let NetError::Dns(hickory_resolver::net::DnsError::ResponseCode(code)) = e {
-                if *code == ResponseCode::ServFail {
-                    return "the resolver answered SERVFAIL".into();
+impl Dns {
+    /// Why a lookup failed, in words; a resolver that does not answer is named, since that says
+    /// nothing about the name looked up.
+    fn describe(&self, kind: FailureKind, e: &NetError) -> String {
+        match kind {
+            FailureKind::Nxdomain => "the name does not exist (NXDOMAIN)".into(),
+            FailureKind::NoData => "no records of that type (NODATA)".into(),
+            FailureKind::Timeout => format!("{} did not answer (timeout)", self.resolver_name()),
+            FailureKind::Io => match e {
+                NetError::Io(io) => format!("{} is unreachable ({io})", self.resolver_name()),
+                _ => format!("{} is unreachable", self.resolver_name()),
+            },
+            _ => {
+                if let NetError::Dns(hickory_resolver::net::DnsError::ResponseCode(code)) = e {
+                    if *code == ResponseCode::ServFail {
+                        return "the resolver answered SERVFAIL".into();
+                    }
                 }
+                e.to_string()
             }
-            e.to_string()
+        }
+    }
+
+    /// "resolver 127.0.0.9:53", or "the system resolver (192.0.2.53)".
+    pub fn resolver_name(&self) -> String {
+        match self.label.as_str() {
+            "system" => match &self.system_servers {
+                Some(s) if !s.is_empty() => format!("the system resolver ({s})"),
+                _ => "the system resolver".into(),
+            },
+            addr => format!("resolver {addr}"),
         }
     }
 }

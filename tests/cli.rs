@@ -366,6 +366,36 @@ fn nxdomain_is_inconclusive() {
     assert_eq!(r["targets"][0]["dns_error"]["kind"], "nxdomain");
 }
 
+/// A resolver where nothing listens: the resolver is named and blamed, not the domain.
+#[test]
+fn a_dead_resolver_is_not_a_misspelt_domain() {
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let resolver = format!("127.0.0.1:{port}");
+    let (code, r) = run_json(&[
+        "mx",
+        "contoso.test",
+        "--resolver",
+        &resolver,
+        "--timeout",
+        "1",
+    ]);
+    assert_eq!(code, 3, "{r:#}");
+    assert_eq!(codes(&r), vec!["resolver-unreachable"], "{r:#}");
+    let message = r["targets"][0]["dns_error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("resolver {resolver}")),
+        "{message}"
+    );
+    assert!(!r["findings"][0]["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("spelling"));
+}
+
 #[test]
 fn connection_refused_is_recorded() {
     let addr = closed_port();
@@ -1180,7 +1210,10 @@ fn batch_file_probes_a_shared_mx_host_once() {
     assert_eq!(r["targets"].as_array().unwrap().len(), 2);
 
     // Bad lines are named with their line numbers; nothing is probed.
-    let bad = env.write("bad.txt", "one.test\nbad!domain.test\n192.0.2.1\n");
+    let bad = env.write(
+        "bad.txt",
+        "one.test\nbad!domain.test\n192.0.2.1\nthis is not a domain!\ntwo.test # fine\n",
+    );
     let out = tlscheck().args(["mx", "-f"]).arg(&bad).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1188,6 +1221,77 @@ fn batch_file_probes_a_shared_mx_host_once() {
         stderr.contains("bad.txt:2:") && stderr.contains("bad.txt:3:"),
         "{stderr}"
     );
+    // A sentence is not a probe of its first word.
+    assert!(
+        stderr.contains("bad.txt:4: \"this is not a domain!\" is not a domain name"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("bad.txt:5:"), "{stderr}");
+}
+
+/// Output paths are checked before anything is probed: a usage error (exit 2) at once, never
+/// exit 4 after a whole run; the ranges in messages are the real ones.
+#[test]
+fn unwritable_output_and_bad_numbers_are_usage_errors_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/report.json");
+    let started = std::time::Instant::now();
+    // 192.0.2.1 (TEST-NET-1) is never reached: the check comes first.
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "host".into(),
+                "192.0.2.1".into(),
+                "-o".into(),
+                missing.display().to_string(),
+            ],
+            "does not exist",
+        ),
+        (
+            vec![
+                "host".into(),
+                "192.0.2.1".into(),
+                "-o".into(),
+                dir.path().display().to_string(),
+            ],
+            "is a directory",
+        ),
+        (
+            vec![
+                "report".into(),
+                "x.json".into(),
+                "-o".into(),
+                missing.display().to_string(),
+            ],
+            "does not exist",
+        ),
+        (
+            vec![
+                "host".into(),
+                "192.0.2.1".into(),
+                "--timeout".into(),
+                "0".into(),
+            ],
+            "more than 0 and at most 86400 seconds",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = tlscheck().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let out = tlscheck()
+        .args(["man", "--out-dir"])
+        .arg(file.join("sub"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // An existing file is checked without being changed.
+    assert_eq!(std::fs::read(&file).unwrap(), b"x");
 }
 
 /// Three domains whose MX hosts have different names but one address: nothing is shared, so

@@ -9,11 +9,22 @@ use crate::finding::Code;
 use crate::report::{Failure, HostReport, TargetReport};
 use crate::vocab::{FailureKind, TargetKind};
 
+/// `otherwise`, unless the resolver did not answer: that says nothing about the name.
+fn unless_resolver(e: &Failure, otherwise: Code) -> Code {
+    match e.kind {
+        FailureKind::Timeout | FailureKind::Io => Code::ResolverUnreachable,
+        _ => otherwise,
+    }
+}
+
 /// The findings about the domain itself.
 pub(super) fn domain(t: &TargetReport) -> Vec<Found> {
     let mut out = Vec::new();
     if let Some(e) = &t.dns_error {
-        out.push((Code::DomainUnresolvable, e.message.clone()));
+        out.push((
+            unless_resolver(e, Code::DomainUnresolvable),
+            e.message.clone(),
+        ));
     }
     if t.null_mx {
         out.push((
@@ -80,6 +91,9 @@ fn unresolved(t: &TargetReport, host: &HostReport, e: &Failure) -> Found {
         );
     }
     match (t.kind, e.kind) {
+        (_, FailureKind::Timeout | FailureKind::Io) => {
+            (Code::ResolverUnreachable, e.message.clone())
+        }
         (TargetKind::Host, _) if !t.mx.is_empty() => {
             let mx: Vec<&str> = t.mx.iter().map(|m| m.exchange.as_str()).collect();
             (

@@ -43,8 +43,11 @@ macro_rules! codes {
 
 codes! {
     DomainUnresolvable = "domain-unresolvable", Warning,
-        "The MX lookup for the domain failed (NXDOMAIN, SERVFAIL or no answer).",
+        "The MX lookup for the domain failed: the name does not exist (NXDOMAIN) or its DNS servers fail (SERVFAIL).",
         "Check the domain's spelling and its DNS delegation (`dig MX domain`). If the resolver is the problem, retry with --resolver IP.";
+    ResolverUnreachable = "resolver-unreachable", Warning,
+        "The DNS resolver did not answer (timeout) or could not be reached: nothing is known about the name looked up.",
+        "Check that the resolver is up and reachable from here (`dig @RESOLVER MX domain`; the message names it), or give another with --resolver IP. This says nothing about the domain.";
     NullMx = "null-mx", Warning,
         "The domain publishes a null MX (RFC 7505): it accepts no mail.",
         "If the domain should receive mail, replace the `MX 0 .` record with MX records for its mail servers.";
