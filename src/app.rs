@@ -128,12 +128,23 @@ async fn probe_streaming(plan: &Plan) -> Result<u8, Error> {
 /// `tlscheck report FILE`: loads a saved report, re-judges it when asked, renders it. No network.
 fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
     let usage = |e: saved::SavedError| Error::Usage(e.to_string());
-    let mut judged = saved::load(&plan.file).map_err(usage)?;
+    let saved::Loaded { mut judged, cut } = saved::load(&plan.file).map_err(usage)?;
     if plan.rejudges() {
         judged = saved::rejudge(judged, &plan.profile, plan.require_tls).map_err(usage)?;
     }
     let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
-    deliver(&judged, plan.format, opts, plan.output.as_deref())
+    let code = deliver(&judged, plan.format, opts, plan.output.as_deref())?;
+    let Some(cut) = cut else {
+        return Ok(code);
+    };
+    // An interrupted batch: what was read is shown, and the run is not a pass.
+    eprintln!(
+        "tlscheck: warning: {}: the report on line {} is cut off (an interrupted batch?); the {} complete report(s) before it are shown, the rest is lost",
+        render::escape::terminal(&plan.file.display().to_string()),
+        cut.line,
+        cut.complete
+    );
+    Ok(code.max(exit::INCONCLUSIVE))
 }
 
 /// `tlscheck endpoints`: fetches every endpoint, renders; exit 1 when one did not answer as

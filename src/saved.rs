@@ -47,8 +47,25 @@ pub enum SavedError {
     SavedProfile { name: String, why: String },
 }
 
+/// A saved report as read: every complete report, and where the input was cut off.
+#[derive(Debug)]
+pub struct Loaded {
+    pub judged: Judged,
+    pub cut: Option<Cut>,
+}
+
+/// An ndjson stream whose last record ends early (an interrupted batch run): the complete
+/// records before it are kept, and this says what was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    /// The line the cut record starts on (1-based).
+    pub line: usize,
+    /// How many complete reports were read before it.
+    pub complete: usize,
+}
+
 /// Reads a saved report from `path` (`-` = standard input).
-pub fn load(path: &Path) -> Result<Judged, SavedError> {
+pub fn load(path: &Path) -> Result<Loaded, SavedError> {
     let shown = path.display().to_string();
     let read_err = |source| SavedError::Read {
         path: shown.clone(),
@@ -73,21 +90,34 @@ pub fn load(path: &Path) -> Result<Judged, SavedError> {
 }
 
 /// Parses a saved report: one JSON report (`--format json`) or several in a row, one per line
-/// (`--format ndjson`), which are merged into one report of all their targets.
-pub fn parse(bytes: &[u8], shown: &str) -> Result<Judged, SavedError> {
+/// (`--format ndjson`), which are merged into one report of all their targets. A stream whose
+/// last record ends early (an interrupted batch) keeps its complete records and says where it
+/// was cut ([`Loaded::cut`]); a record broken anywhere else is an error.
+pub fn parse(bytes: &[u8], shown: &str) -> Result<Loaded, SavedError> {
     let not_a_report = |message: String| SavedError::NotAReport {
         path: shown.into(),
         message,
     };
     let mut reports = Vec::new();
-    for (n, value) in serde_json::Deserializer::from_slice(bytes)
-        .into_iter::<serde_json::Value>()
-        .enumerate()
-    {
-        let value = value.map_err(|e| match n {
-            0 => not_a_report(format!("not JSON ({e})")),
-            _ => not_a_report(format!("report {} is not JSON ({e})", n + 1)),
-        })?;
+    let mut cut = None;
+    let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
+    for (n, value) in stream.enumerate() {
+        let value = match value {
+            Ok(v) => v,
+            Err(e) if e.is_eof() && n > 0 => {
+                cut = Some(Cut {
+                    line: first_line_of_last_record(bytes),
+                    complete: n,
+                });
+                break;
+            }
+            Err(e) => {
+                return Err(match n {
+                    0 => not_a_report(format!("not JSON ({e})")),
+                    _ => not_a_report(format!("report {} is not JSON ({e})", n + 1)),
+                })
+            }
+        };
         reports.push(parse_one(value, shown).map_err(|e| match (n, e) {
             (0, e) => e,
             (_, SavedError::NotAReport { path, message }) => SavedError::NotAReport {
@@ -97,13 +127,25 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Judged, SavedError> {
             (_, e) => e,
         })?);
     }
-    match reports.len() {
+    let judged = match reports.len() {
         0 => Err(not_a_report("it is empty".into())),
         1 => reports
             .pop()
             .ok_or_else(|| not_a_report("it is empty".into())),
         _ => Judged::merge(reports).ok_or_else(|| not_a_report("it is empty".into())),
-    }
+    }?;
+    Ok(Loaded { judged, cut })
+}
+
+/// The line (1-based) on which the last non-blank line of `bytes` starts: where a cut-off
+/// ndjson record begins.
+fn first_line_of_last_record(bytes: &[u8]) -> usize {
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let before = bytes.get(..end).unwrap_or_default();
+    1 + before.iter().filter(|b| **b == b'\n').count()
 }
 
 /// One report, checking its kind and schema version first so the error says why.
@@ -224,10 +266,23 @@ mod tests {
         let good = line(&crate::sample::report());
         let err = parse(b"", "x").unwrap_err().to_string();
         assert!(err.contains("it is empty"), "{err}");
-        let err = parse(format!("{good}{{\"oops\"").as_bytes(), "x")
+        // A record cut off at the end (an interrupted batch): the complete ones, and where.
+        let cut = parse(format!("{good}{good}{{\"oops\"").as_bytes(), "x").unwrap();
+        assert_eq!(
+            cut.cut,
+            Some(Cut {
+                line: 3,
+                complete: 2
+            })
+        );
+        assert_eq!(cut.judged.report.targets.len(), 2);
+        // Broken in the middle, or not JSON at all: an error.
+        let err = parse(format!("{good}{{\"oops\"}}\n{good}").as_bytes(), "x")
             .unwrap_err()
             .to_string();
         assert!(err.contains("report 2 is not JSON"), "{err}");
+        let err = parse(b"{\"oops\"", "x").unwrap_err().to_string();
+        assert!(err.contains("not JSON"), "{err}");
         let err = parse(format!("{good}{{\"a\": 1}}\n").as_bytes(), "x")
             .unwrap_err()
             .to_string();
@@ -238,6 +293,8 @@ mod tests {
         assert!(matches!(err, SavedError::Version { found: 2, .. }), "{err}");
         // Two good records: both targets, and the first one's options.
         let both = parse(format!("{good}{good}").as_bytes(), "x").unwrap();
+        assert_eq!(both.cut, None);
+        let both = both.judged;
         assert_eq!(both.report.targets.len(), 2);
         assert_eq!(both.targets.len(), 2);
     }

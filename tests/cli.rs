@@ -1526,6 +1526,26 @@ fn ndjson_streams_each_domain_as_it_finishes_and_reads_back_as_one_report() {
     inputs.sort_unstable();
     assert_eq!(inputs, ["fast.test", "slow.test"]);
     assert_eq!(merged["verdict"], "inconclusive");
+
+    // An interrupted batch: the second line cut in half. The complete report is shown, the cut
+    // line is named, and the exit code says data was lost even though what remains passes.
+    let text = std::fs::read_to_string(&saved).unwrap();
+    let first_end = text.find('\n').unwrap() + 1;
+    let (first, second) = text.split_at(first_end);
+    let first: Value = serde_json::from_str(first).unwrap();
+    let cut = env.dir.path().join("cut.ndjson");
+    std::fs::write(&cut, &text[..first_end + second.len() / 2]).unwrap();
+    let out = tlscheck()
+        .args(["report", "--format", "json"])
+        .arg(&cut)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("line 2 is cut off"), "{stderr}");
+    let shown = stdout_json(&out);
+    assert_eq!(shown["targets"].as_array().unwrap().len(), 1);
+    assert_eq!(shown["targets"][0]["input"], first["targets"][0]["input"]);
 }
 
 #[test]

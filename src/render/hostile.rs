@@ -234,5 +234,5 @@ fn the_committed_fixture_is_the_hostile_report() {
     );
     // It is a report tlscheck reads.
     assert!(crate::saved::parse(&actual, "fixture").is_ok());
-    let _ = ReportView::new(&crate::saved::parse(&actual, "fixture").unwrap());
+    let _ = ReportView::new(&crate::saved::parse(&actual, "fixture").unwrap().judged);
 }

@@ -157,7 +157,9 @@ mod tests {
         assert!(two.targets[0].findings.is_empty());
         assert_eq!(two.verdict, Verdict::Pass);
         // The whole output reads back as one report with both targets.
-        let merged = crate::saved::parse(text.as_bytes(), "x.ndjson").unwrap();
+        let merged = crate::saved::parse(text.as_bytes(), "x.ndjson")
+            .unwrap()
+            .judged;
         assert_eq!(merged.report.targets.len(), 2);
         assert_eq!(merged.findings().count(), first_findings);
         assert_eq!(merged.verdict, judged.verdict);
