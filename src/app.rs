@@ -22,7 +22,7 @@ use crate::report::{Report, Run, RunOptions, TargetReport, Tool};
 use crate::revocation::Checker;
 use crate::target::{HostSpec, Target};
 use crate::vocab::Verdict;
-use crate::{endpoints, exit, explain, manual, render, saved};
+use crate::{demo, endpoints, exit, explain, manual, render, saved};
 
 /// A run-level failure (as opposed to a failure at one address, which is a recorded fact).
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +38,18 @@ pub enum Error {
     Man(std::io::Error),
     #[error("internal error: {0}")]
     Internal(String),
+    /// `tlscheck demo` could not start its servers, or they did not show what they are for.
+    #[error("{0}")]
+    Demo(String),
 }
 
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => exit::USAGE,
-            Error::Output { .. } | Error::Man(_) | Error::Internal(_) => exit::INTERNAL,
+            Error::Output { .. } | Error::Man(_) | Error::Internal(_) | Error::Demo(_) => {
+                exit::INTERNAL
+            }
         }
     }
 }
@@ -54,6 +59,7 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
     match job {
         Job::Probe(plan) if plan.format == Format::Ndjson => probe_streaming(plan).await,
         Job::Probe(plan) => probe(plan).await,
+        Job::Demo(plan) => demo(plan).await,
         Job::Report(plan) => saved_report(plan),
         Job::Endpoints(plan) => endpoints(plan).await,
         Job::Explain { text, format } => {
@@ -79,13 +85,46 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
 
 /// `tlscheck mx|host`: probes every target, judges, renders the whole report at once.
 async fn probe(plan: &Plan) -> Result<u8, Error> {
+    let judged = probe_and_judge(plan).await?;
+    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    deliver(&judged, plan.format, opts, plan.output.as_deref())
+}
+
+/// Every target probed, then judged.
+async fn probe_and_judge(plan: &Plan) -> Result<Judged, Error> {
     let setup = Setup::new(plan)?;
     let bar = progress_bar(plan.quiet);
     let targets = setup.prober(plan).with_progress(bar.clone()).run().await;
     bar.finish_and_clear();
-    let judged = setup.judge(plan, targets);
+    Ok(setup.judge(plan, targets))
+}
+
+/// `tlscheck demo`: starts the demo's servers, runs `mx` over its domains against them like any
+/// run (ndjson too is written at the end), and exits 0 when every domain showed what it is for.
+/// The header and the next step go with a text report on standard output, else to standard
+/// error, so JSON, JUnit, Markdown and files stay what `tlscheck mx` writes.
+async fn demo(base: &Plan) -> Result<u8, Error> {
+    let lab = demo::Demo::start()
+        .await
+        .map_err(|e| Error::Demo(e.to_string()))?;
+    let plan = lab.plan(base).map_err(|e| Error::Demo(e.to_string()))?;
+    let inline = plan.format == Format::Text && plan.output.is_none();
+    // On standard output a blank line sets them apart from the report.
+    let say = |text: String| -> Result<(), Error> {
+        if inline {
+            Sink::stdout().write_all(text.as_bytes())?;
+        } else {
+            eprintln!("{}", text.trim());
+        }
+        Ok(())
+    };
+    say(format!("{}\n\n", lab.header()))?;
+    let judged = probe_and_judge(&plan).await?;
     let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
-    deliver(&judged, plan.format, opts, plan.output.as_deref())
+    deliver(&judged, plan.format, opts, plan.output.as_deref())?;
+    demo::check(&judged.report).map_err(|e| Error::Demo(e.to_string()))?;
+    say(format!("\n{}\n", demo::NEXT_STEP))?;
+    Ok(exit::PASS)
 }
 
 /// Renders the judged report, writes it where it goes, returns the exit code of its verdict.

@@ -96,6 +96,22 @@ pub enum Command {
         #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
         color: ColorArg,
     },
+    /// See tlscheck at work without a network: the real `mx` check of five demo domains, run
+    /// against simulated mail servers, a DNS server and a CA started inside this process on
+    /// loopback.
+    #[command(
+        after_help = crate::demo::HELP,
+        // The demo chooses these itself: its DNS server, its port, its CA, STARTTLS over IPv4.
+        mut_arg("resolver", |a| a.hide(true)),
+        mut_arg("port", |a| a.hide(true)),
+        mut_arg("trust", |a| a.hide(true)),
+        mut_arg("implicit_tls", |a| a.hide(true)),
+        mut_arg("ipv6", |a| a.hide(true))
+    )]
+    Demo {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
     /// Print a shell completion script, e.g. tlscheck completions bash >
     /// /etc/bash_completion.d/tlscheck
     Completions {
@@ -149,6 +165,7 @@ pub struct FetchArgs {
 #[derive(Debug)]
 pub enum Job {
     Probe(Box<Plan>),
+    Demo(Box<Plan>),
     Endpoints(Box<EndpointsPlan>),
     Report(Box<ReportPlan>),
     Completions(ShellArg),
@@ -481,6 +498,7 @@ impl Cli {
                 quiet,
                 color: color.into(),
             }))),
+            Command::Demo { common } => demo_plan(common).map(|p| Job::Demo(Box::new(p))),
             _ => self.into_plan().map(|p| Job::Probe(Box::new(p))),
         }
     }
@@ -503,6 +521,7 @@ impl Cli {
             Command::Explain { .. }
             | Command::Endpoints { .. }
             | Command::Report { .. }
+            | Command::Demo { .. }
             | Command::Completions { .. }
             | Command::Man { .. } => return Err(UsageError("this command does not probe".into())),
         };
@@ -595,6 +614,29 @@ impl Cli {
             color: c.color.into(),
         })
     }
+}
+
+/// `tlscheck demo`'s options, validated as `mx` validates them, without targets. Options that
+/// would point the run away from the demo's own servers are refused.
+fn demo_plan(common: CommonArgs) -> Result<Plan, UsageError> {
+    let own = [
+        (common.resolver.is_some(), "--resolver"),
+        (common.port != 25, "--port"),
+        (common.trust != "webpki", "--trust"),
+        (common.implicit_tls, "--implicit-tls"),
+        (common.ipv6, "-6"),
+    ];
+    if let Some((_, flag)) = own.iter().find(|(given, _)| *given) {
+        return Err(UsageError(format!(
+            "tlscheck demo chooses {flag} itself (its own DNS server, mail servers and CA on loopback, over IPv4)"
+        )));
+    }
+    let mx = Command::Mx {
+        domains: vec![],
+        file: None,
+        common,
+    };
+    Cli { command: mx }.into_plan()
 }
 
 fn seconds(v: f64, what: &str) -> Result<Duration, UsageError> {
@@ -739,6 +781,39 @@ mod tests {
             "[::1]:53".parse().unwrap()
         );
         assert_eq!(parse_resolver("::1").unwrap(), "[::1]:53".parse().unwrap());
+    }
+
+    #[test]
+    fn demo_takes_the_output_options_and_refuses_its_own() {
+        let job = |args: &[&str]| -> Result<Job, String> {
+            let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+            cli.into_job().map_err(|e| e.0)
+        };
+        let args = [
+            "tlscheck",
+            "demo",
+            "--format",
+            "json",
+            "-o",
+            "d.json",
+            "-v",
+            "--ciphers",
+        ];
+        let Ok(Job::Demo(p)) = job(&args) else {
+            panic!("not a demo job")
+        };
+        assert_eq!((p.format, p.verbose, p.ciphers), (Format::Json, 1, true));
+        assert!(p.targets.is_empty());
+        for (flag, value) in [
+            ("--resolver", "127.0.0.1"),
+            ("--port", "2525"),
+            ("--trust", "system"),
+        ] {
+            let e = job(&["tlscheck", "demo", flag, value]).unwrap_err();
+            assert!(e.contains(flag), "{e}");
+        }
+        assert!(job(&["tlscheck", "demo", "--implicit-tls"]).is_err());
+        assert!(job(&["tlscheck", "demo", "-q", "-v"]).is_err());
     }
 
     #[test]

@@ -24,6 +24,8 @@
 //! - Judging: [`diagnose`] (rules by subject), [`profile`] (dated expectations).
 //! - Reading back and writing: [`saved`] (`tlscheck report`), [`render`] (with [`render::escape`],
 //!   the one escaper per format), [`schema`], [`explain`], [`manual`].
+//! - [`demo`]: the loopback mail servers, DNS server and CA of `tlscheck demo`, whose run
+//!   [`app`] drives like any `mx` run.
 //!
 //! `docs/architecture.md` lists every module in its layer; `tests/layers.rs` checks that each uses
 //! only modules below it.
@@ -50,6 +52,7 @@ pub mod app;
 pub mod cert;
 pub mod ciphers;
 pub mod cli;
+pub mod demo;
 pub mod diagnose;
 pub mod dns;
 pub mod endpoints;

@@ -12,7 +12,9 @@ pub struct Net(u8);
 
 impl Net {
     /// 127.0.0.x is shared, with ephemeral ports only: `smtp::closed_port` and the test DNS
-    /// servers on 127.0.0.1, and the unit tests in `src/` (127.0.0.1 and 127.0.0.2).
+    /// servers on 127.0.0.1, the unit tests in `src/` (127.0.0.1 and 127.0.0.2), and
+    /// `tlscheck demo` (`tests/demo.rs`: its DNS server on 127.0.0.1, its mail servers on
+    /// 127.0.0.2-127.0.0.6, which retry another port when one is taken).
     pub const SHARED: Net = Net(0);
     /// The real-peer lab's Postfix instances (127.0.1.10-20). `tests/lab/lab.sh` assigns the
     /// lab's addresses (here, `LAB_DNS` and `LAB_HTTP`) and `tests/lab.rs` reads them from
