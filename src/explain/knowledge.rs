@@ -494,7 +494,7 @@ pub const DANE_TLSA_INVALID: Topic = Topic {
     id: "dane-tlsa-invalid",
     meaning: "DANE validation failed: the domain's DNSSEC-signed TLSA records for the MX host do not match the certificate chain the server presented, or are unusable (RFC 8460 tlsa-invalid; Exchange Online: 4/5.7.323). tlscheck does not compare TLSA records: check them with dig.",
     causes: &[
-        ("The certificate or its key was renewed and the TLSA record still names the old one: publish the new record before the certificate changes (RFC 7671 §8.1).", &[]),
+        ("The certificate or its key was renewed and the TLSA record still names the old one: publish the new record beside the old one before the certificate changes.", &[]),
         ("The TLSA record is malformed or of a kind SMTP ignores (usage 0 or 1), or a DANE-TA (2 x x) record names a CA certificate the server does not send.", &[Code::ChainIncomplete]),
         ("The certificate is not valid yet, or someone on the path presents another certificate.", &[Code::CertNotYetValid, Code::RootMismatch]),
     ],

@@ -279,6 +279,17 @@ fn peer(line: &str, lower: &str) -> Peer {
     if let Some(found) = paired(line) {
         return found;
     }
+    // Exchange Server: `The last endpoint attempted was 192.0.2.10:25`.
+    if let Some((ip, port)) = field(
+        line,
+        lower,
+        "last endpoint attempted was ",
+        &[' ', '\'', '"'],
+    )
+    .and_then(|v| ip_and_port(v.trim_end_matches('.')))
+    {
+        return (None, Some(ip), port);
+    }
     // Postfix `TLSA lookup error for mx1.contoso.com:25`.
     if let Some((name, port)) = field(line, lower, "lookup error for ", &[' ', ',']).map(|v| {
         v.split_once(':')
@@ -372,17 +383,21 @@ fn paired(line: &str) -> Option<Peer> {
             (None, None)
         };
         let Some(ip) = ip else { continue };
-        let host = words
-            .get(i.wrapping_sub(1))
-            .filter(|_| i > 0)
-            .filter(|w| !w.starts_with('('))
+        let before = words.get(i.wrapping_sub(1)).filter(|_| i > 0);
+        let host = before
             .map(|w| {
                 w.trim_start_matches("H=")
                     .trim_start_matches('[')
                     .trim_matches('"')
             })
             .and_then(HostName::parse);
-        return Some((host, Some(ip), port));
+        // An address after anything but a host name, a HELO name in parentheses or `from` is
+        // not the peer (Microsoft's `The mail server [198.51.100.25] has been rate limited`
+        // names the sender).
+        let helo_or_from = before.is_some_and(|w| w.starts_with('(') || *w == "from");
+        if host.is_some() || helo_or_from {
+            return Some((host.filter(|_| !helo_or_from), Some(ip), port));
+        }
     }
     None
 }
@@ -399,7 +414,11 @@ fn domain(line: &str, lower: &str) -> Option<HostName> {
                 _ => None,
             })
         })
-        .or_else(|| field(line, lower, "rcpt to:<", &['>']))?;
+        .or_else(|| field(line, lower, "rcpt to:<", &['>']));
+    let Some(address) = address else {
+        // Exchange Online: `MX hosts of contoso.com failed MTA-STS validation`.
+        return field(line, lower, "mx hosts of ", &[' ']).and_then(HostName::parse);
+    };
     let (_, domain) = address.rsplit_once('@')?;
     HostName::parse(domain.trim_end_matches(['>', ',', ':', ';', ')', '.']))
 }

@@ -49,6 +49,7 @@ pub const MTA_MARKS: &[(&str, Mta)] = &[
     ("tls session: (", Mta::Exim),
     ("ssl verify error", Mta::Exim),
     ("t=remote_smtp", Mta::Exim),
+    ("a tls session is required", Mta::Exim),
     ("exim", Mta::Exim),
     (
         "primary target ip address responded with",
@@ -66,6 +67,7 @@ pub const MTA_MARKS: &[(&str, Mta)] = &[
     ("office 365", Mta::ExchangeOnline),
     ("connection dropped due to socketerror", Mta::ExchangeOnline),
     ("tls negotiation failed with error", Mta::ExchangeOnline),
+    ("failed mta-sts validation", Mta::ExchangeOnline),
     ("gsmtp", Mta::Gmail),
     ("support.google.com/mail", Mta::Gmail),
     ("tls negotiation failed, the certificate", Mta::Gmail),
