@@ -334,7 +334,13 @@ fn bracketed(line: &str) -> Option<Peer> {
     while let Some(open) = rest.find('[') {
         let head = rest.get(..open).unwrap_or_default();
         let after_open = rest.get(open + 1..).unwrap_or_default();
-        let close = after_open.find(']').filter(|&c| c <= 64);
+        // Only the next 64 characters: an address is shorter, and a line of brackets must not
+        // cost a scan per bracket.
+        let close = after_open
+            .char_indices()
+            .take(65)
+            .find(|(_, c)| *c == ']')
+            .map(|(i, _)| i);
         if let Some(ip) = close.and_then(|c| after_open.get(..c)).and_then(ip_literal) {
             // The name is what is glued to the bracket, back to a space or punctuation.
             let mut name: Vec<char> = head
