@@ -779,6 +779,19 @@ mod tests {
         }
     }
 
+    /// docs/explain.md names every topic and every TLS reason it reads.
+    #[test]
+    fn every_topic_and_reason_is_documented() {
+        let doc = include_str!("../../docs/explain.md");
+        let missing: Vec<&str> = TOPICS
+            .iter()
+            .map(|t| t.id)
+            .chain(TlsReason::ALL.iter().map(|r| r.as_str()))
+            .filter(|word| !doc.contains(&format!("`{word}`")))
+            .collect();
+        assert!(missing.is_empty(), "not in docs/explain.md: {missing:?}");
+    }
+
     #[test]
     fn every_tls_reason_has_a_rule() {
         for reason in TlsReason::ALL {
