@@ -608,33 +608,10 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
 pub fn render_explanations(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     let view = OutcomeView::new(o);
     writeln!(out, "# tlscheck explain")?;
-    if let Some(x) = view.counts {
+    let summary = view.summary();
+    if !summary.is_empty() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "Read {} lines: {} explained ({} distinct), {} skipped as reporting no failure.",
-            x.lines_read,
-            x.lines_explained,
-            x.explanations.len() + x.explanations_dropped,
-            x.lines_skipped
-        )?;
-        if x.input_truncated {
-            writeln!(out, "Only the first 1 MiB of the input was read.")?;
-        }
-        if x.lines_cut > 0 {
-            writeln!(
-                out,
-                "{} lines were longer than 8 KiB and were cut.",
-                x.lines_cut
-            )?;
-        }
-        if x.explanations_dropped > 0 {
-            writeln!(
-                out,
-                "{} more distinct explanations are not shown.",
-                x.explanations_dropped
-            )?;
-        }
+        writeln!(out, "{}", summary.join(" "))?;
     }
     for e in &view.items {
         writeln!(out)?;

@@ -510,32 +510,8 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
 /// explanation with the line it was first seen on.
 pub fn render_explanations(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
     let view = OutcomeView::new(o);
-    if let Some(x) = view.counts {
-        writeln!(
-            out,
-            "Read {} lines: {} explained ({} distinct), {} skipped as reporting no failure.",
-            x.lines_read,
-            x.lines_explained,
-            x.explanations.len() + x.explanations_dropped,
-            x.lines_skipped
-        )?;
-        if x.input_truncated {
-            writeln!(out, "Only the first 1 MiB of the input was read.")?;
-        }
-        if x.lines_cut > 0 {
-            writeln!(
-                out,
-                "{} lines were longer than 8 KiB and were cut.",
-                x.lines_cut
-            )?;
-        }
-        if x.explanations_dropped > 0 {
-            writeln!(
-                out,
-                "{} more distinct explanations are not shown.",
-                x.explanations_dropped
-            )?;
-        }
+    for line in view.summary() {
+        writeln!(out, "{line}")?;
     }
     for (i, e) in view.items.iter().enumerate() {
         if let Some((line, count)) = e.at {

@@ -21,6 +21,7 @@ use crate::explain::vocab::Side;
 use crate::explain::{Cause, Excerpt, Explanation, Outcome};
 use crate::finding::{Code, Finding, Severity};
 use crate::judged::{places, Judged, Place, TargetJudgement};
+use crate::limits::{MAX_EXPLAIN_INPUT, MAX_EXPLAIN_LINE};
 use crate::net::origin;
 use crate::render::escape;
 use crate::report::{
@@ -1263,6 +1264,40 @@ pub struct OutcomeView<'a> {
 }
 
 impl<'a> OutcomeView<'a> {
+    /// For an excerpt, what was read, explained and skipped, in our own words (one sentence a
+    /// line); nothing for one explanation.
+    pub fn summary(&self) -> Vec<String> {
+        let Some(x) = self.counts else {
+            return Vec::new();
+        };
+        let mut lines = vec![format!(
+            "Read {} lines: {} explained ({} distinct), {} skipped as reporting no failure.",
+            x.lines_read,
+            x.lines_explained,
+            x.explanations.len() + x.explanations_dropped,
+            x.lines_skipped
+        )];
+        if x.input_truncated {
+            lines.push(format!(
+                "Only the first {} bytes of the input were read.",
+                MAX_EXPLAIN_INPUT
+            ));
+        }
+        if x.lines_cut > 0 {
+            lines.push(format!(
+                "{} lines were longer than {} bytes and were cut.",
+                x.lines_cut, MAX_EXPLAIN_LINE
+            ));
+        }
+        if x.explanations_dropped > 0 {
+            lines.push(format!(
+                "{} more distinct explanations are not shown.",
+                x.explanations_dropped
+            ));
+        }
+        lines
+    }
+
     pub fn new(o: &'a Outcome) -> Self {
         match o {
             Outcome::One(e) => Self {
