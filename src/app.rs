@@ -10,7 +10,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::cli::Job;
+use crate::cli::{ExplainSource, Job};
 use crate::diagnose::{judge, Policy};
 use crate::dns::Dns;
 use crate::fetch::Fetcher;
@@ -62,9 +62,20 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
         Job::Demo(plan) => demo(plan).await,
         Job::Report(plan) => saved_report(plan),
         Job::Endpoints(plan) => endpoints(plan).await,
-        Job::Explain { text, format } => {
+        Job::Explain { source, format } => {
+            let input = match source {
+                ExplainSource::Text(text) => explain::Input::new(text),
+                ExplainSource::Stdin => explain::Input::read(&mut std::io::stdin().lock())
+                    .map_err(|e| Error::Usage(format!("cannot read standard input: {e}")))?,
+            };
+            if input.is_blank() {
+                return Err(Error::Usage(
+                    "explain -: standard input holds no reply or log line".into(),
+                ));
+            }
             let mut out = Vec::new();
-            render::explanation(&explain::explain(text), *format, &mut out).map_err(internal)?;
+            render::explanation(&explain::explain_input(&input), *format, &mut out)
+                .map_err(internal)?;
             Sink::stdout().write_all(&out)?;
             Ok(exit::PASS)
         }

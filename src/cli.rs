@@ -125,10 +125,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
-    /// Explain an SMTP reply or log line: likely causes, the finding that would confirm each,
-    /// and the command to run. Example: tlscheck explain "451 5.7.3 Must issue a STARTTLS command first"
+    /// Explain an SMTP reply, a bounce or a log excerpt (Postfix, Exim, Sendmail, Exchange,
+    /// Gmail): likely causes, the finding that would confirm each, and the command to run.
+    /// Example: tlscheck explain "451 5.7.3 Must issue a STARTTLS command first"; grep TLS
+    /// /var/log/mail.log | tlscheck explain -
     Explain {
-        /// The reply or log line (several words are joined with spaces).
+        /// The reply or log line (several words are joined with spaces), or - to read lines from
+        /// standard input (at most 1 MiB).
         #[arg(required = true, value_name = "TEXT")]
         text: Vec<String>,
         /// Output format (markdown and junit print the text explanation; ndjson is one line of
@@ -170,7 +173,18 @@ pub enum Job {
     Report(Box<ReportPlan>),
     Completions(ShellArg),
     Man(Option<PathBuf>),
-    Explain { text: String, format: Format },
+    Explain {
+        source: ExplainSource,
+        format: Format,
+    },
+}
+
+/// Where `tlscheck explain` gets its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplainSource {
+    Text(String),
+    /// `explain -`: standard input.
+    Stdin,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -456,10 +470,22 @@ impl Cli {
     /// Validates the input into a [`Job`].
     pub fn into_job(self) -> Result<Job, UsageError> {
         match self.command {
-            Command::Explain { text, format } => Ok(Job::Explain {
-                text: text.join(" "),
-                format: format.into(),
-            }),
+            Command::Explain { text, format } => {
+                let source = match text.as_slice() {
+                    [dash] if dash == "-" => ExplainSource::Stdin,
+                    _ => ExplainSource::Text(text.join(" ")),
+                };
+                if matches!(&source, ExplainSource::Text(t) if t.trim().is_empty()) {
+                    return Err(UsageError(
+                        "explain needs a reply or a log line, or - to read them from standard input"
+                            .into(),
+                    ));
+                }
+                Ok(Job::Explain {
+                    source,
+                    format: format.into(),
+                })
+            }
             Command::Endpoints {
                 profile,
                 urls,

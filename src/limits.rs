@@ -70,6 +70,17 @@ pub const MAX_REVOCATION_URLS: usize = 4;
 /// Most certificates of an OCSP response tried as delegated responders.
 pub const MAX_OCSP_CERTS: usize = 4;
 
+/// Most bytes `tlscheck explain` reads: the text argument, or standard input for `explain -`.
+pub const MAX_EXPLAIN_INPUT: usize = 1024 * 1024;
+
+/// Longest line `tlscheck explain` reads; a longer one is cut on a character boundary, with a
+/// note.
+pub const MAX_EXPLAIN_LINE: usize = 8 * 1024;
+
+/// Most distinct explanations listed for one log excerpt (identical ones are counted, not
+/// repeated); the rest are counted as dropped.
+pub const MAX_EXPLANATIONS: usize = 1000;
+
 #[cfg(test)]
 mod tests {
     /// docs/limits.md names every constant here (and so states its value and purpose).

@@ -236,3 +236,36 @@ fn the_committed_fixture_is_the_hostile_report() {
     assert!(crate::saved::parse(&actual, "fixture").is_ok());
     let _ = ReportView::new(&crate::saved::parse(&actual, "fixture").unwrap().judged);
 }
+
+#[test]
+fn a_hostile_log_line_cannot_reach_the_terminal_raw() {
+    use crate::explain::{explain, explain_input, Input, Outcome};
+    let one = Outcome::One(Box::new(explain(&format!(
+        "Reason: [{{LED=450 4.4.317 Cannot connect to remote server [Message={HOSTILE}] \
+         [LastAttemptedServerName=mx1.contoso.com]}}] {HOSTILE}"
+    ))));
+    let flat = HOSTILE.replace('\n', " ");
+    let many = explain_input(&Input::new(&format!(
+        "postfix/smtp[1]: 4B: to=<a@contoso.com>, relay=mx1.contoso.com[192.0.2.10]:25, \
+         dsn=4.7.5, status=deferred (Server certificate not verified) {flat}\n\
+         TLS error on connection from x [203.0.113.5] (SSL_accept): {flat} [Message={flat}]\n"
+    )));
+    assert!(matches!(&many, Outcome::Many(x) if x.lines_explained == 2));
+    for o in [&one, &many] {
+        for format in [
+            Format::Text,
+            Format::Markdown,
+            Format::Json,
+            Format::Ndjson,
+            Format::Junit,
+        ] {
+            let mut buf = Vec::new();
+            super::explanation(o, format, &mut buf).unwrap();
+            let out = String::from_utf8(buf).unwrap();
+            assert_safe(&format!("explain {format:?}"), &out);
+            if format == Format::Markdown {
+                assert!(!out.contains("<script>"), "{out}");
+            }
+        }
+    }
+}

@@ -16,11 +16,12 @@
 
 use std::io::Write;
 
+use crate::explain::Outcome;
 use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertView, CheckView,
-    EndpointAnswer, EndpointsView, FindingView, HostView, Kx, MxView, ReportView, RootIssuer,
-    ServedLeaf, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
+    EndpointAnswer, EndpointsView, ExplanationView, FindingView, HostView, Kx, MxView, OutcomeView,
+    ReportView, RootIssuer, ServedLeaf, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::report::EndpointsReport;
 use crate::vocab::EndpointStatus;
@@ -597,6 +598,77 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
             "The firewall (or proxy) must let this machine reach: {}.",
             blocked.join(", ")
         )?;
+    }
+    Ok(())
+}
+
+/// `tlscheck explain` for a ticket: the counts of an excerpt, then per explanation the line (as
+/// escaped prose), what was read from it, the meaning, the causes with the findings that would
+/// confirm them, and the commands as code.
+pub fn render_explanations(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let view = OutcomeView::new(o);
+    writeln!(out, "# tlscheck explain")?;
+    let summary = view.summary();
+    if !summary.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", summary.join(" "))?;
+    }
+    for e in &view.items {
+        writeln!(out)?;
+        match e.at {
+            Some((line, 1)) => writeln!(out, "## Line {line}")?,
+            Some((line, 2)) => writeln!(out, "## Line {line} (and 1 more line like it)")?,
+            Some((line, n)) => writeln!(out, "## Line {line} (and {} more lines like it)", n - 1)?,
+            None => {}
+        }
+        explanation_section(e, out)?;
+    }
+    Ok(())
+}
+
+fn explanation_section(e: &ExplanationView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "> {}", e.input.markdown_to(MAX_PROSE))?;
+    writeln!(out)?;
+    if !e.found.is_empty() {
+        let found: Vec<String> = e
+            .found
+            .iter()
+            .map(|(label, value)| format!("{label} {}", code(value)))
+            .collect();
+        writeln!(out, "**Read:** {}", found.join("; "))?;
+        writeln!(out)?;
+    }
+    for note in e.notes {
+        writeln!(out, "*Note:* {note}")?;
+        writeln!(out)?;
+    }
+    writeln!(out, "**Meaning:** {}", e.meaning)?;
+    writeln!(out)?;
+    writeln!(out, "**Likely causes:**")?;
+    writeln!(out)?;
+    for (i, c) in e.causes.iter().enumerate() {
+        let codes: Vec<String> = c
+            .confirmed_by
+            .iter()
+            .map(|c| format!("`{}`", c.as_str()))
+            .collect();
+        if codes.is_empty() {
+            writeln!(out, "{}. {}", i + 1, c.cause)?;
+        } else {
+            writeln!(
+                out,
+                "{}. {} Confirmed by: {}",
+                i + 1,
+                c.cause,
+                codes.join(", ")
+            )?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "**Run:**")?;
+    writeln!(out)?;
+    for c in &e.commands {
+        writeln!(out, "- {}", code(c))?;
     }
     Ok(())
 }

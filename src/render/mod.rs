@@ -20,7 +20,7 @@ pub mod view;
 
 use std::io::Write;
 
-use crate::explain::Explanation;
+use crate::explain::Outcome;
 use crate::judged::Judged;
 use crate::plan::Format;
 use crate::report::EndpointsReport;
@@ -65,12 +65,14 @@ pub fn endpoints(
     }
 }
 
-/// A `tlscheck explain` explanation in `format` (Markdown and JUnit have no use for one: they
-/// get the text).
-pub fn explanation(e: &Explanation, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+/// What `tlscheck explain` answered, in `format`: JSON is the [`Outcome`] itself (one
+/// explanation object, or an excerpt's counts and explanations); JUnit has no use for it and gets
+/// the text.
+pub fn explanation(o: &Outcome, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
-        Format::Json => json::pretty(e, out),
-        Format::Ndjson => json::line(e, out),
-        Format::Text | Format::Markdown | Format::Junit => text::render_explanation(e, out),
+        Format::Json => json::pretty(o, out),
+        Format::Ndjson => json::line(o, out),
+        Format::Markdown => markdown::render_explanations(o, out),
+        Format::Text | Format::Junit => text::render_explanations(o, out),
     }
 }

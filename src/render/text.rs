@@ -8,13 +8,13 @@
 
 use std::io::Write;
 
-use crate::explain::Explanation;
+use crate::explain::Outcome;
 use crate::judged::Place;
-use crate::render::escape::{terminal, MAX_PROSE};
+use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView,
-    CheckView, EndpointsView, FindingView, Kx, MxView, ReportView, RootIssuer, Stapled, Starttls,
-    TargetView, TlsView, Untrusted, Who,
+    CheckView, EndpointsView, ExplanationView, FindingView, Kx, MxView, OutcomeView, ReportView,
+    RootIssuer, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
@@ -515,10 +515,42 @@ pub fn render_endpoints(report: &EndpointsReport, out: &mut dyn Write) -> std::i
     )
 }
 
-/// `tlscheck explain` as text.
-pub fn render_explanation(e: &Explanation, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", terminal(&e.input))?;
+/// `tlscheck explain` as text: for an excerpt, the counts first, then each distinct
+/// explanation with the line it was first seen on.
+pub fn render_explanations(o: &Outcome, out: &mut dyn Write) -> std::io::Result<()> {
+    let view = OutcomeView::new(o);
+    for line in view.summary() {
+        writeln!(out, "{line}")?;
+    }
+    for (i, e) in view.items.iter().enumerate() {
+        if let Some((line, count)) = e.at {
+            writeln!(out)?;
+            let more = match count {
+                1 => String::new(),
+                2 => ", and 1 more line like it".to_string(),
+                n => format!(", and {} more lines like it", n - 1),
+            };
+            writeln!(out, "[{}] line {line}{more}:", i + 1)?;
+        }
+        explanation_block(e, out)?;
+    }
+    Ok(())
+}
+
+fn explanation_block(e: &ExplanationView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", e.input.terminal_to(MAX_PROSE))?;
     writeln!(out)?;
+    if !e.found.is_empty() {
+        let found: Vec<String> = e
+            .found
+            .iter()
+            .map(|(label, value)| format!("{label} {}", value.terminal()))
+            .collect();
+        writeln!(out, "Read: {}", found.join("; "))?;
+    }
+    for note in e.notes {
+        writeln!(out, "Note: {note}")?;
+    }
     writeln!(out, "Meaning: {}", e.meaning)?;
     writeln!(out)?;
     writeln!(out, "Likely causes:")?;
@@ -532,7 +564,7 @@ pub fn render_explanation(e: &Explanation, out: &mut dyn Write) -> std::io::Resu
     writeln!(out)?;
     writeln!(out, "Run:")?;
     for c in &e.commands {
-        writeln!(out, "  {c}")?;
+        writeln!(out, "  {}", c.terminal())?;
     }
     Ok(())
 }

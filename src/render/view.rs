@@ -17,8 +17,11 @@ use std::net::{IpAddr, SocketAddr};
 
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::explain::vocab::Side;
+use crate::explain::{Cause, Excerpt, Explanation, Outcome};
 use crate::finding::{Code, Finding, Severity};
 use crate::judged::{places, Judged, Place, TargetJudgement};
+use crate::limits::{MAX_EXPLAIN_INPUT, MAX_EXPLAIN_LINE};
 use crate::net::origin;
 use crate::render::escape;
 use crate::report::{
@@ -1176,6 +1179,148 @@ impl<'a> EndpointsView<'a> {
                 .count(),
             rows,
             blocked: blocked.into_iter().map(Untrusted::owned).collect(),
+        }
+    }
+}
+
+/// One explanation of `tlscheck explain`, as the human formats show it. The line, and every
+/// value read from it, is [`Untrusted`]; the commands too, although only values valid by syntax
+/// reach them.
+#[derive(Debug)]
+pub struct ExplanationView<'a> {
+    pub input: Untrusted<'a>,
+    /// What was read from the line, as (label, value) pairs.
+    pub found: Vec<(&'static str, Untrusted<'a>)>,
+    pub meaning: &'a str,
+    pub causes: &'a [Cause],
+    pub commands: Vec<Untrusted<'a>>,
+    pub notes: &'a [String],
+    /// In an excerpt: the number of the first line explained this way, and how many lines are.
+    pub at: Option<(usize, usize)>,
+}
+
+impl<'a> ExplanationView<'a> {
+    pub fn new(e: &'a Explanation, at: Option<(usize, usize)>) -> Self {
+        let mut found = Vec::new();
+        let who = match (e.mta, e.side) {
+            (Some(m), Some(s)) => Some(format!("{}, {} side", m.label(), s.as_str())),
+            (Some(m), None) => Some(m.label().to_string()),
+            (None, Some(s)) => Some(format!("{} side", s.as_str())),
+            (None, None) => None,
+        };
+        if let Some(who) = who {
+            found.push(("logged by", Untrusted::owned(who)));
+        }
+        let address = match (e.ip, e.port) {
+            (Some(ip), Some(port)) => Some(SocketAddr::new(ip, port).to_string()),
+            (Some(ip), None) => Some(ip.to_string()),
+            (None, _) => None,
+        };
+        let peer = match (&e.host, address) {
+            (Some(h), Some(a)) => Some(format!("{h} [{a}]")),
+            (Some(h), None) => Some(h.clone()),
+            (None, Some(a)) => Some(a),
+            (None, None) => None,
+        };
+        if let Some(peer) = peer {
+            let label = if e.side == Some(Side::Receiving) {
+                "client"
+            } else {
+                "server"
+            };
+            found.push((label, Untrusted::owned(peer)));
+        }
+        if let Some(d) = &e.domain {
+            found.push(("recipient domain", text(d)));
+        }
+        let codes: Vec<String> = e
+            .reply_code
+            .map(|c| c.to_string())
+            .into_iter()
+            .chain(e.enhanced_code.clone())
+            .collect();
+        if !codes.is_empty() {
+            found.push(("status", Untrusted::owned(codes.join(" "))));
+        }
+        if let Some(r) = &e.openssl_reason {
+            found.push(("OpenSSL reason", text(r)));
+        }
+        if let Some(g) = e.gnutls_error {
+            found.push(("GnuTLS error", text(g)));
+        }
+        if let Some(x) = &e.exchange_detail {
+            found.push(("Exchange detail", text(x)));
+        }
+        Self {
+            input: text(&e.input),
+            found,
+            meaning: &e.meaning,
+            causes: &e.causes,
+            commands: e.commands.iter().map(|c| text(c)).collect(),
+            notes: &e.notes,
+            at,
+        }
+    }
+}
+
+/// What `tlscheck explain` answered: one explanation, or an excerpt's counts and explanations.
+#[derive(Debug)]
+pub struct OutcomeView<'a> {
+    /// For an excerpt: lines read, explained, skipped, cut; whether the input was truncated; how
+    /// many distinct explanations were dropped.
+    pub counts: Option<&'a Excerpt>,
+    pub items: Vec<ExplanationView<'a>>,
+}
+
+impl<'a> OutcomeView<'a> {
+    /// For an excerpt, what was read, explained and skipped, in our own words (one sentence a
+    /// line); nothing for one explanation.
+    pub fn summary(&self) -> Vec<String> {
+        let Some(x) = self.counts else {
+            return Vec::new();
+        };
+        let mut lines = vec![format!(
+            "Read {} lines: {} explained ({} distinct), {} skipped as reporting no failure.",
+            x.lines_read,
+            x.lines_explained,
+            x.explanations.len() + x.explanations_dropped,
+            x.lines_skipped
+        )];
+        if x.input_truncated {
+            lines.push(format!(
+                "Only the first {} bytes of the input were read.",
+                MAX_EXPLAIN_INPUT
+            ));
+        }
+        if x.lines_cut > 0 {
+            lines.push(format!(
+                "{} lines were longer than {} bytes and were cut.",
+                x.lines_cut, MAX_EXPLAIN_LINE
+            ));
+        }
+        if x.explanations_dropped > 0 {
+            lines.push(format!(
+                "{} more distinct explanations are not shown.",
+                x.explanations_dropped
+            ));
+        }
+        lines
+    }
+
+    pub fn new(o: &'a Outcome) -> Self {
+        match o {
+            Outcome::One(e) => Self {
+                counts: None,
+                items: vec![ExplanationView::new(e, None)],
+            },
+            Outcome::Many(x) => Self {
+                counts: Some(x),
+                items: x
+                    .explanations
+                    .iter()
+                    .map(|i| ExplanationView::new(&i.explanation, Some((i.line, i.occurrences))))
+                    .collect(),
+            },
         }
     }
 }
