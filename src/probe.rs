@@ -48,6 +48,8 @@ pub struct Prober<'a> {
     revocation: Option<&'a Checker>,
     /// Addresses queued and done (a hidden bar unless [`Prober::with_progress`] gave one).
     progress: indicatif::ProgressBar,
+    /// The probes under way, which the progress message names (never a finished one).
+    running: Running,
     /// Each MX host name is resolved once per run, and each address (with the name it is probed
     /// for) probed once, however many domains share them; later askers get a copy.
     lookups: Cells<String, HostLookup>,
@@ -94,6 +96,7 @@ impl<'a> Prober<'a> {
             deadline,
             revocation,
             progress: indicatif::ProgressBar::hidden(),
+            running: Running::default(),
             lookups: Mutex::new(HashMap::new()),
             probes: Mutex::new(HashMap::new()),
         }
@@ -295,11 +298,12 @@ impl<'a> Prober<'a> {
     async fn address(&self, addr: SocketAddr, host_name: Option<&str>) -> AddressReport {
         let cell = cell(&self.probes, (addr, host_name.map(str::to_ascii_lowercase)));
         cell.get_or_init(|| async {
+            let label = Running::label(host_name, addr);
             self.progress.inc_length(1);
+            self.progress.set_message(self.running.start(&label));
             let report = self.probe_address(addr, host_name).await;
+            self.progress.set_message(self.running.finish(&label));
             self.progress.inc(1);
-            self.progress
-                .set_message(format!("{} {}", host_name.unwrap_or_default(), addr.ip()));
             report
         })
         .await
@@ -463,5 +467,77 @@ impl<'a> Prober<'a> {
             name_valid: validation.name_valid,
             client_auth: None,
         }
+    }
+}
+
+/// The address probes under way, in the order they started, for the progress message.
+#[derive(Default)]
+struct Running(std::sync::Mutex<Vec<String>>);
+
+impl Running {
+    /// "mx1.example.com 192.0.2.1": a host name kept to printable ASCII (it reaches the terminal
+    /// as is), and the address.
+    fn label(host_name: Option<&str>, addr: SocketAddr) -> String {
+        let host: String = host_name
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(80)
+            .collect();
+        match host.is_empty() {
+            true => addr.ip().to_string(),
+            false => format!("{host} {}", addr.ip()),
+        }
+    }
+
+    /// Records `label` as under way; the new message.
+    fn start(&self, label: &str) -> String {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        list.push(label.to_string());
+        Self::message(&list)
+    }
+
+    /// Records `label` as finished; the new message, which no longer names it.
+    fn finish(&self, label: &str) -> String {
+        let mut list = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = list.iter().position(|l| l == label) {
+            list.remove(i);
+        }
+        Self::message(&list)
+    }
+
+    /// "probing mx1.example.com 192.0.2.1 and 3 more", the longest-running first.
+    fn message(list: &[String]) -> String {
+        match list {
+            [] => String::new(),
+            [one] => format!("probing {one}"),
+            [first, rest @ ..] => format!("probing {first} and {} more", rest.len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod running_tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_message_names_only_probes_under_way() {
+        let r = Running::default();
+        let a: SocketAddr = "192.0.2.1:25".parse().unwrap();
+        let b: SocketAddr = "192.0.2.2:25".parse().unwrap();
+        let (la, lb) = (
+            Running::label(Some("mx1.example"), a),
+            Running::label(None, b),
+        );
+        assert_eq!(r.start(&la), "probing mx1.example 192.0.2.1");
+        assert_eq!(r.start(&lb), "probing mx1.example 192.0.2.1 and 1 more");
+        // The first finishes: the message names the one still running, never the finished one.
+        assert_eq!(r.finish(&la), "probing 192.0.2.2");
+        assert_eq!(r.finish(&lb), "");
+        // A host name from DNS reaches the terminal only as printable ASCII.
+        assert_eq!(
+            Running::label(Some("mx\u{1b}[2J.example"), a),
+            "mx[2J.example 192.0.2.1"
+        );
     }
 }
