@@ -97,7 +97,13 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
 /// `tlscheck mx|host`: probes every target, judges, renders the whole report at once.
 async fn probe(plan: &Plan) -> Result<u8, Error> {
     let judged = probe_and_judge(plan).await?;
-    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    let opts = text_options(
+        plan.verbose,
+        plan.quiet,
+        plan.color,
+        plan.output.as_deref(),
+        plan.width,
+    );
     deliver(&judged, plan.format, opts, plan.output.as_deref())
 }
 
@@ -131,7 +137,13 @@ async fn demo(base: &Plan) -> Result<u8, Error> {
     };
     say(format!("{}\n\n", lab.header()))?;
     let judged = probe_and_judge(&plan).await?;
-    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    let opts = text_options(
+        plan.verbose,
+        plan.quiet,
+        plan.color,
+        plan.output.as_deref(),
+        plan.width,
+    );
     deliver(&judged, plan.format, opts, plan.output.as_deref())?;
     demo::check(&judged.report).map_err(|e| Error::Demo(e.to_string()))?;
     say(format!("\n{}\n", demo::NEXT_STEP))?;
@@ -182,7 +194,13 @@ fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
     if plan.rejudges() {
         judged = saved::rejudge(judged, &plan.profile, plan.require_tls).map_err(usage)?;
     }
-    let opts = text_options(plan.verbose, plan.quiet, plan.color, plan.output.as_deref());
+    let opts = text_options(
+        plan.verbose,
+        plan.quiet,
+        plan.color,
+        plan.output.as_deref(),
+        plan.width,
+    );
     let code = deliver(&judged, plan.format, opts, plan.output.as_deref())?;
     let Some(cut) = cut else {
         return Ok(code);
@@ -329,12 +347,27 @@ fn text_options(
     quiet: bool,
     color: ColorChoice,
     output: Option<&Path>,
+    width: Option<usize>,
 ) -> TextOptions {
     TextOptions {
         verbose,
         quiet,
         color: use_color(color, output),
+        width: text_width(width),
     }
+}
+
+/// The text report's width: `--width`, else `COLUMNS` (what shells export for the terminal),
+/// else 80.
+fn text_width(width: Option<usize>) -> usize {
+    width
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|c| (20..=1000).contains(c))
+        })
+        .unwrap_or(80)
 }
 
 /// Whether the text report gets ANSI colours: `--color always`, or `auto` when it goes to a

@@ -95,6 +95,9 @@ pub enum Command {
         /// Colours in the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
         #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
         color: ColorArg,
+        /// Wrap the text report at N columns (0: do not wrap) [default: $COLUMNS, else 80].
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
     },
     /// See tlscheck at work without a network: the real `mx` check of five demo domains, run
     /// against simulated mail servers, a DNS server and a CA started inside this process on
@@ -298,6 +301,9 @@ pub struct CommonArgs {
     /// Colours in the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorArg,
+    /// Wrap the text report at N columns (0: do not wrap) [default: $COLUMNS, else 80].
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -505,7 +511,9 @@ impl Cli {
                 verbose,
                 quiet,
                 color,
+                width,
             } => Ok(Job::Report(Box::new(ReportPlan {
+                width,
                 output: {
                     writable_file(output.as_deref())?;
                     output
@@ -638,6 +646,7 @@ impl Cli {
             verbose: c.verbose,
             quiet: c.quiet,
             color: c.color.into(),
+            width: c.width,
         })
     }
 }

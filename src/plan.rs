@@ -62,6 +62,8 @@ pub struct Plan {
     pub verbose: u8,
     pub quiet: bool,
     pub color: ColorChoice,
+    /// Text report width in columns (`--width`; 0: not wrapped; `None`: `COLUMNS`, else 80).
+    pub width: Option<usize>,
 }
 
 /// `tlscheck endpoints`: which URLs to fetch, and how.
@@ -102,6 +104,8 @@ pub struct ReportPlan {
     pub verbose: u8,
     pub quiet: bool,
     pub color: ColorChoice,
+    /// Text report width in columns (`--width`; 0: not wrapped; `None`: `COLUMNS`, else 80).
+    pub width: Option<usize>,
 }
 
 impl ReportPlan {

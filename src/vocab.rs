@@ -279,6 +279,16 @@ impl EndpointKind {
 }
 
 words! {
+    /// How strong a cipher suite is (`--ciphers`): AEAD with forward secrecy, or something
+    /// current guidance advises against, or something broken.
+    pub enum SuiteStrength {
+        Strong = "strong",
+        Weak = "weak",
+        Insecure = "insecure",
+    }
+}
+
+words! {
     /// What our own TLS client (rustls) refused or cannot speak, though other senders may: why a
     /// TLS fact comes from a raw probe, or was taken without a check. Never the server's fault.
     pub enum ClientLimit {

@@ -830,15 +830,25 @@ fn text_output_shows_partner_facts_and_revocation() {
     let (code, text) =
         probe_single_mx_output(&env, 202, "partner.test", spec, &["--allow-private-fetch"]);
     assert_eq!(code, 0, "{text}");
+    // The facts a partner asks for, each said once: name and O (the subject), key strength,
+    // validity, fingerprint, root.
     assert!(
-        text.contains("      partners  root issuer CN=tlscheck Test Root"),
+        text.contains("      cert      CN=mx.partner.test, O=Partner Org\n"),
         "{text}"
     );
     assert!(
-        text.contains("name mx.partner.test; O Partner Org; OU none\n"),
+        text.contains("SAN mx.partner.test; EC P-256 (256 bits)\n"),
         "{text}"
     );
-    assert!(text.contains("key EC P-256 (256 bits); valid "), "{text}");
+    assert!(text.contains("                valid "), "{text}");
+    assert!(text.contains("      sha256    "), "{text}");
+    assert!(
+        text.contains("      root      CN=tlscheck Test Root, O=tlscheck tests\n"),
+        "{text}"
+    );
+    assert!(!text.contains("partners"), "{text}");
+    // Wrapped to 80 columns by default.
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(
         text.contains(&format!("      revocation leaf: CRL good ({crl_url})\n")),
         "{text}"

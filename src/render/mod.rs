@@ -17,6 +17,7 @@ pub mod markdown;
 mod snapshots;
 pub mod text;
 pub mod view;
+pub mod wrap;
 
 use std::io::Write;
 
@@ -32,6 +33,8 @@ pub struct TextOptions {
     pub quiet: bool,
     /// ANSI colours for verdicts, statuses and finding marks (a terminal that wants them).
     pub color: bool,
+    /// Lines wrapped to this many characters (0: not wrapped).
+    pub width: usize,
 }
 
 /// A judged probe report in `format`.

@@ -12,9 +12,9 @@ use crate::explain::Outcome;
 use crate::judged::Place;
 use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
-    utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView,
-    CheckView, EndpointsView, ExplanationView, FindingView, Kx, MxView, OutcomeView, ReportView,
-    RootIssuer, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
+    utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView, CheckView,
+    EndpointsView, ExplanationView, FindingView, Kx, MxView, OutcomeView, ReportView, RootIssuer,
+    Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
@@ -28,13 +28,42 @@ const DIM: &str = "2";
 /// Indent of an address's facts.
 const PAD: &str = "      ";
 
+/// The report, wrapped to `opts.width` ([`crate::render::wrap`]).
 pub fn render(
     view: &ReportView<'_>,
     opts: TextOptions,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let mut lines = Vec::new();
+    render_lines(view, opts, &mut lines)?;
+    let text = String::from_utf8_lossy(&lines);
+    out.write_all(crate::render::wrap::wrap(&text, opts.width).as_bytes())
+}
+
+fn render_lines(
+    view: &ReportView<'_>,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     for t in &view.targets {
-        writeln!(out, "{}", verdict_line(t, opts.color))?;
+        let mut line = verdict_line(t, opts.color);
+        if opts.quiet {
+            // What failed, by code, so a batch's summary says which checks to look at.
+            let mut codes: Vec<&str> = Vec::new();
+            for f in t
+                .findings
+                .iter()
+                .filter(|f| f.severity != crate::finding::Severity::Info)
+            {
+                if !codes.contains(&f.code.as_str()) {
+                    codes.push(f.code.as_str());
+                }
+            }
+            if !codes.is_empty() {
+                line.push_str(&format!(" ({})", codes.join(", ")));
+            }
+        }
+        writeln!(out, "{line}")?;
     }
     if opts.quiet {
         return Ok(());
@@ -104,6 +133,7 @@ fn target_block(t: &TargetView<'_>, opts: TextOptions, out: &mut dyn Write) -> s
     for f in t.findings_at(Place::Target) {
         finding(f, "  ", opts.color, out)?;
     }
+    let shared = shared_findings(t);
     for (h, host) in t.hosts.iter().enumerate() {
         let pref = host
             .preference
@@ -114,18 +144,93 @@ fn target_block(t: &TargetView<'_>, opts: TextOptions, out: &mut dyn Write) -> s
             finding(f, "    ", opts.color, out)?;
         }
         for (i, a) in host.addresses.iter().enumerate() {
-            address_block(a, opts, out)?;
-            for f in t.findings_at(Place::Address(h, i)) {
-                finding(f, PAD, opts.color, out)?;
+            let here: Vec<&FindingView<'_>> = t.findings_at(Place::Address(h, i)).collect();
+            address_block(a, opts, here.is_empty(), out)?;
+            // The address is the heading: a finding's message does not repeat it.
+            let prefix = format!("{}: ", a.socket);
+            for f in here {
+                let message = f.message.without_prefix(&prefix);
+                match shared
+                    .iter()
+                    .find(|g| g.code == f.code && g.message == message)
+                {
+                    Some(g) => writeln!(
+                        out,
+                        "{PAD}{} [{}] at {} addresses: see below",
+                        mark(f.severity, opts.color),
+                        f.code.as_str(),
+                        g.sockets.len()
+                    )?,
+                    None => finding_text(f, &message, PAD, opts.color, out)?,
+                }
             }
         }
+    }
+    // The same finding at several addresses, said once.
+    for g in &shared {
+        let sockets: Vec<String> = g.sockets.iter().map(ToString::to_string).collect();
+        let message = format!(
+            "{} addresses ({}): {}",
+            sockets.len(),
+            sockets.join(", "),
+            g.message.terminal_to(MAX_PROSE)
+        );
+        writeln!(
+            out,
+            "  {} [{}] {message}",
+            mark(g.severity, opts.color),
+            g.code.as_str()
+        )?;
+        writeln!(out, "    fix: {}", g.fix.terminal_to(MAX_PROSE))?;
     }
     Ok(())
 }
 
+/// A finding that several addresses of a target share, word for word once the address is left
+/// out of the message.
+struct Shared<'v> {
+    code: crate::finding::Code,
+    severity: crate::finding::Severity,
+    message: Untrusted<'v>,
+    fix: &'v Untrusted<'v>,
+    sockets: Vec<std::net::SocketAddr>,
+}
+
+/// The findings two or more addresses of `t` share, in the order first met.
+fn shared_findings<'v>(t: &'v TargetView<'v>) -> Vec<Shared<'v>> {
+    let mut all: Vec<Shared<'v>> = Vec::new();
+    for (h, host) in t.hosts.iter().enumerate() {
+        for (i, a) in host.addresses.iter().enumerate() {
+            let prefix = format!("{}: ", a.socket);
+            for f in t.findings_at(Place::Address(h, i)) {
+                let message = f.message.without_prefix(&prefix);
+                match all
+                    .iter_mut()
+                    .find(|g| g.code == f.code && g.message == message)
+                {
+                    Some(g) if !g.sockets.contains(&a.socket) => g.sockets.push(a.socket),
+                    Some(_) => {}
+                    None => all.push(Shared {
+                        code: f.code,
+                        severity: f.severity,
+                        message,
+                        fix: &f.fix,
+                        sockets: vec![a.socket],
+                    }),
+                }
+            }
+        }
+    }
+    all.retain(|g| g.sockets.len() > 1);
+    all
+}
+
+/// An address's facts. `alone`: no finding sits under it, so where the session stopped is said
+/// here (otherwise the finding says it, and `-v` repeats it).
 fn address_block(
     a: &AddressView<'_>,
     opts: TextOptions,
+    alone: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let code = match a.status {
@@ -168,16 +273,22 @@ fn address_block(
             line.push_str(&format!("; static RSA {}", word(s)));
         }
         writeln!(out, "{PAD}versions  {line}")?;
+        // One suite per line, under its version, each with its strength and why.
         for list in &a.ciphers {
-            let suites: Vec<String> = list.suites.iter().map(Untrusted::terminal).collect();
             writeln!(
                 out,
-                "{PAD}ciphers   {} ({}, {}): {}",
+                "{PAD}ciphers   {} ({} suite(s), {})",
                 list.version,
-                suites.len(),
-                list.order,
-                suites.join(", ")
+                list.suites.len(),
+                list.order
             )?;
+            for (suite, rating) in list.suites.iter().zip(&list.ratings) {
+                let rated = match rating {
+                    Some((strength, why)) => format!("{:<8} {why}", strength.as_str()),
+                    None => "unknown suite".into(),
+                };
+                writeln!(out, "{PAD}  {:<45} {rated}", suite.terminal())?;
+            }
         }
         if opts.verbose > 0 {
             for (offered, result) in &v.probes {
@@ -190,7 +301,7 @@ fn address_block(
             }
         }
     }
-    if let Some(e) = &a.stopped {
+    if let Some(e) = a.stopped.as_ref().filter(|_| alone || opts.verbose > 0) {
         writeln!(
             out,
             "{PAD}stopped   in {} ({}): {}",
@@ -295,11 +406,14 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         } else {
             ""
         };
+        writeln!(out, "{PAD}root      {}{src}", anchor.subject.terminal())?;
+        // The SHA-256 of the root's public key (SPKI), which identifies it across reissues.
+        writeln!(out, "{PAD}root key  {}", anchor.spki_sha256.terminal())?;
+    } else if let RootIssuer::AsNamed(s) = &tls.root_issuer {
         writeln!(
             out,
-            "{PAD}root      {} (key sha256 {}){src}",
-            anchor.subject.terminal(),
-            anchor.spki_sha256.terminal()
+            "{PAD}root      {} (as the chain names it; not validated)",
+            s.terminal()
         )?;
     }
     match &tls.name_check {
@@ -310,7 +424,6 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
     if tls.stapled {
         writeln!(out, "{PAD}ocsp      stapled response present")?;
     }
-    partner_lines(tls, out)?;
     for c in &tls.revocation {
         revocation_line(c, &tls.leaf_stapled, out)?;
     }
@@ -321,42 +434,6 @@ fn tls_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{PAD}our side  {limit}")?;
     }
     Ok(())
-}
-
-/// The certificate facts a partner asks for to set up forced TLS, compactly, for the leaf:
-/// root issuer, name, O, OU, key strength, validity and fingerprint.
-fn partner_lines(tls: &TlsView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
-    let Some(leaf) = tls.parsed_leaf() else {
-        return Ok(());
-    };
-    let root = match &tls.root_issuer {
-        RootIssuer::Validated(s) => s.terminal(),
-        RootIssuer::AsNamed(s) => {
-            format!("{} (as the chain names it; not validated)", s.terminal())
-        }
-        RootIssuer::Unknown => "unknown".into(),
-    };
-    let or_none = |v: &Option<Untrusted<'_>>| {
-        v.as_ref()
-            .map(Untrusted::terminal)
-            .unwrap_or_else(|| "none".into())
-    };
-    writeln!(out, "{PAD}partners  root issuer {root}")?;
-    writeln!(
-        out,
-        "{PAD}          name {}; O {}; OU {}",
-        or_none(&leaf.name),
-        or_none(&leaf.organization),
-        or_none(&leaf.organizational_unit)
-    )?;
-    writeln!(
-        out,
-        "{PAD}          key {}; valid {} to {}",
-        leaf.key_strength.terminal(),
-        utc_minutes(leaf.not_before),
-        utc_minutes(leaf.not_after)
-    )?;
-    writeln!(out, "{PAD}          sha256 {}", leaf.sha256.terminal())
 }
 
 /// One line per checked certificate: every CRL and OCSP answer, and for the leaf the stapled
@@ -441,11 +518,17 @@ fn cert_lines(what: &str, c: &CertView<'_>, out: &mut dyn Write) -> std::io::Res
     writeln!(out, "{PAD}{what:<9} {}", c.subject.terminal())?;
     writeln!(
         out,
-        "{PAD}          SAN {san}; {}; expires {} ({})",
-        c.key_short.terminal(),
-        utc_date(c.not_after),
+        "{PAD}          SAN {san}; {}",
+        c.key_strength.terminal()
+    )?;
+    writeln!(
+        out,
+        "{PAD}          valid {} to {} ({})",
+        utc_minutes(c.not_before),
+        utc_minutes(c.not_after),
         c.expiry
-    )
+    )?;
+    writeln!(out, "{PAD}sha256    {}", c.sha256.terminal())
 }
 
 fn finding(
@@ -454,19 +537,34 @@ fn finding(
     color: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let mark = match f.severity {
+    finding_text(f, &f.message, pad, color, out)
+}
+
+/// `f` with `message` (its own, or without the address it sits under).
+fn finding_text(
+    f: &FindingView<'_>,
+    message: &Untrusted<'_>,
+    pad: &str,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{pad}{} [{}] {}",
+        mark(f.severity, color),
+        f.code.as_str(),
+        // Our own sentence around bounded quotes: kept whole, like the fix.
+        message.terminal_to(MAX_PROSE)
+    )?;
+    writeln!(out, "{pad}  fix: {}", f.fix.terminal_to(MAX_PROSE))
+}
+
+fn mark(severity: crate::finding::Severity, color: bool) -> String {
+    match severity {
         crate::finding::Severity::Error => paint("✗ error", RED, color),
         crate::finding::Severity::Warning => paint("! warning", YELLOW, color),
         crate::finding::Severity::Info => paint("· info", DIM, color),
-    };
-    writeln!(
-        out,
-        "{pad}{mark} [{}] {}",
-        f.code.as_str(),
-        // Our own sentence around bounded quotes: kept whole, like the fix.
-        f.message.terminal_to(MAX_PROSE)
-    )?;
-    writeln!(out, "{pad}  fix: {}", f.fix.terminal_to(MAX_PROSE))
+    }
 }
 
 /// `tlscheck endpoints` as text: one line per endpoint, then the verdict.
@@ -583,25 +681,28 @@ mod tests {
     }
 
     #[test]
-    fn partner_facts_for_the_leaf() {
+    fn partner_facts_for_the_leaf_said_once() {
         let out = render_string(&sample::report(), TextOptions::default());
-        let block = "      partners  root issuer CN=Contoso Root CA, O=Contoso Ltd\n\
-                     \x20               name mx.contoso.test; O Contoso Ltd; OU Mail\n\
-                     \x20               key RSA 2048 bits; valid 2026-01-01 00:00 UTC to 2027-01-01 00:00 UTC\n\
-                     \x20               sha256 aaaa";
+        // Name, O and OU (the subject), key strength, validity and fingerprint, then the root.
+        let block = "      cert      CN=mx.contoso.test, O=Contoso Ltd, OU=Mail\n\
+                     \x20               SAN mx.contoso.test, mail.contoso.test; RSA 2048 bits\n\
+                     \x20               valid 2026-01-01 00:00 UTC to 2027-01-01 00:00 UTC";
         assert!(out.contains(block), "{out}");
-        assert_eq!(out.matches("      partners  ").count(), 2, "per address");
+        assert!(out.contains("      sha256    aaaa"), "{out}");
+        assert!(
+            out.contains("      root      CN=Contoso Root CA, O=Contoso Ltd\n"),
+            "{out}"
+        );
+        assert!(!out.contains("partners"), "said once: {out}");
 
         // Without a validated anchor the root issuer is what the chain names, and says so.
         let mut r = sample::report();
         first_tls(&mut r).anchor = None;
-        first_tls(&mut r).chain[0].organizational_unit = None;
         let out = render_string(&r, TextOptions::default());
         assert!(
-            out.contains("partners  root issuer CN=Contoso Root CA, O=Contoso Ltd (as the chain names it; not validated)\n"),
+            out.contains("root      CN=Contoso Root CA, O=Contoso Ltd (as the chain names it; not validated)\n"),
             "{out}"
         );
-        assert!(out.contains("; OU none\n"), "{out}");
     }
 
     #[test]
@@ -686,10 +787,10 @@ mod tests {
     #[test]
     fn hostile_certificate_fields_are_cleaned() {
         let mut r = sample::report();
-        first_tls(&mut r).chain[0].organization = Some("Evil\x1b[2J\nCorp".into());
+        first_tls(&mut r).chain[0].subject = "CN=Evil\x1b[2J\nCorp".into();
         let out = render_string(&r, TextOptions::default());
         assert!(
-            out.contains("; O Evil\\u{1b}[2J\\u{a}Corp; OU Mail\n"),
+            out.contains("cert      CN=Evil\\u{1b}[2J\\u{a}Corp\n"),
             "{out}"
         );
         assert!(!out.contains('\x1b'));
@@ -722,6 +823,42 @@ mod tests {
     }
 
     #[test]
+    fn a_finding_shared_by_addresses_is_said_once_without_the_address() {
+        let mut r = sample::report();
+        let at = |ip: u8| {
+            crate::finding::Finding::new(
+                crate::finding::Code::RevocationInvalid,
+                "contoso.test",
+                Some("mx.contoso.test"),
+                Some(std::net::IpAddr::from([192, 0, 2, ip])),
+                format!("192.0.2.{ip}:25: OCSP response signed by an unauthorised responder"),
+            )
+        };
+        r.targets[0].findings = vec![at(1), at(2)];
+        let out = render_string(&r, TextOptions::default());
+        assert_eq!(
+            out.matches("[revocation-invalid] at 2 addresses: see below")
+                .count(),
+            2,
+            "{out}"
+        );
+        assert!(
+            out.contains("[revocation-invalid] 2 addresses (192.0.2.1:25, 192.0.2.2:25): OCSP response signed by an unauthorised responder\n"),
+            "{out}"
+        );
+        assert_eq!(out.matches("fix: ").count(), 1, "{out}");
+
+        // One address only: under it, without repeating it.
+        r.targets[0].findings = vec![at(2)];
+        let out = render_string(&r, TextOptions::default());
+        assert!(
+            out.contains("] OCSP response signed by an unauthorised responder\n"),
+            "{out}"
+        );
+        assert!(!out.contains("192.0.2.2:25: OCSP"), "{out}");
+    }
+
+    #[test]
     fn quiet_is_the_verdict_only() {
         let opts = TextOptions {
             quiet: true,
@@ -729,7 +866,8 @@ mod tests {
         };
         assert_eq!(
             render_string(&sample::report(), opts),
-            "PASS  mx contoso.test: 0 errors, 1 warning, 0 infos\n"
+            // The codes of what is not a pass, so a batch's summary says where to look.
+            "PASS  mx contoso.test: 0 errors, 1 warning, 0 infos (revocation-unreachable)\n"
         );
     }
 }

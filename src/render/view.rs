@@ -30,7 +30,7 @@ use crate::report::{
 };
 use crate::vocab::{
     ChainErrorKind, Direction, EndpointKind, EndpointStatus, FailureKind, KeyType, Phase,
-    RevocationStatus, TargetKind, TlsVersion, Verdict, VersionStatus,
+    RevocationStatus, SuiteStrength, TargetKind, TlsVersion, Verdict, VersionStatus,
 };
 
 /// Text that came from the network or from a report file. It has no `Display`: a format writes
@@ -50,6 +50,12 @@ impl<'a> Untrusted<'a> {
     /// For a terminal, cut at the display limit.
     pub fn terminal(&self) -> String {
         escape::terminal(&self.0)
+    }
+
+    /// The text without `prefix` (our own `socket: ` in front of a finding's message), when it
+    /// starts with it.
+    pub fn without_prefix(&self, prefix: &str) -> Untrusted<'_> {
+        Untrusted::new(self.0.strip_prefix(prefix).unwrap_or(&self.0))
     }
 
     /// For a terminal, cut at `max` characters (texts of our own that quote the network).
@@ -319,6 +325,8 @@ fn short_version(v: TlsVersion) -> &'static str {
 pub struct CipherView<'a> {
     pub version: TlsVersion,
     pub suites: Vec<Untrusted<'a>>,
+    /// Each suite's strength and why (`None`: a name tls-parser does not know).
+    pub ratings: Vec<Option<(SuiteStrength, &'static str)>>,
     /// `server's order`, `client's order` or `order unknown`.
     pub order: &'static str,
 }
@@ -742,6 +750,11 @@ impl<'a> AddressView<'a> {
                 .map(|list| CipherView {
                     version: list.version,
                     suites: list.suites.iter().map(|s| text(s)).collect(),
+                    ratings: list
+                        .suites
+                        .iter()
+                        .map(|s| crate::tls::rating::rate(s))
+                        .collect(),
                     order: match list.server_preference {
                         Some(true) => "server's order",
                         Some(false) => "client's order",

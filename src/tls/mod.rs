@@ -5,3 +5,4 @@ pub mod client_auth;
 pub mod danger;
 pub mod handshake;
 pub mod legacy;
+pub mod rating;
