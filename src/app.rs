@@ -79,6 +79,14 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
             Sink::stdout().write_all(&out)?;
             Ok(exit::PASS)
         }
+        Job::ProfileList => {
+            Sink::stdout().write_all(crate::profile::list_text().as_bytes())?;
+            Ok(exit::PASS)
+        }
+        Job::ProfileShow(text) => {
+            Sink::stdout().write_all(text.as_bytes())?;
+            Ok(exit::PASS)
+        }
         Job::Completions(shell) => {
             let mut out = Vec::new();
             manual::completions(*shell, &mut out);
@@ -192,7 +200,7 @@ fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
     let usage = |e: saved::SavedError| Error::Usage(e.to_string());
     let saved::Loaded { mut judged, cut } = saved::load(&plan.file).map_err(usage)?;
     if plan.rejudges() {
-        judged = saved::rejudge(judged, &plan.profile, plan.require_tls).map_err(usage)?;
+        judged = saved::rejudge(judged, plan).map_err(usage)?;
     }
     let opts = text_options(
         plan.verbose,
@@ -308,6 +316,7 @@ impl Setup {
         };
         let policy = Policy {
             profile: plan.profile.clone(),
+            sender: plan.sender.clone(),
             require_tls: plan.require_tls,
             revocation: plan.revocation,
         };
@@ -334,6 +343,8 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
             .unwrap_or_else(|| "none".into()),
         trust_store: plan.trust.label.clone(),
         profile: plan.profile.as_ref().map(|p| p.name.clone()),
+        sender: plan.sender.as_ref().map(|p| p.name.clone()),
+        forced_tls: plan.sender.as_ref().is_some_and(|p| p.forced_tls),
         require_tls: plan.require_tls,
         ciphers: plan.ciphers,
         revocation: plan.revocation,

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
 use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan};
-use crate::profile::Profile;
+use crate::profile::{Profile, ProfileKind};
 use crate::smtp::session::EhloName;
 use crate::target::{parse_domain, parse_host};
 use crate::tls::client_auth::ClientIdentity;
@@ -50,12 +50,15 @@ pub enum Command {
     },
     /// Check that the CRL, OCSP and CA-issuer endpoints of a CA answer from this machine (the
     /// firewall check, like `certutil -URL`), without any SMTP. Default: the endpoints of the
-    /// exchange-online profile.
+    /// exchange-online expect profile.
     #[command(after_help = crate::exit::HELP)]
     Endpoints {
-        /// Profile whose endpoints to check (built-in name or TOML file) [default:
+        /// Expect profile whose endpoints to check (built-in name or TOML file) [default:
         /// exchange-online, unless --url is given].
         #[arg(long, value_name = "NAME|FILE")]
+        expect: Option<String>,
+        /// Deprecated spelling of --expect.
+        #[arg(long, value_name = "NAME|FILE", hide = true, conflicts_with = "expect")]
         profile: Option<String>,
         /// A URL to check (repeatable): kind taken from the name (.crl = CRL, .crt/.cer/.p7c =
         /// CA issuer, ocsp in the host or path = OCSP), else a plain GET.
@@ -65,18 +68,33 @@ pub enum Command {
         fetch: FetchArgs,
     },
     /// Re-render a saved JSON report (written with --format json or ndjson) in any format and, with
-    /// --profile or --require-tls, re-judge it — without any network access. Example:
-    /// tlscheck report contoso.json --profile exchange-online --format markdown
+    /// --expect, --sender or --require-tls, re-judge it — without any network access. Example:
+    /// tlscheck report contoso.json --expect exchange-online --format markdown
     #[command(after_help = crate::exit::HELP)]
     Report {
         /// The saved report (JSON, or an ndjson stream read as one report), or - for standard
         /// input.
         #[arg(value_name = "FILE")]
         file: PathBuf,
-        /// Re-judge with this profile (built-in name or TOML file), or `none` for no profile.
-        /// Without --profile and --require-tls the saved findings are rendered as they are.
+        /// Re-judge with this expect profile (built-in name or TOML file), or `none` for none.
+        /// Without --expect, --sender, --forced-tls and --require-tls the saved findings are
+        /// rendered as they are; a flag not given keeps the profile the report was judged with.
         #[arg(long, value_name = "NAME|FILE|none")]
+        expect: Option<String>,
+        /// Deprecated spelling of --expect.
+        #[arg(
+            long,
+            value_name = "NAME|FILE|none",
+            hide = true,
+            conflicts_with = "expect"
+        )]
         profile: Option<String>,
+        /// Re-judge with this sender profile (built-in name or TOML file), or `none` for none.
+        #[arg(long, value_name = "NAME|FILE|none")]
+        sender: Option<String>,
+        /// Re-judge as if the sender forced TLS with certificate validation.
+        #[arg(long)]
+        forced_tls: bool,
         /// Re-judge requiring at least this TLS version (1.2 or 1.3).
         #[arg(long, value_name = "1.2|1.3")]
         require_tls: Option<String>,
@@ -115,6 +133,12 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// List the built-in profiles, or print one as a TOML template to save, edit and pass back
+    /// with --expect FILE.toml or --sender FILE.toml.
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// Print a shell completion script, e.g. tlscheck completions bash >
     /// /etc/bash_completion.d/tlscheck
     Completions {
@@ -142,6 +166,40 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
     },
+}
+
+/// `tlscheck profile ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// The built-in profiles: name, kind (expect or sender) and summary.
+    List,
+    /// Print a built-in profile as a commented TOML template, e.g. tlscheck profile show
+    /// exchange-online --kind sender > my-sender.toml
+    Show {
+        /// The built-in profile's name.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Which kind, when the name exists as both.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// The target is the service (--expect).
+    Expect,
+    /// The target receives from the sender (--sender).
+    Sender,
+}
+
+impl From<KindArg> for ProfileKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Expect => ProfileKind::Expect,
+            KindArg::Sender => ProfileKind::Sender,
+        }
+    }
 }
 
 /// Options of commands that only fetch over HTTP.
@@ -176,6 +234,10 @@ pub enum Job {
     Report(Box<ReportPlan>),
     Completions(ShellArg),
     Man(Option<PathBuf>),
+    /// `tlscheck profile list`.
+    ProfileList,
+    /// `tlscheck profile show`: the built-in's TOML text.
+    ProfileShow(&'static str),
     Explain {
         source: ExplainSource,
         format: Format,
@@ -256,9 +318,23 @@ pub struct CommonArgs {
     /// store), or a PEM file of CA certificates.
     #[arg(long, value_name = "webpki|system|FILE", default_value = "webpki")]
     pub trust: String,
-    /// Expectation profile: a built-in name (exchange-online, exchange-online-2018) or a TOML file.
+    /// Expect profile: the target is this service and must present its certificate (name,
+    /// organization, root): a built-in name (exchange-online, exchange-online-2018) or a TOML
+    /// file. See `tlscheck profile list`.
     #[arg(long, value_name = "NAME|FILE")]
+    pub expect: Option<String>,
+    /// Deprecated spelling of --expect.
+    #[arg(long, value_name = "NAME|FILE", hide = true, conflicts_with = "expect")]
     pub profile: Option<String>,
+    /// Sender profile: judge the target as this sender would when delivering mail to it (TLS
+    /// versions, cipher suites; the certificate only with --forced-tls): a built-in name
+    /// (exchange-online) or a TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub sender: Option<String>,
+    /// With --sender: the sender forces TLS with certificate validation (a connector that
+    /// requires TLS), so the chain must validate and carry the host name.
+    #[arg(long, requires = "sender")]
+    pub forced_tls: bool,
     /// Fail when the negotiated TLS version is below this (1.2 or 1.3).
     #[arg(long, value_name = "1.2|1.3")]
     pub require_tls: Option<String>,
@@ -493,10 +569,13 @@ impl Cli {
                 })
             }
             Command::Endpoints {
+                expect,
                 profile,
                 urls,
                 fetch,
-            } => endpoints_plan(profile, urls, fetch).map(|p| Job::Endpoints(Box::new(p))),
+            } => endpoints_plan(expect.or(deprecated_profile(profile)), urls, fetch)
+                .map(|p| Job::Endpoints(Box::new(p))),
+            Command::Profile { action } => profile_job(action),
             Command::Completions { shell } => Ok(Job::Completions(shell)),
             Command::Man { out_dir } => {
                 out_dir.as_deref().map(writable_dir).transpose()?;
@@ -504,7 +583,10 @@ impl Cli {
             }
             Command::Report {
                 file,
+                expect,
                 profile,
+                sender,
+                forced_tls,
                 require_tls,
                 format,
                 output,
@@ -519,13 +601,12 @@ impl Cli {
                     output
                 },
                 file,
-                profile: match profile.as_deref() {
-                    None => ProfileChoice::AsSaved,
-                    Some("none") => ProfileChoice::Without,
-                    Some(p) => ProfileChoice::Use(Box::new(
-                        Profile::load(p).map_err(|e| UsageError(e.to_string()))?,
-                    )),
-                },
+                profile: profile_choice(
+                    expect.or(deprecated_profile(profile)),
+                    ProfileKind::Expect,
+                )?,
+                sender: profile_choice(sender, ProfileKind::Sender)?,
+                forced_tls,
                 require_tls: require_tls.as_deref().map(parse_require_tls).transpose()?,
                 format: format.into(),
                 verbose,
@@ -557,6 +638,7 @@ impl Cli {
             | Command::Report { .. }
             | Command::Demo { .. }
             | Command::Completions { .. }
+            | Command::Profile { .. }
             | Command::Man { .. } => return Err(UsageError("this command does not probe".into())),
         };
         let targets = inputs
@@ -599,11 +681,17 @@ impl Cli {
                 .map_err(|e| UsageError(e.to_string()))?,
         };
         let profile = c
-            .profile
-            .as_deref()
-            .map(Profile::load)
-            .transpose()
-            .map_err(|e| UsageError(e.to_string()))?;
+            .expect
+            .or(deprecated_profile(c.profile))
+            .map(|p| load_profile(&p, ProfileKind::Expect))
+            .transpose()?;
+        let mut sender = c
+            .sender
+            .map(|p| load_profile(&p, ProfileKind::Sender))
+            .transpose()?;
+        if let Some(s) = sender.as_mut() {
+            s.forced_tls |= c.forced_tls;
+        }
         let require_tls = c
             .require_tls
             .as_deref()
@@ -633,6 +721,7 @@ impl Cli {
             resolver,
             trust,
             profile,
+            sender,
             require_tls,
             ciphers: c.ciphers,
             revocation: !c.no_revocation,
@@ -674,6 +763,56 @@ fn demo_plan(common: CommonArgs) -> Result<Plan, UsageError> {
     Cli { command: mx }.into_plan()
 }
 
+/// `--profile`, the deprecated spelling of `--expect`: still accepted, with a one-line warning so
+/// scripts get changed before it goes.
+fn deprecated_profile(profile: Option<String>) -> Option<String> {
+    if profile.is_some() {
+        eprintln!("tlscheck: warning: --profile is deprecated; use --expect (the target is the service) or --sender (the target receives from it)");
+    }
+    profile
+}
+
+fn load_profile(name_or_path: &str, kind: ProfileKind) -> Result<Profile, UsageError> {
+    Profile::load(name_or_path, kind).map_err(|e| UsageError(e.to_string()))
+}
+
+/// `tlscheck report --expect/--sender`: kept as saved, none, or a profile.
+fn profile_choice(flag: Option<String>, kind: ProfileKind) -> Result<ProfileChoice, UsageError> {
+    Ok(match flag.as_deref() {
+        None => ProfileChoice::AsSaved,
+        Some("none") => ProfileChoice::Without,
+        Some(p) => ProfileChoice::Use(Box::new(load_profile(p, kind)?)),
+    })
+}
+
+/// `tlscheck profile list|show`.
+fn profile_job(action: ProfileAction) -> Result<Job, UsageError> {
+    match action {
+        ProfileAction::List => Ok(Job::ProfileList),
+        ProfileAction::Show { name, kind } => {
+            let kinds: Vec<ProfileKind> = match kind {
+                Some(k) => vec![k.into()],
+                None => vec![ProfileKind::Expect, ProfileKind::Sender],
+            };
+            let found: Vec<(ProfileKind, &'static str)> = kinds
+                .into_iter()
+                .filter_map(|k| Profile::builtin_text(&name, k).map(|t| (k, t)))
+                .collect();
+            match found.as_slice() {
+                [(_, text)] => Ok(Job::ProfileShow(text)),
+                [] => Err(UsageError(format!(
+                    "no built-in profile {name:?}{}; see tlscheck profile list",
+                    kind.map(|k| format!(" of kind {}", ProfileKind::from(k).as_str()))
+                        .unwrap_or_default()
+                ))),
+                _ => Err(UsageError(format!(
+                    "{name} exists as an expect and a sender profile: add --kind expect or --kind sender"
+                ))),
+            }
+        }
+    }
+}
+
 fn seconds(v: f64, what: &str) -> Result<Duration, UsageError> {
     if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
         return Err(UsageError(format!(
@@ -694,7 +833,7 @@ fn endpoints_plan(
     };
     let mut endpoints = Vec::new();
     if let Some(name) = &profile {
-        let p = Profile::load(name).map_err(|e| UsageError(e.to_string()))?;
+        let p = load_profile(name, ProfileKind::Expect)?;
         if p.endpoints.is_empty() && urls.is_empty() {
             return Err(UsageError(format!(
                 "profile {name} lists no endpoints; give --url URL"
@@ -791,9 +930,22 @@ mod tests {
         );
         assert!(plan(&["tlscheck", "mx", "a.example", "--timeout", "0"]).is_err());
         assert!(plan(&["tlscheck", "mx", "a.example", "--resolver", "nope"]).is_err());
-        assert!(plan(&["tlscheck", "mx", "a.example", "--profile", "nope"])
+        assert!(plan(&["tlscheck", "mx", "a.example", "--expect", "nope"])
             .unwrap_err()
             .contains("unknown profile"));
+        assert!(plan(&["tlscheck", "mx", "a.example", "--forced-tls"]).is_err());
+        let e = plan(&[
+            "tlscheck",
+            "mx",
+            "a.example",
+            "--sender",
+            "exchange-online-2018",
+        ])
+        .unwrap_err();
+        assert!(
+            e.contains("--sender takes profiles with kind = \"sender\""),
+            "{e}"
+        );
         assert!(plan(&["tlscheck", "mx", "a.example", "--trust", "/no/such.pem"]).is_err());
         assert!(plan(&["tlscheck", "mx", "a.example", "-4", "-6"]).is_err());
         assert!(plan(&["tlscheck", "mx", "192.0.2.1"]).is_err());
@@ -857,7 +1009,7 @@ mod tests {
             "tlscheck",
             "host",
             "mx.example:2525",
-            "--profile",
+            "--expect",
             "exchange-online",
             "--require-tls",
             "1.3",
@@ -871,7 +1023,68 @@ mod tests {
         assert_eq!(p.command, TargetKind::Host);
         assert_eq!(p.require_tls, Some(TlsVersion::Tls13));
         assert_eq!(p.profile.unwrap().name, "exchange-online");
+        assert!(p.sender.is_none());
         assert_eq!(p.families, Families::V4);
         assert_eq!(p.ehlo, EhloName::Name("probe.example.org".into()));
+    }
+
+    #[test]
+    fn expect_sender_and_the_deprecated_profile_flag() {
+        let p = plan(&[
+            "tlscheck",
+            "host",
+            "mx.example",
+            "--sender",
+            "exchange-online",
+            "--forced-tls",
+        ])
+        .unwrap();
+        let s = p.sender.unwrap();
+        assert_eq!(s.kind, ProfileKind::Sender);
+        assert!(s.forced_tls);
+        assert!(p.profile.is_none());
+        // --profile still means --expect, and cannot be given beside it.
+        let p = plan(&[
+            "tlscheck",
+            "mx",
+            "a.example",
+            "--profile",
+            "exchange-online",
+        ])
+        .unwrap();
+        assert_eq!(p.profile.unwrap().kind, ProfileKind::Expect);
+        assert!(plan(&[
+            "tlscheck",
+            "mx",
+            "a.example",
+            "--profile",
+            "exchange-online",
+            "--expect",
+            "exchange-online"
+        ])
+        .is_err());
+    }
+
+    #[test]
+    fn profile_show_needs_a_kind_only_when_the_name_has_both() {
+        let job = |args: &[&str]| -> Result<Job, String> {
+            let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+            cli.into_job().map_err(|e| e.0)
+        };
+        let e = job(&["tlscheck", "profile", "show", "exchange-online"]).unwrap_err();
+        assert!(e.contains("--kind"), "{e}");
+        assert!(matches!(
+            job(&["tlscheck", "profile", "show", "exchange-online", "--kind", "sender"]),
+            Ok(Job::ProfileShow(t)) if t.contains("kind = \"sender\"")
+        ));
+        assert!(matches!(
+            job(&["tlscheck", "profile", "show", "exchange-online-2018"]),
+            Ok(Job::ProfileShow(_))
+        ));
+        assert!(job(&["tlscheck", "profile", "show", "nope"]).is_err());
+        assert!(matches!(
+            job(&["tlscheck", "profile", "list"]),
+            Ok(Job::ProfileList)
+        ));
     }
 }

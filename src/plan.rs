@@ -47,7 +47,10 @@ pub struct Plan {
     /// `None`: the system resolver.
     pub resolver: Option<SocketAddr>,
     pub trust: TrustStore,
+    /// The expect profile (`--expect`, or the deprecated `--profile`).
     pub profile: Option<Profile>,
+    /// The sender profile (`--sender`), with `forced_tls` set by `--forced-tls`.
+    pub sender: Option<Profile>,
     pub require_tls: Option<TlsVersion>,
     /// Enumerate accepted cipher suites per version (many connections; opt-in).
     pub ciphers: bool,
@@ -95,8 +98,12 @@ pub enum ColorChoice {
 pub struct ReportPlan {
     /// The saved JSON report; `-` is standard input.
     pub file: PathBuf,
-    /// The profile to re-judge with.
+    /// The expect profile to re-judge with.
     pub profile: ProfileChoice,
+    /// The sender profile to re-judge with.
+    pub sender: ProfileChoice,
+    /// `--forced-tls`: the sender (chosen or saved) validates certificates.
+    pub forced_tls: bool,
     /// Re-judge requiring at least this version.
     pub require_tls: Option<TlsVersion>,
     pub format: Format,
@@ -109,19 +116,23 @@ pub struct ReportPlan {
 }
 
 impl ReportPlan {
-    /// `--profile` or `--require-tls` was given: the saved report is judged again.
+    /// `--expect`, `--sender`, `--forced-tls` or `--require-tls` was given: the saved report is
+    /// judged again.
     pub fn rejudges(&self) -> bool {
-        !matches!(self.profile, ProfileChoice::AsSaved) || self.require_tls.is_some()
+        !matches!(self.profile, ProfileChoice::AsSaved)
+            || !matches!(self.sender, ProfileChoice::AsSaved)
+            || self.forced_tls
+            || self.require_tls.is_some()
     }
 }
 
-/// `tlscheck report --profile`: which profile judges a saved report.
+/// `tlscheck report --expect` / `--sender`: which profile of that kind judges a saved report.
 #[derive(Debug, Clone)]
 pub enum ProfileChoice {
-    /// No `--profile`: the one the report was judged with, if any.
+    /// Flag not given: the one the report was judged with, if any.
     AsSaved,
-    /// `--profile none`: no profile.
+    /// `--expect none` / `--sender none`: no profile of that kind.
     Without,
-    /// `--profile NAME|FILE`.
+    /// `--expect NAME|FILE` / `--sender NAME|FILE`.
     Use(Box<Profile>),
 }

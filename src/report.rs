@@ -90,9 +90,16 @@ pub struct RunOptions {
     pub resolver: String,
     /// `webpki`, `system` or `file:PATH`.
     pub trust_store: String,
-    /// The expectation profile's name.
+    /// The expect profile's name (`--expect`; `--profile` before).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub profile: Option<String>,
+    /// The sender profile's name (`--sender`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sender: Option<String>,
+    /// `--forced-tls` (or `forced_tls` in the sender profile): the sender validated the
+    /// certificate; absent when opportunistic.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub forced_tls: bool,
     /// `--require-tls`: `TLSv1.2` or `TLSv1.3`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub require_tls: Option<TlsVersion>,

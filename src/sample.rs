@@ -234,6 +234,8 @@ pub fn run() -> Run {
             resolver: "system".into(),
             trust_store: "webpki".into(),
             profile: None,
+            sender: None,
+            forced_tls: false,
             require_tls: None,
             ciphers: false,
             revocation: true,

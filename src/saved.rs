@@ -1,6 +1,6 @@
 //! `tlscheck report FILE`: a saved JSON report read back (a file a stranger may have sent: its
 //! size is bounded and every field is typed), to be re-rendered in any format and, with
-//! `--profile` or `--require-tls`, re-judged, all without network access.
+//! `--expect`, `--sender` or `--require-tls`, re-judged, all without network access.
 //!
 //! The saved report holds every fact the rules need (chains as DER, versions, revocation answers),
 //! so re-judging runs the same [`crate::diagnose::judge`] as a live run, as of the time the probe
@@ -17,10 +17,9 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use crate::cert::chain::{validate, TrustStore};
 use crate::diagnose::{judge, Policy};
 use crate::judged::Judged;
-use crate::plan::ProfileChoice;
-use crate::profile::Profile;
+use crate::plan::{ProfileChoice, ReportPlan};
+use crate::profile::{Profile, ProfileKind};
 use crate::report::{Report, SCHEMA_VERSION};
-use crate::vocab::TlsVersion;
 
 /// Largest saved report read (a run over many domains with verbose transcripts stays far below).
 pub const MAX_SAVED_REPORT_BYTES: u64 = 512 * 1024 * 1024;
@@ -42,9 +41,13 @@ pub enum SavedError {
     )]
     Version { path: String, found: u64 },
     #[error(
-        "the report was judged with profile {name:?}, which cannot be loaded here ({why}); pass --profile"
+        "the report was judged with profile {name:?}, which cannot be loaded here ({why}); pass {flag} NAME|FILE or {flag} none"
     )]
-    SavedProfile { name: String, why: String },
+    SavedProfile {
+        name: String,
+        flag: &'static str,
+        why: String,
+    },
 }
 
 /// A saved report as read: every complete report, and where the input was cut off.
@@ -172,47 +175,66 @@ fn parse_one(value: serde_json::Value, shown: &str) -> Result<Judged, SavedError
     Judged::from_value(value).map_err(|e| not_a_report(e.to_string()))
 }
 
-/// Judges a saved report again, offline, with the profile chosen (the saved one by default) and
-/// `--require-tls` (the saved one when not given).
-pub fn rejudge(
-    judged: Judged,
-    choice: &ProfileChoice,
-    require_tls: Option<TlsVersion>,
-) -> Result<Judged, SavedError> {
+/// Judges a saved report again, offline, with the expect and sender profiles chosen (the saved
+/// ones by default), `--forced-tls` and `--require-tls` (the saved one when not given).
+pub fn rejudge(judged: Judged, plan: &ReportPlan) -> Result<Judged, SavedError> {
     let mut report = judged.report;
     let options = &report.run.options;
-    let profile = match choice {
-        ProfileChoice::Use(p) => Some(p.as_ref().clone()),
-        ProfileChoice::Without => None,
-        // A saved report names its profile; only a built-in one is loaded by that name, never a
-        // file the report points at (the report may come from a stranger).
-        ProfileChoice::AsSaved => match options.profile.as_deref() {
-            None => None,
-            Some(name) => {
-                let why = match Profile::builtin(name) {
-                    Some(Ok(p)) => Ok(p),
-                    Some(Err(e)) => Err(e.to_string()),
-                    None => Err("it is not a built-in profile".to_string()),
-                };
-                Some(why.map_err(|why| SavedError::SavedProfile {
-                    name: name.to_string(),
-                    why,
-                })?)
-            }
-        },
-    };
-    let require_tls = require_tls.or(options.require_tls);
+    let profile = chosen(
+        &plan.profile,
+        options.profile.as_deref(),
+        ProfileKind::Expect,
+    )?;
+    let mut sender = chosen(&plan.sender, options.sender.as_deref(), ProfileKind::Sender)?;
+    if let Some(s) = sender.as_mut() {
+        // Forced as saved (a saved sender's name alone does not say it), or as asked now.
+        let saved = matches!(plan.sender, ProfileChoice::AsSaved) && options.forced_tls;
+        s.forced_tls |= saved || plan.forced_tls;
+    }
+    let require_tls = plan.require_tls.or(options.require_tls);
     if let Some(anchors) = profile.as_ref().and_then(Profile::anchors) {
         reanchor(&mut report, &anchors);
     }
     report.run.options.profile = profile.as_ref().map(|p| p.name.clone());
+    report.run.options.sender = sender.as_ref().map(|p| p.name.clone());
+    report.run.options.forced_tls = sender.as_ref().is_some_and(|p| p.forced_tls);
     report.run.options.require_tls = require_tls;
     let policy = Policy {
         profile,
+        sender,
         require_tls,
         revocation: report.run.options.revocation,
     };
     Ok(judge(report, &policy))
+}
+
+/// The profile of `kind` a saved report is re-judged with. A saved report names its profiles;
+/// only a built-in one is loaded by that name, never a file the report points at (the report
+/// may come from a stranger).
+fn chosen(
+    choice: &ProfileChoice,
+    saved: Option<&str>,
+    kind: ProfileKind,
+) -> Result<Option<Profile>, SavedError> {
+    match choice {
+        ProfileChoice::Use(p) => Ok(Some(p.as_ref().clone())),
+        ProfileChoice::Without => Ok(None),
+        ProfileChoice::AsSaved => match saved {
+            None => Ok(None),
+            Some(name) => {
+                let why = match Profile::builtin(name, kind) {
+                    Some(Ok(p)) => Ok(p),
+                    Some(Err(e)) => Err(e.to_string()),
+                    None => Err(format!("it is not a built-in {} profile", kind.as_str())),
+                };
+                why.map(Some).map_err(|why| SavedError::SavedProfile {
+                    name: name.to_string(),
+                    flag: kind.flag(),
+                    why,
+                })
+            }
+        },
+    }
 }
 
 /// For each chain the original trust store could not anchor, tries the profile's roots, as a live

@@ -571,7 +571,7 @@ fn builtin_exchange_profile_flags_a_foreign_certificate() {
         21,
         "exo.test",
         LeafSpec::new(["mx.exo.test"]),
-        &["--profile", "exchange-online"],
+        &["--expect", "exchange-online"],
     );
     assert_eq!(code, 1);
     let c = codes(&r);
@@ -581,6 +581,176 @@ fn builtin_exchange_profile_flags_a_foreign_certificate() {
         "cert-organization-unexpected",
     ] {
         assert!(c.contains(&expected.to_string()), "{c:?}");
+    }
+}
+
+/// A perfect own server (valid chain, its own name, TLS 1.2/1.3 with ECDHE AES-GCM): it is not
+/// Exchange Online (`--expect` fails it), but Exchange Online delivers to it (`--sender` passes,
+/// opportunistic or forced), and no identity finding comes from the sender profile.
+#[test]
+fn a_perfect_own_server_passes_the_sender_profile_and_fails_the_expect_profile() {
+    let env = Env::new();
+    let identity = [
+        "root-mismatch",
+        "cert-name-unexpected",
+        "cert-organization-unexpected",
+    ];
+    for (last, extra) in [
+        (120, vec!["--sender", "exchange-online"]),
+        (121, vec!["--sender", "exchange-online", "--forced-tls"]),
+    ] {
+        let (code, r) = probe_single_mx(
+            &env,
+            last,
+            "own.test",
+            LeafSpec::new(["mx.own.test"]),
+            &extra,
+        );
+        assert_eq!(code, 0, "{extra:?}: {r:#}");
+        let c = codes(&r);
+        assert!(
+            identity.iter().all(|i| !c.contains(&i.to_string())),
+            "{c:?}"
+        );
+        assert!(c.iter().all(|c| !c.starts_with("sender-")), "{c:?}");
+        assert_eq!(r["options"]["sender"], "exchange-online");
+        assert_eq!(
+            r["options"]["forced_tls"].as_bool().unwrap_or(false),
+            extra.len() == 3
+        );
+        assert!(r["options"]["profile"].is_null());
+    }
+    // The same server judged as if it were Exchange Online fails on identity.
+    let (code, r) = probe_single_mx(
+        &env,
+        122,
+        "own.test",
+        LeafSpec::new(["mx.own.test"]),
+        &["--expect", "exchange-online"],
+    );
+    assert_eq!(code, 1);
+    let c = codes(&r);
+    assert!(identity.iter().all(|i| c.contains(&i.to_string())), "{c:?}");
+}
+
+/// The wrong name: opportunistic Exchange Online delivers anyway (info), forced TLS refuses it.
+#[test]
+fn the_sender_judges_the_certificate_only_with_forced_tls() {
+    let env = Env::new();
+    let spec = || LeafSpec::new(["other.name.test"]);
+    let (code, r) = probe_single_mx(
+        &env,
+        123,
+        "wrongname.test",
+        spec(),
+        &["--sender", "exchange-online"],
+    );
+    assert!(
+        codes(&r).contains(&"sender-certificate-ignored".to_string()),
+        "{r:#}"
+    );
+    assert_eq!(code, 1, "cert-name-mismatch itself is still an error");
+    let (code, r) = probe_single_mx(
+        &env,
+        124,
+        "wrongname.test",
+        spec(),
+        &["--sender", "exchange-online", "--forced-tls"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        codes(&r).contains(&"sender-certificate-refused".to_string()),
+        "{r:#}"
+    );
+}
+
+/// `--profile` still works as `--expect`, with a one-line warning on stderr.
+#[test]
+fn the_deprecated_profile_flag_warns_and_means_expect() {
+    let env = Env::new();
+    let out = probe_single_mx_run(
+        &env,
+        125,
+        "alias.test",
+        LeafSpec::new(["mx.alias.test"]),
+        &["--profile", "exchange-online", "--format", "json"],
+    );
+    assert_eq!(exit_code(&out), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("--profile is deprecated; use --expect")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let r = stdout_json(&out);
+    assert_eq!(r["options"]["profile"], "exchange-online");
+    assert!(codes(&r).contains(&"root-mismatch".to_string()));
+}
+
+/// `profile list` names both kinds; `profile show` prints a template that, saved and passed back
+/// as a file, judges exactly like the built-in.
+#[test]
+fn profile_list_and_show_round_trip() {
+    let env = Env::new();
+    let out = tlscheck().args(["profile", "list"]).output().unwrap();
+    assert_eq!(exit_code(&out), 0);
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("exchange-online ") && l.contains(" expect ")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("exchange-online ") && l.contains(" sender ")),
+        "{list}"
+    );
+    assert!(list.contains("exchange-online-2018"), "{list}");
+    let out = tlscheck()
+        .args(["profile", "show", "exchange-online"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&out), 2, "ambiguous without --kind");
+    for (kind, flag, last) in [("sender", "--sender", 126), ("expect", "--expect", 127)] {
+        let out = tlscheck()
+            .args(["profile", "show", "exchange-online", "--kind", kind])
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&out), 0);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with('#') && text.contains(&format!("kind = \"{kind}\"")),
+            "{text}"
+        );
+        let file = env.write(&format!("{kind}.toml"), &text);
+        let (_, from_file) = probe_single_mx(
+            &env,
+            last,
+            "tpl.test",
+            LeafSpec::new(["mx.tpl.test"]),
+            &[flag, file.to_str().unwrap()],
+        );
+        let (_, builtin) = probe_single_mx(
+            &env,
+            last,
+            "tpl.test",
+            LeafSpec::new(["mx.tpl.test"]),
+            &[flag, "exchange-online"],
+        );
+        assert_eq!(codes(&from_file), codes(&builtin), "{kind}");
+        // The wrong kind is refused with a usage error.
+        let other = if flag == "--sender" {
+            "--expect"
+        } else {
+            "--sender"
+        };
+        let out = tlscheck()
+            .args(["host", "mx.tpl.test", other, file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&out), 2);
     }
 }
 
@@ -1698,8 +1868,11 @@ fn a_saved_report_cannot_name_a_file_to_read_as_its_profile() {
         assert!(started.elapsed() < Duration::from_secs(20), "{name}");
         assert_eq!(exit_code(&out), 2, "{name}: {out:?}");
         let stderr = String::from_utf8(out.stderr).unwrap();
-        assert!(stderr.contains("it is not a built-in profile"), "{stderr}");
-        assert!(stderr.contains("pass --profile"), "{stderr}");
+        assert!(
+            stderr.contains("it is not a built-in expect profile"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("pass --expect"), "{stderr}");
         assert!(
             !stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'),
             "{stderr}"
@@ -1933,4 +2106,47 @@ fn a_dhe_only_server_is_judged_by_what_it_accepts() {
 
 fn strs_of(parts: &[Vec<String>]) -> Vec<String> {
     parts.concat()
+}
+
+/// A report judged with a sender profile (and forced TLS) is re-judged with them by default;
+/// `--sender none` drops the sender, and a report saved with `--profile` keeps its expect profile.
+#[test]
+fn a_saved_report_is_rejudged_with_its_sender_profile() {
+    let env = Env::new();
+    let (code, stdout) = probe_single_mx_output(
+        &env,
+        128,
+        "savedsender.test",
+        LeafSpec::new(["other.name.test"]),
+        &[
+            "--sender",
+            "exchange-online",
+            "--forced-tls",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let saved = env.write("sender.json", &stdout);
+    let (_, r) = run_report(&["report", saved.to_str().unwrap(), "--require-tls", "1.2"]);
+    assert!(
+        codes(&r).contains(&"sender-certificate-refused".to_string()),
+        "{r:#}"
+    );
+    assert_eq!(r["options"]["sender"], "exchange-online");
+    assert_eq!(r["options"]["forced_tls"], true);
+    let (_, r) = run_report(&["report", saved.to_str().unwrap(), "--sender", "none"]);
+    assert!(codes(&r).iter().all(|c| !c.starts_with("sender-")), "{r:#}");
+    assert!(r["options"]["sender"].is_null());
+    let (_, r) = run_report(&[
+        "report",
+        saved.to_str().unwrap(),
+        "--expect",
+        "exchange-online",
+    ]);
+    assert!(codes(&r).contains(&"root-mismatch".to_string()), "{r:#}");
+    assert!(
+        codes(&r).contains(&"sender-certificate-refused".to_string()),
+        "{r:#}"
+    );
 }

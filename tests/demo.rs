@@ -203,3 +203,32 @@ fn the_demo_refuses_to_be_pointed_elsewhere_and_documents_its_exit_codes() {
         assert!(!help.contains(hidden), "{hidden}: {help}");
     }
 }
+
+/// The demo's servers judged as Exchange Online would deliver to them: the TLS 1.0/1.1-only
+/// server fails the sender profile with Exchange Online's symptoms; the good one meets it.
+#[test]
+fn the_sender_profile_fails_the_tls_1_0_only_server() {
+    let out = tlscheck()
+        .args(["demo", "--format", "json", "--sender", "exchange-online"])
+        .output()
+        .unwrap();
+    let r = stdout_json(&out);
+    let legacy = codes_of(&r, "legacy-tls.example");
+    assert!(
+        legacy.contains(&"sender-tls-too-old".to_string()),
+        "{legacy:?}"
+    );
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "sender-tls-too-old")
+        .unwrap();
+    assert_eq!(f["severity"], "error");
+    assert!(
+        f["message"].as_str().unwrap().contains("421 4.4.2"),
+        "{f:#}"
+    );
+    let good = codes_of(&r, "good.example");
+    assert!(good.iter().all(|c| !c.starts_with("sender-")), "{good:?}");
+}

@@ -5,7 +5,7 @@
 use super::{date, At, Found};
 use crate::cert::summary::weak_signature_hash;
 use crate::finding::Code;
-use crate::profile::Profile;
+use crate::profile::{name_matches, Profile};
 use crate::report::{CertSummary, ChainError, TlsFacts};
 use crate::vocab::{AnchorSource, ChainErrorKind, KeyType};
 
@@ -210,8 +210,20 @@ fn root_mismatch(tls: &TlsFacts, profile: &Profile, at: &At<'_>) -> Vec<Found> {
     let Some((subject, spki)) = root else {
         return vec![];
     };
-    if profile.root_for_spki(spki).is_some() {
-        return vec![];
+    if let Some(root) = profile.root_for_spki(spki) {
+        // Accepted, but on its way out: say which root was seen and why it matters.
+        return match &root.deprecated {
+            Some(why) => vec![at.found(
+                Code::RootDeprecated,
+                format!(
+                    "the chain ends at {} (key sha256 {}), which profile {} still accepts: {why}",
+                    root.name,
+                    short(spki),
+                    profile.name
+                ),
+            )],
+            None => vec![],
+        };
     }
     let expected: Vec<&str> = profile.roots.iter().map(|r| r.name.as_str()).collect();
     let same_name = expected.iter().any(|e| subject.contains(e))
@@ -238,17 +250,19 @@ fn root_mismatch(tls: &TlsFacts, profile: &Profile, at: &At<'_>) -> Vec<Found> {
 /// The leaf's name and organization against the profile's.
 fn identity(leaf: &CertSummary, profile: &Profile, at: &At<'_>) -> Vec<Found> {
     let mut out = Vec::new();
-    if let Some(expected) = &profile.certificate_name {
+    let expected = profile.expected_names();
+    if !expected.is_empty() {
         let has = leaf
             .common_name
             .iter()
             .chain(leaf.san_dns.iter())
-            .any(|n| n.eq_ignore_ascii_case(expected));
+            .any(|n| expected.iter().any(|p| name_matches(n, p)));
         if !has {
             out.push(at.found(
                 Code::CertNameUnexpected,
                 format!(
-                    "the certificate does not carry {expected} (profile {})",
+                    "the certificate carries none of {} (profile {})",
+                    expected.join(", "),
                     profile.name
                 ),
             ));

@@ -8,13 +8,16 @@
 //! - `session.rs`: the SMTP session (where and why it stopped, STARTTLS offered);
 //! - `tls.rs`: the TLS versions accepted, the negotiated version and key exchange, mutual TLS;
 //! - `cert.rs`: the certificate chain (dates, name, trust, key size, a profile's expectations);
-//! - `revocation.rs`: the CRL, OCSP and stapled answers.
+//! - `revocation.rs`: the CRL, OCSP and stapled answers;
+//! - `sender.rs`: what a sender profile's sender needs of the target (versions, suites, and the
+//!   certificate with forced TLS).
 //!
 //! Per address the rules run in a fixed order (session; TLS versions; key exchange; TLS;
-//! certificate; mutual TLS; revocation), so findings come out in a stable order.
+//! certificate; mutual TLS; revocation; sender profile), so findings come out in a stable order.
 
 mod cert;
 mod revocation;
+mod sender;
 mod session;
 mod target;
 mod tls;
@@ -35,7 +38,10 @@ pub const DEFAULT_MIN_RSA_BITS: u32 = 2048;
 /// What the findings are judged against.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
+    /// The expect profile (`--expect`): what the target must look like.
     pub profile: Option<Profile>,
+    /// The sender profile (`--sender`): who delivers to the target.
+    pub sender: Option<Profile>,
     pub require_tls: Option<TlsVersion>,
     /// Revocation was checked (so a missing stapled response is worth an `info`).
     pub revocation: bool,
@@ -165,6 +171,9 @@ pub fn diagnose_address(a: &AddressReport, policy: &Policy, now: OffsetDateTime)
         if policy.revocation {
             out.extend(revocation::rules(facts, &at));
         }
+    }
+    if let Some(sender) = &policy.sender {
+        out.extend(sender::rules(a, sender, &at));
     }
     out
 }
@@ -307,7 +316,7 @@ mod tests {
         let policy = Policy {
             profile: Some(profile),
             require_tls: Some(TlsVersion::Tls12),
-            revocation: false,
+            ..Policy::default()
         };
         assert_eq!(policy.required_tls(), Some(TlsVersion::Tls13));
         assert_eq!(Policy::default().required_tls(), None);

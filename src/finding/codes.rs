@@ -162,6 +162,21 @@ codes! {
     CertOrganizationUnexpected = "cert-organization-unexpected", Error,
         "The certificate's organization (O) differs from the profile's.",
         "The server is not the expected service, or a device in the path presents its own certificate.";
+    RootDeprecated = "root-deprecated", Warning,
+        "The chain ends at a root the expect profile still accepts but marks as on its way out (for Exchange Online: DigiCert Global Root CA (G1), which Mozilla stopped trusting for TLS servers in April 2026).",
+        "Nothing to change on your side if you only receive from this service. Senders whose trust store dropped the root refuse the chain: make sure your servers trust the profile's current root (for Exchange Online: DigiCert Global Root G2), and expect the service to move to it.";
+    SenderTlsTooOld = "sender-tls-too-old", Error,
+        "The server offers no TLS version the sender profile's sender uses (for Exchange Online: TLS 1.2 or later).",
+        "Enable TLS 1.2 (and 1.3) on the server. Until then the sender fails the handshake and, with opportunistic TLS, delivers in plaintext or retries (Exchange Online: '421 4.4.2 Connection dropped due to SocketError', 'TLS negotiation failed with error SocketError').";
+    SenderNoCommonSuite = "sender-no-common-suite", Error,
+        "The server accepts none of the cipher suites the sender profile's sender offers (for Exchange Online: ECDHE with AES-GCM in TLS 1.2, or TLS 1.3); static-RSA, DHE-only or CBC-only servers do not meet it.",
+        "Enable ECDHE AES-GCM suites (Postfix/OpenSSL: do not exclude kECDHE or AESGCM; Windows: TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 and TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 in the cipher suite order) or TLS 1.3. Run with --ciphers to see every suite the server accepts.";
+    SenderCertificateRefused = "sender-certificate-refused", Error,
+        "With forced TLS (--forced-tls or forced_tls in the sender profile) the sender validates the certificate, and this one fails: untrusted or incomplete chain, expired, or not for the MX host name.",
+        "Install a certificate from a public CA covering the MX host name, with its intermediates. Exchange Online's message trace shows '450 4.4.317 Cannot connect to remote server' for a connector that requires TLS and cannot get it.";
+    SenderCertificateIgnored = "sender-certificate-ignored", Info,
+        "The certificate would fail validation, but the sender uses opportunistic TLS and delivers over TLS anyway.",
+        "Nothing blocks mail from this sender today. A partner who forces TLS with certificate validation (or DANE/MTA-STS) will refuse it: fix the certificate before that.";
     ChainNotSeen = "chain-not-seen", Warning,
         "The server speaks only a TLS 1.3 our client cannot finish (a suite or group rustls lacks: see the 'our side' line); TLS 1.3 encrypts the certificate, so the chain was not seen and not checked.",
         "Nothing is known to be wrong with the server. Check its certificate with a client that has the group or suite, e.g. `openssl s_client -starttls smtp -connect HOST:25 -groups ffdhe2048`; offering x25519 or secp256r1 and TLS_AES_128_GCM_SHA256 as well lets every current sender in.";
