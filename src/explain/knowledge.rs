@@ -268,6 +268,16 @@ pub const NO_SHARED_CIPHER: Topic = Topic {
     commands: &[Cmd::SenderExchangeOnline, Cmd::ExpectExchangeOnline, Cmd::Host("--ciphers"), Cmd::HostAtIp(""), Cmd::Mx("")],
 };
 
+pub const NO_KEY_SHARE: Topic = Topic {
+    id: "no-common-group",
+    meaning: "In TLS 1.3 the two sides have no key-exchange group in common: the server allows only groups the client does not offer (or the other way round), so the handshake ends before it starts.",
+    causes: &[
+        ("The server restricts its TLS 1.3 groups to ones most senders lack, such as only the finite-field ffdhe2048/ffdhe3072 (Postfix tls_eecdh_auto_curves or tls_ffdhe_auto_groups, OpenSSL Groups): allow X25519 and P-256 as well. tlscheck reports such a server's group from a raw hello and says the chain could not be seen.", &[Code::ChainNotSeen, Code::TlsHandshakeFailed]),
+        ("The client offers only groups the server disabled (an old client without X25519/P-256, or a post-quantum-only client): the client's side.", &[]),
+    ],
+    commands: &[Cmd::Host(""), Cmd::HostAtIp("")],
+};
+
 pub const HANDSHAKE_ALERT: Topic = Topic {
     id: "handshake-failure-alert",
     meaning: "The other side aborted the handshake with a handshake_failure alert (alert 40): it found nothing acceptable in what was offered (no common version, cipher suite, key-exchange group or signature algorithm) or refused a parameter.",
@@ -595,6 +605,7 @@ pub const TOPICS: &[&Topic] = &[
     &NO_COMMON_VERSION_INBOUND,
     &NOT_TLS,
     &NO_SHARED_CIPHER,
+    &NO_KEY_SHARE,
     &HANDSHAKE_ALERT,
     &DH_KEY_TOO_SMALL,
     &WEAK_SIGNATURE,
@@ -667,6 +678,7 @@ pub const RULES: &[Rule] = &[
     rule!([Re(TlsReason::EeKeyTooSmall)] => WEAK_KEY),
     rule!([Re(TlsReason::CaKeyTooSmall)] => WEAK_KEY),
     rule!([Re(TlsReason::NoSharedCipher)] => NO_SHARED_CIPHER),
+    rule!([Re(TlsReason::NoSuitableKeyShare)] => NO_KEY_SHARE),
     rule!([Re(TlsReason::NoCiphersAvailable)] => NO_SHARED_CIPHER),
     rule!([Re(TlsReason::GnutlsNoSupportedCipher)] => NO_SHARED_CIPHER),
     rule!([Re(TlsReason::GnutlsCannotNegotiateCipher)] => NO_SHARED_CIPHER),

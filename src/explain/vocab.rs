@@ -126,6 +126,7 @@ words! {
         HttpRequest = "http request",
         PacketLengthTooLong = "packet length too long",
         NoSharedCipher = "no shared cipher",
+        NoSuitableKeyShare = "no suitable key share",
         NoCiphersAvailable = "no ciphers available",
         NoProtocolsAvailable = "no protocols available",
         GnutlsNoSupportedCipher = "No supported cipher suites have been found.",
@@ -198,6 +199,7 @@ pub const REASON_SPELLINGS: &[(&str, TlsReason)] = &[
     ("http request", TlsReason::HttpRequest),
     ("packet length too long", TlsReason::PacketLengthTooLong),
     ("no shared cipher", TlsReason::NoSharedCipher),
+    ("no suitable key share", TlsReason::NoSuitableKeyShare),
     ("no ciphers available", TlsReason::NoCiphersAvailable),
     ("no protocols available", TlsReason::NoProtocolsAvailable),
     (
