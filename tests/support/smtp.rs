@@ -2,7 +2,9 @@
 //!
 //! It speaks just enough SMTP for a TLS checker: greeting, EHLO/HELO, STARTTLS
 //! (handing the same socket to rustls and carrying on with the same command loop
-//! inside TLS), NOOP and QUIT; everything else is `500`. Misbehaviour worth
+//! inside TLS), MAIL (answered [`SmtpServerConfig::mail_reply`]; no RCPT, no DATA),
+//! RSET, NOOP and QUIT; everything else is `500`. It records every command line and
+//! the SNI of every handshake. Misbehaviour worth
 //! diagnosing is scripted through [`SmtpServerConfig`]: a silent or refusing
 //! greeting, STARTTLS advertised but refused, implicit TLS (SMTPS), and a delay
 //! before every reply to stand in for network round-trip time. Counters let tests
@@ -64,6 +66,9 @@ pub struct SmtpServerConfig {
     pub reply_delay: Duration,
     /// Host name in the greeting and the EHLO/HELO reply.
     pub ehlo_name: String,
+    /// Reply to MAIL FROM; `None` = `250 2.1.0 Ok`. A `421` reply closes the connection
+    /// after it, as real servers do.
+    pub mail_reply: Option<String>,
 }
 
 impl SmtpServerConfig {
@@ -77,6 +82,7 @@ impl SmtpServerConfig {
             implicit_tls: false,
             reply_delay: Duration::ZERO,
             ehlo_name: "mx.test".to_string(),
+            mail_reply: None,
         }
     }
 
@@ -110,6 +116,10 @@ struct Shared {
     cfg: SmtpServerConfig,
     acceptor: Option<TlsAcceptor>,
     tls_handshakes: AtomicUsize,
+    /// Every command line received, in order, over all connections.
+    commands: Mutex<Vec<String>>,
+    /// The SNI of every completed handshake (`None`: the client sent none).
+    snis: Mutex<Vec<Option<String>>>,
     /// When each connection was accepted and when the server saw it end (`None`: still open).
     spans: Mutex<Vec<(Instant, Option<Instant>)>>,
 }
@@ -191,6 +201,16 @@ impl SmtpServer {
         self.shared.tls_handshakes.load(Ordering::SeqCst)
     }
 
+    /// Every command line received so far (all connections, in order).
+    pub fn commands(&self) -> Vec<String> {
+        self.shared.commands.lock().unwrap().clone()
+    }
+
+    /// The SNI of each completed handshake so far (`None`: none was sent).
+    pub fn snis(&self) -> Vec<Option<String>> {
+        self.shared.snis.lock().unwrap().clone()
+    }
+
     /// When each connection was accepted, in order.
     pub fn accept_times(&self) -> Vec<Instant> {
         let spans = self.shared.spans.lock().unwrap();
@@ -246,6 +266,8 @@ fn prepare(bind: SocketAddr, cfg: SmtpServerConfig) -> io::Result<(StdTcpListene
         acceptor: cfg.tls.clone().map(TlsAcceptor::from),
         cfg,
         tls_handshakes: AtomicUsize::new(0),
+        commands: Mutex::new(Vec::new()),
+        snis: Mutex::new(Vec::new()),
         spans: Mutex::new(Vec::new()),
     });
     Ok((listener, shared))
@@ -298,6 +320,8 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
 async fn handshake(tcp: TcpStream, shared: &Shared) -> Option<TlsStream<TcpStream>> {
     let tls = shared.acceptor.as_ref()?.accept(tcp).await.ok()?;
     shared.tls_handshakes.fetch_add(1, Ordering::SeqCst);
+    let sni = tls.get_ref().1.server_name().map(str::to_string);
+    shared.snis.lock().unwrap().push(sni);
     Some(tls)
 }
 
@@ -370,6 +394,7 @@ where
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
+        shared.commands.lock().unwrap().push(text.to_string());
 
         if refused {
             if verb == "QUIT" {
@@ -420,7 +445,15 @@ where
                 let _ = stream.shutdown().await;
                 return Ok(End::Closed);
             }
-            "NOOP" => reply(&mut stream, delay, "250 2.0.0 OK").await?,
+            "NOOP" | "RSET" => reply(&mut stream, delay, "250 2.0.0 OK").await?,
+            "MAIL" => {
+                let answer = cfg.mail_reply.as_deref().unwrap_or("250 2.1.0 Ok");
+                reply(&mut stream, delay, answer).await?;
+                if answer.starts_with("421") {
+                    let _ = stream.shutdown().await;
+                    return Ok(End::Closed);
+                }
+            }
             _ => reply(&mut stream, delay, "500 5.5.2 Unrecognized").await?,
         }
     }
