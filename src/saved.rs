@@ -211,6 +211,7 @@ pub fn rejudge(
         profile,
         require_tls,
         revocation: report.run.options.revocation,
+        expiry_warn_days: report.run.options.expiry_warn_days,
     };
     Ok(judge(report, &policy))
 }

@@ -158,6 +158,7 @@ fn a_hostile_saved_report_cannot_reach_the_terminal_raw() {
             verbose,
             quiet,
             color,
+            show_certs: true,
         };
         let out = rendered(&judged, Format::Text, opts);
         assert_safe(&format!("text {opts:?}"), &out);

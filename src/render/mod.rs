@@ -32,6 +32,8 @@ pub struct TextOptions {
     pub quiet: bool,
     /// ANSI colours for verdicts, statuses and finding marks (a terminal that wants them).
     pub color: bool,
+    /// `--show-certs`: the presented chain as PEM under each address.
+    pub show_certs: bool,
 }
 
 /// A judged probe report in `format`.
