@@ -1110,6 +1110,44 @@ fn github_action_fails_the_job_only_on_errors() {
 }
 
 #[test]
+fn github_action_checks_an_address_for_a_name_before_the_cutover() {
+    let env = Env::new();
+    let server = env.server(NET.bind(151), LeafSpec::new(["mx.cutover-action.test"]));
+    let args = format!(
+        "--trust {} --ehlo probe.tlscheck.test --no-revocation",
+        env.trust.display()
+    );
+    let addr = server.addr.to_string();
+    let inputs = |name: &'static str| {
+        vec![
+            ("INPUT_DOMAINS", addr.clone()),
+            ("INPUT_NAME", name.to_string()),
+            ("INPUT_ARGS", args.clone()),
+            ("INPUT_FORMAT", "json".to_string()),
+        ]
+    };
+    let run = |name| {
+        let owned = inputs(name);
+        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_action(&env, &borrowed)
+    };
+    let (code, stdout, _, summary) = run("mx.cutover-action.test");
+    assert_eq!(code, 0, "{stdout}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.dir.path().join("tlscheck-report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first_address(&report)["tls"]["name_valid"], true);
+    assert!(summary.contains("mx.cutover-action.test"), "{summary}");
+    // The wrong name fails the job; a bad one is a configuration error.
+    assert_eq!(run("other.cutover-action.test").0, 1);
+    for bad in ["--trust=/etc/passwd", "192.0.2.1", "bad name.test", "nodot"] {
+        let (code, stdout, _, _) = run(bad);
+        assert_eq!(code, 2, "{bad}: {stdout}");
+    }
+}
+
+#[test]
 fn colour_and_progress_only_on_a_terminal() {
     let env = Env::new();
     let server = env.server(NET.bind(33), LeafSpec::new(["mx.tty.test"]));
