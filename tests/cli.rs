@@ -2187,16 +2187,28 @@ fn tls_required_before_mail_is_recorded() {
         assert_eq!(smtp["mail_reply"]["code"].as_u64(), reply[..3].parse().ok());
         assert_eq!(smtp["rset_reply"]["code"], 250);
         assert!(codes(&r).is_empty(), "information, not a finding: {r:#}");
-        // MAIL and RSET once each, before STARTTLS, on the main session only; never RCPT.
+        // MAIL and RSET once each, right before STARTTLS, on the main session only (the
+        // version probes' connections run at the same time); never RCPT.
         let commands = server.commands();
         let verb = |v: &str| commands.iter().filter(|c| c.starts_with(v)).count();
         assert_eq!(
             (verb("MAIL FROM:<>"), verb("RSET"), verb("RCPT")),
             (1, 1, 0)
         );
-        let mail = commands.iter().position(|c| c.starts_with("MAIL")).unwrap();
-        assert_eq!(commands[mail + 1], "RSET");
-        assert_eq!(commands[mail + 2], "STARTTLS");
+        let main: Vec<Vec<String>> = server
+            .commands_by_connection()
+            .into_iter()
+            .filter(|c| c.iter().any(|l| l.starts_with("MAIL")))
+            .collect();
+        assert_eq!(
+            main[0][..4],
+            [
+                "EHLO probe.tlscheck.test",
+                "MAIL FROM:<>",
+                "RSET",
+                "STARTTLS"
+            ]
+        );
     }
     let server = mail_server(&env, 148, "530 5.7.0 Must issue a STARTTLS command first");
     let out = tlscheck()
@@ -2238,6 +2250,23 @@ fn no_mail_probe_sends_no_mail() {
             .any(|c| c.starts_with("MAIL") || c.starts_with("RSET")),
         "{commands:?}"
     );
+}
+
+#[test]
+fn a_server_hanging_up_after_the_mail_probe_still_gets_its_tls_checked() {
+    let env = Env::new();
+    let server = env.server_with(NET.bind(152), LeafSpec::new(["mx.mail.test"]), |c| {
+        c.mail_reply = Some("554 5.7.1 Go away".into());
+        c.close_after_rset = true;
+    });
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.mail.test"]);
+    assert_eq!(code, 0, "{r:#}");
+    let a = first_address(&r);
+    assert!(a["error"].is_null(), "{a:#}");
+    assert_eq!(a["tls"]["name_valid"], true, "{a:#}");
+    assert_eq!(a["smtp"]["mail_reply"]["code"], 554);
+    let lost = a["smtp"]["mail_probe_lost"].as_str().unwrap();
+    assert!(lost.contains("closed after MAIL and RSET"), "{lost}");
 }
 
 #[test]

@@ -220,6 +220,15 @@ pub fn tls_required(reply: &Reply) -> Option<bool> {
     names_tls.then_some(true)
 }
 
+/// The server closed or reset the connection.
+fn closed(e: &StreamError) -> bool {
+    match e {
+        StreamError::Closed => true,
+        StreamError::Io(io) => is_reset(io) || io.kind() == std::io::ErrorKind::BrokenPipe,
+        _ => false,
+    }
+}
+
 /// A stream failure in a few words, for the MAIL probe's note.
 fn stream_words(e: &StreamError) -> String {
     match e {
@@ -454,11 +463,21 @@ impl Session<'_> {
         }
         let (deadline, by_run) = self.deadline();
         let t0 = Instant::now();
-        if let Err(e) = stream.send("STARTTLS", deadline).await {
-            return Err(self.stream_failure(Phase::Starttls, e, by_run).into());
-        }
-        let reply = match stream.read_reply(deadline).await {
+        let reply = match stream.send("STARTTLS", deadline).await {
+            Ok(()) => stream.read_reply(deadline).await,
+            Err(e) => Err(e),
+        };
+        let reply = match reply {
             Ok(r) => r,
+            // A server that hung up after the MAIL probe without saying so (no 421): the probe
+            // cost the connection, not STARTTLS, which is tried again without it.
+            Err(e) if mail_probe && closed(&e) => {
+                self.result.smtp.mail_probe_lost = Some(format!(
+                    "the connection was closed after MAIL and RSET, before STARTTLS: {}",
+                    stream_words(&e)
+                ));
+                return Err(Plain::MailProbeLost);
+            }
             Err(e) => return Err(self.stream_failure(Phase::Starttls, e, by_run).into()),
         };
         self.result.timings.starttls = Some(ms(t0.elapsed()));

@@ -69,6 +69,9 @@ pub struct SmtpServerConfig {
     /// Reply to MAIL FROM; `None` = `250 2.1.0 Ok`. A `421` reply closes the connection
     /// after it, as real servers do.
     pub mail_reply: Option<String>,
+    /// Close the connection, without a word, after the reply to RSET (a server that hangs up on
+    /// a client it did not like).
+    pub close_after_rset: bool,
 }
 
 impl SmtpServerConfig {
@@ -83,6 +86,7 @@ impl SmtpServerConfig {
             reply_delay: Duration::ZERO,
             ehlo_name: "mx.test".to_string(),
             mail_reply: None,
+            close_after_rset: false,
         }
     }
 
@@ -116,8 +120,8 @@ struct Shared {
     cfg: SmtpServerConfig,
     acceptor: Option<TlsAcceptor>,
     tls_handshakes: AtomicUsize,
-    /// Every command line received, in order, over all connections.
-    commands: Mutex<Vec<String>>,
+    /// Every command line received, in order, with the connection (its index) it came on.
+    commands: Mutex<Vec<(usize, String)>>,
     /// The SNI of every completed handshake (`None`: the client sent none).
     snis: Mutex<Vec<Option<String>>>,
     /// When each connection was accepted and when the server saw it end (`None`: still open).
@@ -203,7 +207,19 @@ impl SmtpServer {
 
     /// Every command line received so far (all connections, in order).
     pub fn commands(&self) -> Vec<String> {
-        self.shared.commands.lock().unwrap().clone()
+        let commands = self.shared.commands.lock().unwrap();
+        commands.iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// The command lines of each connection that sent any, in the order the connections were
+    /// accepted.
+    pub fn commands_by_connection(&self) -> Vec<Vec<String>> {
+        let commands = self.shared.commands.lock().unwrap();
+        let mut by: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+        for (conn, c) in commands.iter() {
+            by.entry(*conn).or_default().push(c.clone());
+        }
+        by.into_values().collect()
     }
 
     /// The SNI of each completed handshake so far (`None`: none was sent).
@@ -293,7 +309,7 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
         while conns.try_join_next().is_some() {}
         let shared = shared.clone();
         conns.spawn(async move {
-            handle(tcp, shared.clone()).await;
+            handle(tcp, span, shared.clone()).await;
             if let Some(s) = shared.spans.lock().unwrap().get_mut(span) {
                 s.1 = Some(Instant::now());
             }
@@ -301,17 +317,17 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
+async fn handle(tcp: TcpStream, conn: usize, shared: Arc<Shared>) {
     // Replies are small and written whole; without this, reply_delay timings would
     // be blurred by Nagle's algorithm.
     let _ = tcp.set_nodelay(true);
     if shared.cfg.implicit_tls {
         if let Some(tls) = handshake(tcp, &shared).await {
-            let _ = session(tls, true, true, &shared).await;
+            let _ = session(tls, true, true, conn, &shared).await;
         }
-    } else if let Ok(End::StartTls(tcp)) = session(tcp, false, true, &shared).await {
+    } else if let Ok(End::StartTls(tcp)) = session(tcp, false, true, conn, &shared).await {
         if let Some(tls) = handshake(tcp, &shared).await {
-            let _ = session(tls, true, false, &shared).await;
+            let _ = session(tls, true, false, conn, &shared).await;
         }
     }
 }
@@ -334,7 +350,13 @@ enum End<S> {
 
 /// The SMTP command loop, generic over the stream so the same code runs in plain
 /// text and inside TLS.
-async fn session<S>(stream: S, in_tls: bool, greet: bool, shared: &Shared) -> io::Result<End<S>>
+async fn session<S>(
+    stream: S,
+    in_tls: bool,
+    greet: bool,
+    conn: usize,
+    shared: &Shared,
+) -> io::Result<End<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -394,7 +416,11 @@ where
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
-        shared.commands.lock().unwrap().push(text.to_string());
+        shared
+            .commands
+            .lock()
+            .unwrap()
+            .push((conn, text.to_string()));
 
         if refused {
             if verb == "QUIT" {
@@ -445,7 +471,14 @@ where
                 let _ = stream.shutdown().await;
                 return Ok(End::Closed);
             }
-            "NOOP" | "RSET" => reply(&mut stream, delay, "250 2.0.0 OK").await?,
+            "NOOP" => reply(&mut stream, delay, "250 2.0.0 OK").await?,
+            "RSET" => {
+                reply(&mut stream, delay, "250 2.0.0 OK").await?;
+                if cfg.close_after_rset {
+                    let _ = stream.shutdown().await;
+                    return Ok(End::Closed);
+                }
+            }
             "MAIL" => {
                 let answer = cfg.mail_reply.as_deref().unwrap_or("250 2.1.0 Ok");
                 reply(&mut stream, delay, answer).await?;
