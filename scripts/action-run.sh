@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The run step of the GitHub Action (action.yml): runs `tlscheck mx` with the action's inputs,
+# The run step of the GitHub Action (action.yml): runs `tlscheck mx` (or, with INPUT_NAME,
+# `tlscheck host ADDRESSES --name NAME`: the pre-cutover check) with the action's inputs,
 # which arrive as environment variables, writes the report, the step summary and the outputs, and
 # maps the exit code: 1 (a finding of severity error) fails the job; 3 (inconclusive: nothing could
 # be probed, typically port 25 blocked from the runner) is a warning unless
 # INPUT_FAIL_ON_INCONCLUSIVE=true; 2 and 4 fail the job.
 #
-# Inputs: INPUT_DOMAINS (space, comma or newline separated), INPUT_PROFILE, INPUT_REQUIRE_TLS,
+# Inputs: INPUT_DOMAINS (space, comma or newline separated; with INPUT_NAME the addresses of the
+# new server), INPUT_NAME (host name for SNI and the name check), INPUT_PROFILE, INPUT_REQUIRE_TLS,
 # INPUT_FORMAT (text|json|markdown|junit), INPUT_OUTPUT (report file), INPUT_ARGS (more options),
 # INPUT_FAIL_ON_INCONCLUSIVE. TLSCHECK names the binary (default: tlscheck on PATH).
 set -uo pipefail
@@ -26,12 +28,24 @@ case $format in
   *) echo "::error::tlscheck: format must be text, json, markdown, junit or ndjson, not '$format'"; exit 2 ;;
 esac
 out=${INPUT_OUTPUT:-tlscheck-report.$ext}
+command=mx
+name=${INPUT_NAME:-}
+if [ -n "$name" ]; then
+  # A host name (letters, digits, hyphens, dots; at least two labels), not an address or an option.
+  if ! [[ $name =~ ^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+\.?$ ]] \
+    || [[ $name =~ ^[0-9.]+$ ]]; then
+    echo "::error::tlscheck: name must be a host name such as mx.contoso.com, not '$name'"
+    exit 2
+  fi
+  command=host
+fi
 
 # One probe writes the JSON report; the requested format and the summary are rendered from it
 # offline (`tlscheck report`), so every view shows the same run.
 json=${INPUT_OUTPUT:+${out%.*}.json}
 json=${json:-tlscheck-report.json}
-args=(mx "${domains[@]}" --format json -o "$json")
+args=("$command" "${domains[@]}" --format json -o "$json")
+[ -n "$name" ] && args+=(--name "$name")
 [ -n "${INPUT_PROFILE:-}" ] && args+=(--profile "$INPUT_PROFILE")
 [ -n "${INPUT_REQUIRE_TLS:-}" ] && args+=(--require-tls "$INPUT_REQUIRE_TLS")
 read -r -a extra <<<"${INPUT_ARGS:-}"

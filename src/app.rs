@@ -15,14 +15,14 @@ use crate::diagnose::{judge, Policy};
 use crate::dns::Dns;
 use crate::fetch::Fetcher;
 use crate::judged::Judged;
-use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan};
+use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan, ShowCerts};
 use crate::probe::Prober;
 use crate::render::TextOptions;
 use crate::report::{Report, Run, RunOptions, TargetReport, Tool};
 use crate::revocation::Checker;
 use crate::target::{HostSpec, Target};
 use crate::vocab::Verdict;
-use crate::{demo, endpoints, exit, explain, manual, render, saved};
+use crate::{certfiles, demo, endpoints, exit, explain, manual, render, saved};
 
 /// A run-level failure (as opposed to a failure at one address, which is a recorded fact).
 #[derive(Debug, thiserror::Error)]
@@ -105,14 +105,29 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
 /// `tlscheck mx|host`: probes every target, judges, renders the whole report at once.
 async fn probe(plan: &Plan) -> Result<u8, Error> {
     let judged = probe_and_judge(plan).await?;
-    let opts = text_options(
+    let mut opts = text_options(
         plan.verbose,
         plan.quiet,
         plan.color,
         plan.output.as_deref(),
         plan.width,
     );
+    opts.show_certs = plan.show_certs == Some(ShowCerts::Inline);
+    cert_files(plan, &judged.report.targets)?;
     deliver(&judged, plan.format, opts, plan.output.as_deref())
+}
+
+/// `--show-certs DIR`: the presented chains of `targets` as PEM files in DIR.
+fn cert_files(plan: &Plan, targets: &[TargetReport]) -> Result<(), Error> {
+    let Some(ShowCerts::Dir(dir)) = &plan.show_certs else {
+        return Ok(());
+    };
+    certfiles::write(dir, targets)
+        .map(drop)
+        .map_err(|source| Error::Output {
+            path: dir.display().to_string(),
+            source,
+        })
 }
 
 /// Every target probed, then judged.
@@ -145,13 +160,15 @@ async fn demo(base: &Plan) -> Result<u8, Error> {
     };
     say(format!("{}\n\n", lab.header()))?;
     let judged = probe_and_judge(&plan).await?;
-    let opts = text_options(
+    let mut opts = text_options(
         plan.verbose,
         plan.quiet,
         plan.color,
         plan.output.as_deref(),
         plan.width,
     );
+    opts.show_certs = plan.show_certs == Some(ShowCerts::Inline);
+    cert_files(&plan, &judged.report.targets)?;
     deliver(&judged, plan.format, opts, plan.output.as_deref())?;
     demo::check(&judged.report).map_err(|e| Error::Demo(e.to_string()))?;
     say(format!("\n{}\n", demo::NEXT_STEP))?;
@@ -184,6 +201,7 @@ async fn probe_streaming(plan: &Plan) -> Result<u8, Error> {
     let mut line = Vec::new();
     while let Some(target) = futures::StreamExt::next(&mut finished).await {
         let judged = setup.judge(plan, vec![target]);
+        cert_files(plan, &judged.report.targets)?;
         verdict = Verdict::overall([verdict, judged.verdict]);
         line.clear();
         render::json::line(&judged, &mut line).map_err(internal)?;
@@ -319,6 +337,7 @@ impl Setup {
             sender: plan.sender.clone(),
             require_tls: plan.require_tls,
             revocation: plan.revocation,
+            expiry_warn_days: plan.expiry_warn_days,
         };
         judge(report, &policy)
     }
@@ -350,6 +369,10 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         revocation: plan.revocation,
         allow_private_fetch: plan.allow_private_fetch,
         client_cert: plan.client_identity.as_ref().map(|c| c.path.clone()),
+        name: plan.name.clone(),
+        sni: plan.sni,
+        mail_probe: plan.mail_probe && !plan.implicit_tls,
+        expiry_warn_days: plan.expiry_warn_days,
     }
 }
 
@@ -365,6 +388,7 @@ fn text_options(
         quiet,
         color: use_color(color, output),
         width: text_width(width),
+        show_certs: false,
     }
 }
 

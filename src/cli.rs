@@ -8,7 +8,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
-use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan};
+use crate::diagnose::DEFAULT_EXPIRY_WARN_DAYS;
+use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan, ShowCerts};
 use crate::profile::{Profile, ProfileKind};
 use crate::smtp::session::EhloName;
 use crate::target::{parse_domain, parse_host};
@@ -45,6 +46,11 @@ pub enum Command {
         /// Hosts: name, name:port, 192.0.2.1:25, or an IPv6 literal such as 2001:db8::1 (in brackets with a port).
         #[arg(required = true, value_name = "HOST[:PORT]")]
         hosts: Vec<String>,
+        /// Use this host name for SNI, the certificate name check and the report while connecting
+        /// to the address given: the pre-cutover check of a new server before the MX points at
+        /// it, e.g. tlscheck host 192.0.2.10 --name mx.contoso.com
+        #[arg(long, value_name = "HOST")]
+        name: Option<String>,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -345,6 +351,23 @@ pub struct CommonArgs {
     /// Skip revocation checks (no CRL download, no OCSP query).
     #[arg(long)]
     pub no_revocation: bool,
+    /// Send no SNI in the TLS handshake (the certificate name check still uses the host name):
+    /// what a sender that omits SNI gets.
+    #[arg(long)]
+    pub no_sni: bool,
+    /// Do not send `MAIL FROM:<>` (and RSET) before STARTTLS; by default it is sent to learn
+    /// whether the server requires TLS before mail (never RCPT, never a message).
+    #[arg(long)]
+    pub no_mail_probe: bool,
+    /// Warn (cert-expiring-soon) about a certificate of the chain (not a root) that expires
+    /// within DAYS; 0 turns the warning off.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_EXPIRY_WARN_DAYS)]
+    pub expiry_warn: u32,
+    /// Write the presented certificate chains as PEM (like openssl s_client -showcerts): in the
+    /// text report under each address, or with DIR one file per address and certificate
+    /// (DIR/<host>_<ip>_<port>_<n>.pem). Give DIR after the hosts, or as --show-certs=DIR.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub show_certs: Option<Option<PathBuf>>,
     /// Let revocation fetches reach private, loopback and link-local addresses (labs, internal
     /// CAs); refused by default because the URLs come from certificates strangers send.
     #[arg(long)]
@@ -529,6 +552,50 @@ fn writable_file(path: Option<&std::path::Path>) -> Result<(), UsageError> {
     }
 }
 
+/// Longest `--expiry-warn` (a certificate's whole life is at most 398 days for public CAs; a
+/// private one's may be longer, but a warning years ahead says nothing).
+const MAX_EXPIRY_WARN_DAYS: u32 = 3650;
+
+/// `--name HOST`: a host name (IDNA to ASCII), not an address.
+fn parse_name(input: &str) -> Result<String, UsageError> {
+    let bare = input.trim().trim_matches(|c| c == '[' || c == ']');
+    if bare.parse::<IpAddr>().is_ok() {
+        return Err(UsageError(format!(
+            "--name {input:?} is an IP address; give the host name senders will use"
+        )));
+    }
+    crate::target::normalize_name(input)
+        .map_err(|e| UsageError(format!("--name: {e}")))
+        .and_then(|n| {
+            if n.contains('.') {
+                Ok(n)
+            } else {
+                Err(UsageError(format!(
+                    "--name {input:?} is not a fully qualified host name"
+                )))
+            }
+        })
+}
+
+/// Checks before any probe that `--show-certs DIR` is a directory tlscheck can write into (it is
+/// not created: a mistyped name should not make a new directory).
+fn writable_cert_dir(dir: &std::path::Path) -> Result<(), UsageError> {
+    let shown = dir.display();
+    if !dir.is_dir() {
+        return Err(UsageError(format!(
+            "--show-certs {shown}: not a directory (create it first)"
+        )));
+    }
+    let cannot = |e: std::io::Error| UsageError(format!("--show-certs {shown}: cannot write: {e}"));
+    let probe = dir.join(format!(".tlscheck-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(cannot)?;
+    std::fs::remove_file(&probe).map_err(cannot)
+}
+
 /// Checks that `man --out-dir DIR` can be written (creating DIR), before any page is made.
 fn writable_dir(dir: &std::path::Path) -> Result<(), UsageError> {
     let shown = dir.display();
@@ -621,7 +688,7 @@ impl Cli {
     /// Validates a probing command (`mx`, `host`) into a [`Plan`] (reads the trust store and the
     /// profile).
     pub fn into_plan(self) -> Result<Plan, UsageError> {
-        let (command, inputs, common) = match self.command {
+        let (command, inputs, name, common) = match self.command {
             Command::Mx {
                 mut domains,
                 file,
@@ -630,9 +697,13 @@ impl Cli {
                 if let Some(file) = file {
                     domains.extend(read_domain_file(&file)?);
                 }
-                (TargetKind::Mx, dedup_inputs(domains), common)
+                (TargetKind::Mx, dedup_inputs(domains), None, common)
             }
-            Command::Host { hosts, common } => (TargetKind::Host, dedup_inputs(hosts), common),
+            Command::Host {
+                hosts,
+                name,
+                common,
+            } => (TargetKind::Host, dedup_inputs(hosts), name, common),
             Command::Explain { .. }
             | Command::Endpoints { .. }
             | Command::Report { .. }
@@ -701,6 +772,21 @@ impl Cli {
             Some(name) => EhloName::Name(validate_ehlo(&name)?),
             None => default_ehlo(),
         };
+        let name = name.as_deref().map(parse_name).transpose()?;
+        if c.expiry_warn > MAX_EXPIRY_WARN_DAYS {
+            return Err(UsageError(format!(
+                "--expiry-warn must be between 0 and {MAX_EXPIRY_WARN_DAYS} days, not {}",
+                c.expiry_warn
+            )));
+        }
+        let show_certs = match c.show_certs {
+            None => None,
+            Some(None) => Some(ShowCerts::Inline),
+            Some(Some(dir)) => {
+                writable_cert_dir(&dir)?;
+                Some(ShowCerts::Dir(dir))
+            }
+        };
         let families = match (c.ipv4, c.ipv6) {
             (true, _) => Families::V4,
             (_, true) => Families::V6,
@@ -727,6 +813,11 @@ impl Cli {
             revocation: !c.no_revocation,
             allow_private_fetch: c.allow_private_fetch,
             client_identity,
+            name,
+            sni: !c.no_sni,
+            mail_probe: !c.no_mail_probe,
+            expiry_warn_days: c.expiry_warn,
+            show_certs,
             format: c.format.into(),
             output: {
                 writable_file(c.output.as_deref())?;
@@ -951,6 +1042,39 @@ mod tests {
         assert!(plan(&["tlscheck", "mx", "192.0.2.1"]).is_err());
         assert!(plan(&["tlscheck", "mx"]).is_err());
         assert!(plan(&["tlscheck", "mx", "a.example", "--ehlo", "bad name"]).is_err());
+    }
+
+    #[test]
+    fn name_and_cutover_options() {
+        let p = plan(&[
+            "tlscheck",
+            "host",
+            "192.0.2.10",
+            "--name",
+            "MX.Contoso.com.",
+            "--no-sni",
+            "--no-mail-probe",
+            "--expiry-warn",
+            "60",
+        ])
+        .unwrap();
+        assert_eq!(p.name.as_deref(), Some("mx.contoso.com"));
+        assert_eq!(
+            (p.sni, p.mail_probe, p.expiry_warn_days),
+            (false, false, 60)
+        );
+        assert_eq!(p.show_certs, None);
+        let p = plan(&["tlscheck", "host", "192.0.2.10", "--show-certs"]).unwrap();
+        assert_eq!(p.show_certs, Some(ShowCerts::Inline));
+        assert_eq!((p.sni, p.mail_probe, p.expiry_warn_days), (true, true, 30));
+        assert!(plan(&["tlscheck", "mx", "a.example", "--name", "mx.a.example"]).is_err());
+        for bad in ["bad name", "192.0.2.1", "[::1]", "localhost", ""] {
+            assert!(
+                plan(&["tlscheck", "host", "192.0.2.10", "--name", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(plan(&["tlscheck", "host", "192.0.2.10", "--expiry-warn", "3651"]).is_err());
     }
 
     #[test]

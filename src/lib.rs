@@ -50,6 +50,7 @@
 
 pub mod app;
 pub mod cert;
+pub mod certfiles;
 pub mod ciphers;
 pub mod cli;
 pub mod demo;

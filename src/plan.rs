@@ -60,6 +60,17 @@ pub struct Plan {
     pub allow_private_fetch: bool,
     /// Client certificate presented when a server asks (`--client-cert`, `--client-key`).
     pub client_identity: Option<ClientIdentity>,
+    /// `--name`: the host name to use for SNI, the name check and the report when `tlscheck host`
+    /// connects to an address (checking a server before the MX points at it).
+    pub name: Option<String>,
+    /// Send SNI (`--no-sni` turns it off).
+    pub sni: bool,
+    /// Send `MAIL FROM:<>` before STARTTLS to learn whether TLS is required (`--no-mail-probe`).
+    pub mail_probe: bool,
+    /// Warn about certificates expiring within this many days (`--expiry-warn`; 0: never).
+    pub expiry_warn_days: u32,
+    /// `--show-certs`: write the presented chains as PEM.
+    pub show_certs: Option<ShowCerts>,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub verbose: u8,
@@ -67,6 +78,15 @@ pub struct Plan {
     pub color: ColorChoice,
     /// Text report width in columns (`--width`; 0: not wrapped; `None`: `COLUMNS`, else 80).
     pub width: Option<usize>,
+}
+
+/// Where `--show-certs` writes the presented chains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowCerts {
+    /// Under each address in the text report.
+    Inline,
+    /// One PEM file per address and certificate in this directory (checked writable).
+    Dir(PathBuf),
 }
 
 /// `tlscheck endpoints`: which URLs to fetch, and how.

@@ -198,11 +198,15 @@ impl<'a> Prober<'a> {
                         h
                     }
                     HostSpec::Ip(ip) => HostReport {
-                        name: ip.to_string(),
+                        // With --name the host is reported by the name it is checked for.
+                        name: self.plan.name.clone().unwrap_or_else(|| ip.to_string()),
                         preference: None,
                         cname: None,
                         dns_error: None,
-                        addresses: vec![self.address(SocketAddr::new(*ip, port), None).await],
+                        addresses: vec![
+                            self.address(SocketAddr::new(*ip, port), self.plan.name.as_deref())
+                                .await,
+                        ],
                         other_family: vec![],
                     },
                 }];
@@ -244,9 +248,14 @@ impl<'a> Prober<'a> {
             .into_iter()
             .filter(|ip| self.plan.families.allows(ip))
             .collect();
+        // `--name` (host targets only): the addresses found are checked for that name.
+        let checked_for = match self.plan.command {
+            TargetKind::Host => self.plan.name.as_deref().unwrap_or(name),
+            TargetKind::Mx => name,
+        };
         report.addresses = join_all(
             ips.iter()
-                .map(|ip| self.address(SocketAddr::new(*ip, port), Some(name))),
+                .map(|ip| self.address(SocketAddr::new(*ip, port), Some(checked_for))),
         )
         .await;
         report
@@ -320,6 +329,8 @@ impl<'a> Prober<'a> {
             run_deadline: self.deadline,
             client_identity: self.plan.client_identity.clone(),
             gate: self.gate.clone(),
+            sni: self.plan.sni,
+            mail_probe: self.plan.mail_probe,
         };
         // The semaphore is never closed, so acquiring only waits.
         let _permit = self.limit.clone().acquire_owned().await.ok();
@@ -367,6 +378,7 @@ impl<'a> Prober<'a> {
             ip: addr.ip(),
             port: addr.port(),
             implicit_tls: self.plan.implicit_tls,
+            name: self.plan.name.clone().filter(|_| host_name.is_some()),
             smtp: result.smtp,
             tls,
             versions,

@@ -115,6 +115,28 @@ pub struct RunOptions {
     /// `--client-cert`: the client certificate file presented when a server asked for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_cert: Option<String>,
+    /// `--name`: the host name used for SNI and the name check of the addresses given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// SNI was sent (`false` with `--no-sni`).
+    #[serde(default = "yes")]
+    pub sni: bool,
+    /// `MAIL FROM:<>` was sent before STARTTLS (`false` with `--no-mail-probe`).
+    #[serde(default)]
+    pub mail_probe: bool,
+    /// `--expiry-warn`: certificates expiring within this many days are warned about (0: never;
+    /// 30 in reports written before the option existed).
+    #[serde(default = "default_expiry_warn")]
+    pub expiry_warn_days: u32,
+}
+
+/// Default `--expiry-warn`: Let's Encrypt renews 30 days before expiry, so a certificate that
+/// close to its end has missed a renewal (testssl.sh warns at 60). Here because saved reports
+/// without the option are re-judged with it.
+pub const DEFAULT_EXPIRY_WARN_DAYS: u32 = 30;
+
+fn default_expiry_warn() -> u32 {
+    DEFAULT_EXPIRY_WARN_DAYS
 }
 
 /// One domain or host given on the command line.
@@ -180,6 +202,10 @@ pub struct AddressReport {
     pub port: u16,
     /// TLS at once (SMTPS) instead of STARTTLS.
     pub implicit_tls: bool,
+    /// The host name given with `--name`: used for SNI, the certificate name check and the report
+    /// instead of a name the address was found by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub smtp: SmtpFacts,
     /// The TLS facts, when a handshake completed or a raw probe got a ServerHello.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,6 +258,22 @@ pub struct SmtpFacts {
     pub ehlo_keywords: Vec<String>,
     /// The EHLO reply advertised STARTTLS.
     pub starttls_offered: bool,
+    /// The reply to `MAIL FROM:<>` sent in plaintext after EHLO, before STARTTLS (no RCPT, no
+    /// message; `--no-mail-probe` leaves it out). Absent when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_reply: Option<ReplySummary>,
+    /// The reply to the `RSET` sent after that MAIL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rset_reply: Option<ReplySummary>,
+    /// The server requires TLS before mail: `true` when MAIL got 530 (RFC 3207 §4) or another
+    /// 4xx/5xx naming STARTTLS/TLS; `false` when MAIL got 250 (opportunistic TLS); absent when not
+    /// asked or the reply says neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_required: Option<bool>,
+    /// Why the MAIL probe stopped the connection it ran on (421, a timeout, the server closed
+    /// it); the session then went on over a new connection without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_probe_lost: Option<String>,
     /// The reply to STARTTLS (RFC 3207 §4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starttls_reply: Option<ReplySummary>,

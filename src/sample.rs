@@ -135,6 +135,7 @@ pub fn address(ip: &str, tls: TlsFacts) -> AddressReport {
         ip: ip.parse::<IpAddr>().unwrap_or(IpAddr::from([192, 0, 2, 1])),
         port: 25,
         implicit_tls: false,
+        name: None,
         smtp: SmtpFacts {
             banner: Some(ReplySummary {
                 code: 220,
@@ -241,6 +242,10 @@ pub fn run() -> Run {
             revocation: true,
             allow_private_fetch: false,
             client_cert: None,
+            name: None,
+            sni: true,
+            mail_probe: true,
+            expiry_warn_days: 30,
         },
     }
 }

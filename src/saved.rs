@@ -204,6 +204,7 @@ pub fn rejudge(judged: Judged, plan: &ReportPlan) -> Result<Judged, SavedError> 
         sender,
         require_tls,
         revocation: report.run.options.revocation,
+        expiry_warn_days: report.run.options.expiry_warn_days,
     };
     Ok(judge(report, &policy))
 }

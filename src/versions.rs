@@ -168,17 +168,13 @@ pub(crate) fn phase_deadline(p: &SessionParams) -> Instant {
 
 /// The name for SNI and the handshake: the host name, or the address for IP literals.
 fn server_name(p: &SessionParams) -> ServerName<'static> {
-    p.host_name
-        .as_ref()
-        .and_then(|h| ServerName::try_from(h.clone()).ok())
-        .unwrap_or_else(|| ServerName::IpAddress(p.addr.ip().into()))
+    p.server_name()
 }
 
-/// The host name to send as SNI in a raw hello (none for IP literals, RFC 6066 §3).
+/// The host name to send as SNI in a raw hello (none for IP literals, RFC 6066 §3, nor with
+/// `--no-sni`).
 pub(crate) fn sni(p: &SessionParams) -> Option<&str> {
-    p.host_name
-        .as_deref()
-        .filter(|h| h.parse::<std::net::IpAddr>().is_err())
+    p.sni_name()
 }
 
 /// Versions, and — when no rustls handshake succeeded but a raw probe got a ServerHello — the
@@ -421,7 +417,7 @@ fn fallback(
         kx_group: kx.map(KeyExchange::label),
         post_quantum: group.is_some_and(|g| group_label(g).contains("MLKEM")),
         forward_secrecy,
-        sni: p.host_name.clone(),
+        sni: sni(p).map(str::to_string),
         chain: chain
             .unwrap_or(seen)
             .into_iter()

@@ -121,7 +121,7 @@ fn good_chain_passes_with_full_facts() {
         "static RSA is probed only when ECDHE fails"
     );
     assert!(tls["trust_store"].as_str().unwrap().starts_with("file:"));
-    // The whole transcript: greeting, EHLO, STARTTLS, EHLO again, QUIT.
+    // The whole transcript: greeting, EHLO, MAIL and RSET, STARTTLS, EHLO again, QUIT.
     let commands: Vec<&str> = a["smtp"]["transcript"]
         .as_array()
         .unwrap()
@@ -133,11 +133,15 @@ fn good_chain_passes_with_full_facts() {
         commands,
         vec![
             "EHLO probe.tlscheck.test",
+            "MAIL FROM:<>",
+            "RSET",
             "STARTTLS",
             "EHLO probe.tlscheck.test",
             "QUIT"
         ]
     );
+    assert_eq!(a["smtp"]["tls_required"], false);
+    assert_eq!(a["smtp"]["mail_reply"]["code"], 250);
 }
 
 #[test]
@@ -1286,6 +1290,44 @@ fn github_action_fails_the_job_only_on_errors() {
 }
 
 #[test]
+fn github_action_checks_an_address_for_a_name_before_the_cutover() {
+    let env = Env::new();
+    let server = env.server(NET.bind(151), LeafSpec::new(["mx.cutover-action.test"]));
+    let args = format!(
+        "--trust {} --ehlo probe.tlscheck.test --no-revocation",
+        env.trust.display()
+    );
+    let addr = server.addr.to_string();
+    let inputs = |name: &'static str| {
+        vec![
+            ("INPUT_DOMAINS", addr.clone()),
+            ("INPUT_NAME", name.to_string()),
+            ("INPUT_ARGS", args.clone()),
+            ("INPUT_FORMAT", "json".to_string()),
+        ]
+    };
+    let run = |name| {
+        let owned = inputs(name);
+        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_action(&env, &borrowed)
+    };
+    let (code, stdout, _, summary) = run("mx.cutover-action.test");
+    assert_eq!(code, 0, "{stdout}");
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.dir.path().join("tlscheck-report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first_address(&report)["tls"]["name_valid"], true);
+    assert!(summary.contains("mx.cutover-action.test"), "{summary}");
+    // The wrong name fails the job; a bad one is a configuration error.
+    assert_eq!(run("other.cutover-action.test").0, 1);
+    for bad in ["--trust=/etc/passwd", "192.0.2.1", "bad name.test", "nodot"] {
+        let (code, stdout, _, _) = run(bad);
+        assert_eq!(code, 2, "{bad}: {stdout}");
+    }
+}
+
+#[test]
 fn colour_and_progress_only_on_a_terminal() {
     let env = Env::new();
     let server = env.server(NET.bind(33), LeafSpec::new(["mx.tty.test"]));
@@ -2149,4 +2191,328 @@ fn a_saved_report_is_rejudged_with_its_sender_profile() {
         codes(&r).contains(&"sender-certificate-refused".to_string()),
         "{r:#}"
     );
+}
+
+// ---- issue 14 §4: testing a server before the MX points at it --------------------------------
+
+/// `tlscheck host ADDR --name NAME` with the test trust store, JSON; returns (exit, report).
+fn host_named(env: &Env, addr: SocketAddr, extra: &[&str]) -> (i32, Value) {
+    let trust = env.trust.display().to_string();
+    let addr = addr.to_string();
+    let mut args = vec!["host", &addr, "--trust", &trust, "--no-revocation"];
+    args.extend(extra);
+    run_json(&args)
+}
+
+#[test]
+fn name_checks_an_address_for_the_name_given() {
+    let env = Env::new();
+    let server = env.server(NET.bind(140), LeafSpec::new(["mx.cutover.test"]));
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.cutover.test"]);
+    assert_eq!(code, 0, "{r:#}");
+    let host = &r["targets"][0]["hosts"][0];
+    assert_eq!(host["name"], "mx.cutover.test");
+    let a = first_address(&r);
+    assert_eq!(a["ip"], "127.0.9.140");
+    assert_eq!(a["name"], "mx.cutover.test");
+    assert_eq!(a["tls"]["sni"], "mx.cutover.test");
+    assert_eq!(a["tls"]["name_checked"], "mx.cutover.test");
+    assert_eq!(a["tls"]["name_valid"], true);
+    assert_eq!(r["options"]["name"], "mx.cutover.test");
+    assert!(server
+        .snis()
+        .iter()
+        .all(|s| s.as_deref() == Some("mx.cutover.test")));
+
+    // Another name: the certificate does not cover it.
+    let (code, r) = host_named(&env, server.addr, &["--name", "other.cutover.test"]);
+    assert_eq!(code, 1, "{r:#}");
+    assert!(
+        codes(&r).contains(&"cert-name-mismatch".to_string()),
+        "{r:#}"
+    );
+    assert_eq!(first_address(&r)["tls"]["name_valid"], false);
+
+    // The text report shows the address connected to and the name used.
+    let out = tlscheck()
+        .args([
+            "host",
+            &server.addr.to_string(),
+            "--name",
+            "mx.cutover.test",
+        ])
+        .args([
+            "--trust",
+            &env.trust.display().to_string(),
+            "--no-revocation",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("127.0.9.140:"), "{text}");
+    assert!(
+        text.contains("name      mx.cutover.test (given with --name; sent as SNI)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_sni_sends_none_but_still_checks_the_name() {
+    let env = Env::new();
+    let server = env.server(NET.bind(141), LeafSpec::new(["mx.nosni.test"]));
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.nosni.test", "--no-sni"]);
+    assert_eq!(code, 0, "{r:#}");
+    let tls = &first_address(&r)["tls"];
+    assert!(tls["sni"].is_null(), "{tls:#}");
+    assert_eq!(tls["name_valid"], true);
+    assert_eq!(r["options"]["sni"], false);
+    let snis = server.snis();
+    assert!(!snis.is_empty());
+    assert!(snis.iter().all(Option::is_none), "{snis:?}");
+}
+
+#[test]
+fn name_and_new_options_are_validated() {
+    let code = |args: &[&str]| exit_code(&tlscheck().args(args).output().unwrap());
+    assert_eq!(code(&["mx", "a.test", "--name", "mx.a.test"]), 2);
+    assert_eq!(code(&["host", "192.0.2.1", "--name", "bad name.test"]), 2);
+    assert_eq!(code(&["host", "192.0.2.1", "--name", "192.0.2.2"]), 2);
+    assert_eq!(code(&["host", "192.0.2.1", "--expiry-warn", "99999"]), 2);
+    assert_eq!(code(&["host", "192.0.2.1", "--expiry-warn", "-1"]), 2);
+    let env = Env::new();
+    let file = env.write("not-a-dir", "x");
+    let missing = env.dir.path().join("missing");
+    for dir in [&file, &missing] {
+        let dir = format!("--show-certs={}", dir.display());
+        assert_eq!(code(&["host", "192.0.2.1", &dir]), 2, "{dir}");
+    }
+}
+
+/// The PEM certificates in `text`, each as DER.
+fn pem_certs(text: &str) -> Vec<Vec<u8>> {
+    use rustls_pki_types::pem::PemObject;
+    rustls_pki_types::CertificateDer::pem_slice_iter(text.as_bytes())
+        .map(|c| c.expect("a PEM certificate").to_vec())
+        .collect()
+}
+
+#[test]
+fn show_certs_writes_the_chain_as_pem_inline_and_into_a_directory() {
+    let env = Env::new();
+    let server = env.server(NET.bind(142), LeafSpec::new(["mx.pem.test"]));
+    let addr = server.addr.to_string();
+    let trust = env.trust.display().to_string();
+    let out = tlscheck()
+        .args(["host", &addr, "--name", "mx.pem.test", "--trust", &trust])
+        .args(["--no-revocation", "--show-certs"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("-----BEGIN CERTIFICATE-----").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("# subject: CN=mx.pem.test"), "{text}");
+    assert!(text.contains("# issuer: "), "{text}");
+    let inline = pem_certs(&text);
+    assert_eq!(inline.len(), 2);
+
+    let dir = env.dir.path().join("certs");
+    std::fs::create_dir(&dir).unwrap();
+    let (code, r) = host_named(
+        &env,
+        server.addr,
+        &[
+            "--name",
+            "mx.pem.test",
+            &format!("--show-certs={}", dir.display()),
+        ],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    let port = server.addr.port();
+    let mut files = Vec::new();
+    for n in 0..2 {
+        let path = dir.join(format!("mx.pem.test_127.0.9.142_{port}_{n}.pem"));
+        let body = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert!(body.starts_with("# subject: "), "{body}");
+        files.extend(pem_certs(&body));
+    }
+    assert_eq!(files, inline);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    // The same certificates as the JSON report's `der`.
+    use base64::Engine;
+    let der0 = base64::engine::general_purpose::STANDARD
+        .decode(
+            first_address(&r)["tls"]["chain"][0]["der"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(files[0], der0);
+}
+
+#[test]
+fn a_leaf_expiring_within_the_warning_window_is_warned_about() {
+    let env = Env::new();
+    let mut spec = LeafSpec::new(["mx.soon.test"]);
+    spec.not_after = OffsetDateTime::now_utc() + time::Duration::days(10);
+    let server = env.server(NET.bind(143), spec);
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.soon.test"]);
+    assert_eq!(code, 0, "a warning does not fail: {r:#}");
+    assert_eq!(codes(&r), vec!["cert-expiring-soon"], "{r:#}");
+    let m = support::report::finding(&r, "cert-expiring-soon")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(m.contains("mx.soon.test") && m.contains("days left"), "{m}");
+    for days in ["5", "0"] {
+        let (_, r) = host_named(
+            &env,
+            server.addr,
+            &["--name", "mx.soon.test", "--expiry-warn", days],
+        );
+        assert!(codes(&r).is_empty(), "--expiry-warn {days}: {r:#}");
+    }
+}
+
+/// A STARTTLS server on `last` answering MAIL with `mail_reply`.
+fn mail_server(env: &Env, last: u8, mail_reply: &str) -> SmtpServer {
+    let reply = mail_reply.to_string();
+    env.server_with(NET.bind(last), LeafSpec::new(["mx.mail.test"]), |c| {
+        c.mail_reply = Some(reply)
+    })
+}
+
+#[test]
+fn tls_required_before_mail_is_recorded() {
+    let env = Env::new();
+    for (last, reply, required) in [
+        (
+            144,
+            "530 5.7.0 Must issue a STARTTLS command first",
+            Some(true),
+        ),
+        (
+            145,
+            "451 5.7.3 STARTTLS is required to send mail",
+            Some(true),
+        ),
+        (146, "250 2.1.0 Ok", Some(false)),
+        (147, "550 5.7.1 Client host rejected", None),
+    ] {
+        let server = mail_server(&env, last, reply);
+        let (code, r) = host_named(&env, server.addr, &["--name", "mx.mail.test"]);
+        assert_eq!(code, 0, "{reply}: {r:#}");
+        let smtp = &first_address(&r)["smtp"];
+        assert_eq!(
+            smtp["tls_required"].as_bool(),
+            required,
+            "{reply}: {smtp:#}"
+        );
+        assert_eq!(smtp["mail_reply"]["code"].as_u64(), reply[..3].parse().ok());
+        assert_eq!(smtp["rset_reply"]["code"], 250);
+        assert!(codes(&r).is_empty(), "information, not a finding: {r:#}");
+        // MAIL and RSET once each, right before STARTTLS, on the main session only (the
+        // version probes' connections run at the same time); never RCPT.
+        let commands = server.commands();
+        let verb = |v: &str| commands.iter().filter(|c| c.starts_with(v)).count();
+        assert_eq!(
+            (verb("MAIL FROM:<>"), verb("RSET"), verb("RCPT")),
+            (1, 1, 0)
+        );
+        let main: Vec<Vec<String>> = server
+            .commands_by_connection()
+            .into_iter()
+            .filter(|c| c.iter().any(|l| l.starts_with("MAIL")))
+            .collect();
+        assert_eq!(
+            main[0][..4],
+            [
+                "EHLO probe.tlscheck.test",
+                "MAIL FROM:<>",
+                "RSET",
+                "STARTTLS"
+            ]
+        );
+    }
+    let server = mail_server(&env, 148, "530 5.7.0 Must issue a STARTTLS command first");
+    let out = tlscheck()
+        .args(["host", &server.addr.to_string(), "--name", "mx.mail.test"])
+        .args([
+            "--trust",
+            &env.trust.display().to_string(),
+            "--no-revocation",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("smtp      STARTTLS offered and accepted; TLS required before MAIL"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_mail_probe_sends_no_mail() {
+    let env = Env::new();
+    let server = mail_server(&env, 149, "250 2.1.0 Ok");
+    let (code, r) = host_named(
+        &env,
+        server.addr,
+        &["--name", "mx.mail.test", "--no-mail-probe"],
+    );
+    assert_eq!(code, 0, "{r:#}");
+    let smtp = &first_address(&r)["smtp"];
+    assert!(
+        smtp["tls_required"].is_null() && smtp["mail_reply"].is_null(),
+        "{smtp:#}"
+    );
+    assert_eq!(r["options"]["mail_probe"], false);
+    let commands = server.commands();
+    assert!(
+        !commands
+            .iter()
+            .any(|c| c.starts_with("MAIL") || c.starts_with("RSET")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn a_server_hanging_up_after_the_mail_probe_still_gets_its_tls_checked() {
+    let env = Env::new();
+    let server = env.server_with(NET.bind(152), LeafSpec::new(["mx.mail.test"]), |c| {
+        c.mail_reply = Some("554 5.7.1 Go away".into());
+        c.close_after_rset = true;
+    });
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.mail.test"]);
+    assert_eq!(code, 0, "{r:#}");
+    let a = first_address(&r);
+    assert!(a["error"].is_null(), "{a:#}");
+    assert_eq!(a["tls"]["name_valid"], true, "{a:#}");
+    assert_eq!(a["smtp"]["mail_reply"]["code"], 554);
+    let lost = a["smtp"]["mail_probe_lost"].as_str().unwrap();
+    assert!(lost.contains("closed after MAIL and RSET"), "{lost}");
+}
+
+#[test]
+fn a_421_to_mail_does_not_stop_the_tls_check() {
+    let env = Env::new();
+    let server = mail_server(&env, 150, "421 4.7.0 Try again later, closing connection");
+    let (code, r) = host_named(&env, server.addr, &["--name", "mx.mail.test"]);
+    assert_eq!(code, 0, "{r:#}");
+    let a = first_address(&r);
+    let smtp = &a["smtp"];
+    assert!(smtp["tls_required"].is_null(), "{smtp:#}");
+    assert_eq!(smtp["mail_reply"]["code"], 421);
+    assert!(
+        smtp["mail_probe_lost"].as_str().unwrap().contains("421"),
+        "{smtp:#}"
+    );
+    // A new connection without MAIL reached TLS.
+    assert_eq!(a["tls"]["name_valid"], true, "{a:#}");
+    assert!(a["error"].is_null(), "{a:#}");
+    let commands = server.commands();
+    let mails = commands.iter().filter(|c| c.starts_with("MAIL")).count();
+    assert_eq!(mails, 1, "{commands:?}");
 }

@@ -264,6 +264,17 @@ fn postfix_requiring_starttls_passes() {
     let (code, r) = mx(&var("LAB_REQUIRED_DOMAIN"), &[]);
     assert_eq!(code, 0, "{:?}", codes(&r));
     assert_eq!(first_address(&r)["tls"]["version"], "TLSv1.3");
+    // `smtpd_tls_security_level = encrypt`: MAIL before STARTTLS gets 530, and the STARTTLS
+    // that follows on the same connection still works.
+    let smtp = &first_address(&r)["smtp"];
+    assert_eq!(smtp["tls_required"], true, "{smtp:#}");
+    assert_eq!(smtp["mail_reply"]["code"], 530, "{smtp:#}");
+    assert!(smtp["mail_probe_lost"].is_null(), "{smtp:#}");
+    // Postfix at `may` takes the plaintext MAIL: opportunistic TLS.
+    let (_, modern) = mx(&var("LAB_MODERN_DOMAIN"), &[]);
+    let smtp = &first_address(&modern)["smtp"];
+    assert_eq!(smtp["tls_required"], false, "{smtp:#}");
+    assert_eq!(smtp["mail_reply"]["code"], 250, "{smtp:#}");
 }
 
 #[test]

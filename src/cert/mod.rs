@@ -54,6 +54,27 @@ pub fn der_sequence(contents: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A certificate as PEM (RFC 7468: `-----BEGIN CERTIFICATE-----`, base64 in lines of 64), from the
+/// base64 DER a report carries (`CertSummary::der`). The text is decoded and encoded again, so
+/// only base64 characters are written whatever a saved report holds; `None` when it is not base64.
+pub fn pem_from_base64(der_b64: &str) -> Option<String> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let der = engine
+        .decode(der_b64.trim())
+        .ok()
+        .filter(|d| !d.is_empty())?;
+    let body = engine.encode(der);
+    let mut out = String::with_capacity(body.len() + body.len() / 64 + 60);
+    out.push_str("-----BEGIN CERTIFICATE-----\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

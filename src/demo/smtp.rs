@@ -1,7 +1,7 @@
 //! The demo's mail servers: one small SMTP server per demo MX host, each a task on the run's
 //! runtime, stopped when its [`MailServer`] is dropped.
 //!
-//! Each speaks the part of SMTP a TLS check uses (RFC 5321 greeting, EHLO/HELO, NOOP, RSET,
+//! Each speaks the part of SMTP a TLS check uses (RFC 5321 greeting, EHLO/HELO, MAIL (accepted; RCPT never), NOOP, RSET,
 //! QUIT; RFC 3207 STARTTLS) and misbehaves only as its [`Mode`] says. They listen on loopback
 //! only, yet read like any server: every command line and TLS record is bounded in size, every
 //! read in time, every connection in length, and each server holds a bounded number of
@@ -179,9 +179,10 @@ async fn commands<S: AsyncRead + AsyncWrite + Unpin>(
                 let _ = stream.shutdown().await;
                 return Ok(false);
             }
-            "MAIL" | "RCPT" | "DATA" => {
-                reply(stream, "554 5.7.1 This demo server takes no mail").await?
-            }
+            // The sender is accepted, as a real server at `may` would (tlscheck's MAIL probe
+            // reads it as opportunistic TLS); no recipient ever is.
+            "MAIL" => reply(stream, "250 2.1.0 Ok").await?,
+            "RCPT" | "DATA" => reply(stream, "554 5.7.1 This demo server takes no mail").await?,
             _ => reply(stream, "502 5.5.1 Command not implemented").await?,
         }
     }

@@ -21,6 +21,7 @@ pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
     let mut out = dates(tls, at);
     // An expiry or not-yet-valid finding already says why a time failure happened.
     let dated = !out.is_empty();
+    out.extend(expiring_soon(tls, at));
     if let (Some(false), Some(name)) = (tls.name_valid, &tls.name_checked) {
         let names = tls
             .chain
@@ -82,6 +83,43 @@ fn dates(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
                 format!("{which} {name:?} is valid only from {}", date(c.not_before)),
             ));
         }
+    }
+    out
+}
+
+/// Certificates (leaf and intermediates; not a root the server sent, which no client checks for
+/// dates here) valid now that expire within `--expiry-warn` days. An expired one is `cert-expired`
+/// only.
+fn expiring_soon(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
+    let days = at.policy.expiry_warn_days;
+    if days == 0 {
+        return vec![];
+    }
+    let horizon = at.now + time::Duration::days(i64::from(days));
+    let anchor = tls.anchor.as_ref().and_then(|a| a.sha256.as_deref());
+    let mut out = Vec::new();
+    for (i, c) in tls.chain.iter().enumerate() {
+        let root = i > 0 && (c.self_issued || anchor == Some(c.sha256.as_str()));
+        if c.parse_error.is_some() || root {
+            continue;
+        }
+        if c.not_after < at.now || c.not_before > at.now || c.not_after > horizon {
+            continue;
+        }
+        let which = if i == 0 {
+            "leaf certificate".to_string()
+        } else {
+            format!("chain certificate #{i}")
+        };
+        let name = c.common_name.as_deref().unwrap_or(&c.subject);
+        let left = (c.not_after - at.now).whole_days();
+        out.push(at.found(
+            Code::CertExpiringSoon,
+            format!(
+                "{which} {name:?} expires on {} ({left} days left, within the {days}-day warning)",
+                date(c.not_after)
+            ),
+        ));
     }
     out
 }
@@ -303,9 +341,9 @@ mod tests {
 
     use super::*;
     use crate::diagnose::fixtures::{address, codes, message, tls};
-    use crate::diagnose::Policy;
+    use crate::diagnose::{diagnose_address, Policy};
     use crate::report::Anchor;
-    use crate::sample;
+    use crate::sample::{self, NOW};
 
     fn chain_error(kind: ChainErrorKind, message: &str) -> Option<ChainError> {
         Some(ChainError {
@@ -332,6 +370,53 @@ mod tests {
         assert_eq!(
             codes(&address(Some(facts), None), &Policy::default()),
             vec![Code::CertNotYetValid]
+        );
+    }
+
+    #[test]
+    fn expiring_soon_warns_for_leaf_and_intermediate_not_root_nor_expired() {
+        let warn = |days| Policy {
+            expiry_warn_days: days,
+            ..Policy::default()
+        };
+        let mut facts = tls();
+        // NOW is 2026-11-23 12:00: ten days and a half left.
+        facts.chain[0].not_after = datetime!(2026-12-04 0:00 UTC);
+        let a = address(Some(facts.clone()), None);
+        assert_eq!(codes(&a, &warn(30)), vec![Code::CertExpiringSoon]);
+        let m = message(&a, &warn(30), Code::CertExpiringSoon);
+        assert!(
+            m.contains("2026-12-04") && m.contains("10 days left"),
+            "{m}"
+        );
+        assert!(codes(&a, &warn(5)).is_empty());
+        assert!(codes(&a, &warn(0)).is_empty());
+
+        // An intermediate counts; a root the server sent does not.
+        let mut facts = sample::tls();
+        let mut root = facts.chain[1].clone();
+        root.self_issued = true;
+        facts.chain.truncate(2);
+        facts.chain.push(root);
+        for c in &mut facts.chain[1..] {
+            c.not_after = datetime!(2026-12-01 0:00 UTC);
+        }
+        let soon: Vec<String> = diagnose_address(&address(Some(facts), None), &warn(30), NOW)
+            .into_iter()
+            .filter(|(c, _)| *c == Code::CertExpiringSoon)
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(soon.len(), 1, "{soon:?}");
+        assert!(soon[0].contains("chain certificate #1"), "{soon:?}");
+
+        // Expired: cert-expired alone.
+        let mut facts = tls();
+        facts.chain[0].not_after = datetime!(2026-11-01 0:00 UTC);
+        facts.chain_valid = false;
+        facts.chain_error = chain_error(ChainErrorKind::Expired, "CertExpired");
+        assert_eq!(
+            codes(&address(Some(facts), None), &warn(30)),
+            vec![Code::CertExpired]
         );
     }
 

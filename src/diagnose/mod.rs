@@ -35,6 +35,8 @@ use crate::vocab::{TlsVersion, Verdict};
 /// Default minimum RSA key size when no profile says otherwise.
 pub const DEFAULT_MIN_RSA_BITS: u32 = 2048;
 
+pub use crate::report::DEFAULT_EXPIRY_WARN_DAYS;
+
 /// What the findings are judged against.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
@@ -45,6 +47,8 @@ pub struct Policy {
     pub require_tls: Option<TlsVersion>,
     /// Revocation was checked (so a missing stapled response is worth an `info`).
     pub revocation: bool,
+    /// Warn about certificates expiring within this many days; 0 (the default here): never.
+    pub expiry_warn_days: u32,
 }
 
 impl Policy {
@@ -316,6 +320,7 @@ mod tests {
         let policy = Policy {
             profile: Some(profile),
             require_tls: Some(TlsVersion::Tls12),
+            expiry_warn_days: 0,
             ..Policy::default()
         };
         assert_eq!(policy.required_tls(), Some(TlsVersion::Tls13));

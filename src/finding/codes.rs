@@ -138,6 +138,9 @@ codes! {
     CertExpired = "cert-expired", Error,
         "A certificate in the presented chain has expired.",
         "Renew the certificate and install the new chain on every MX host and address.";
+    CertExpiringSoon = "cert-expiring-soon", Warning,
+        "A certificate of the presented chain (the leaf or an intermediate, not a root) expires within --expiry-warn days (default 30): a renewal is due and has not been installed.",
+        "Renew the certificate now and install the new chain on every MX host and address (ACME clients such as certbot renew 30 days ahead; a certificate this close to expiry means renewal or deployment failed). Change the warning window with --expiry-warn DAYS, or turn it off with 0.";
     CertNotYetValid = "cert-not-yet-valid", Error,
         "A certificate in the presented chain is not valid yet.",
         "Check the server's clock and the certificate's notBefore date; install the currently valid certificate.";

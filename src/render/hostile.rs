@@ -160,6 +160,7 @@ fn a_hostile_saved_report_cannot_reach_the_terminal_raw() {
             quiet,
             color,
             width: if color { 80 } else { 0 },
+            show_certs: true,
         };
         let out = rendered(&judged, Format::Text, opts);
         assert_safe(&format!("text {opts:?}"), &out);

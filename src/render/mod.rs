@@ -35,6 +35,8 @@ pub struct TextOptions {
     pub color: bool,
     /// Lines wrapped to this many characters (0: not wrapped).
     pub width: usize,
+    /// `--show-certs`: the presented chain as PEM under each address.
+    pub show_certs: bool,
 }
 
 /// A judged probe report in `format`.

@@ -13,8 +13,8 @@ use crate::judged::Place;
 use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView, CheckView,
-    EndpointsView, ExplanationView, FindingView, Kx, MxView, OutcomeView, ReportView, RootIssuer,
-    Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
+    EndpointsView, ExplanationView, FindingView, Kx, MailProbe, MxView, OutcomeView, ReportView,
+    RootIssuer, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
@@ -244,6 +244,14 @@ fn address_block(
         a.socket,
         paint(a.status.label(), code, opts.color)
     )?;
+    if let Some((name, sni)) = &a.name_given {
+        let sni = if *sni { "sent as SNI" } else { "no SNI sent" };
+        writeln!(
+            out,
+            "{PAD}name      {} (given with --name; {sni})",
+            name.terminal()
+        )?;
+    }
     if let Some(b) = &a.banner {
         writeln!(out, "{PAD}banner    {}", b.terminal())?;
     }
@@ -255,8 +263,18 @@ fn address_block(
         Starttls::Refused(r) => Some(format!("STARTTLS offered, refused: {}", r.terminal())),
         Starttls::Offered => Some("STARTTLS offered".to_string()),
     };
+    let mail = match &a.mail {
+        MailProbe::NotAsked => String::new(),
+        MailProbe::TlsRequired => "; TLS required before MAIL".into(),
+        MailProbe::PlaintextAccepted if matches!(a.starttls, Starttls::NotOffered) => {
+            "; plaintext MAIL accepted".into()
+        }
+        MailProbe::PlaintextAccepted => "; plaintext MAIL accepted (opportunistic TLS)".into(),
+        MailProbe::Other(r) => format!("; plaintext MAIL answered {}", r.terminal()),
+        MailProbe::Lost(why) => format!("; MAIL before TLS not answered ({})", why.terminal()),
+    };
     if let Some(smtp) = smtp {
-        writeln!(out, "{PAD}smtp      {smtp}")?;
+        writeln!(out, "{PAD}smtp      {smtp}{mail}")?;
     }
     if let Some(tls) = &a.tls {
         tls_lines(tls, out)?;
@@ -315,6 +333,17 @@ fn address_block(
     }
     if opts.verbose > 0 {
         verbose_lines(a, out)?;
+    }
+    if opts.show_certs {
+        for c in &a.pem {
+            writeln!(
+                out,
+                "# subject: {}\n# issuer: {}\n{}",
+                c.subject.terminal(),
+                c.issuer.terminal(),
+                c.pem.trim_end()
+            )?;
+        }
     }
     Ok(())
 }

@@ -259,9 +259,36 @@ pub enum Starttls<'a> {
     Offered,
 }
 
+/// What `MAIL FROM:<>` before STARTTLS showed.
+pub enum MailProbe<'a> {
+    /// Not sent (`--no-mail-probe`, implicit TLS, the session ended before it).
+    NotAsked,
+    /// Refused until TLS: the server requires TLS before mail.
+    TlsRequired,
+    /// Accepted in plaintext: opportunistic TLS.
+    PlaintextAccepted,
+    /// Answered with this reply, which says neither.
+    Other(Untrusted<'a>),
+    /// The connection was lost to it (why); the session went on over a new one.
+    Lost(Untrusted<'a>),
+}
+
+/// One presented certificate for `--show-certs`.
+pub struct PemView<'a> {
+    pub subject: Untrusted<'a>,
+    pub issuer: Untrusted<'a>,
+    /// PEM made from the DER (only base64 characters and the BEGIN/END lines).
+    pub pem: String,
+}
+
 pub struct AddressView<'a> {
     pub socket: SocketAddr,
     pub status: AddressStatus,
+    /// The host name given with `--name`, and whether it was sent as SNI.
+    pub name_given: Option<(Untrusted<'a>, bool)>,
+    pub mail: MailProbe<'a>,
+    /// The presented chain as PEM, for `--show-certs`.
+    pub pem: Vec<PemView<'a>>,
     /// The session got as far as EHLO (or TLS).
     pub probed: bool,
     pub banner: Option<Untrusted<'a>>,
@@ -735,9 +762,38 @@ impl<'a> AddressView<'a> {
         .into_iter()
         .filter_map(|(n, v)| v.map(|v| (n, v)))
         .collect();
+        let mail = match (
+            &a.smtp.mail_probe_lost,
+            a.smtp.tls_required,
+            &a.smtp.mail_reply,
+        ) {
+            (Some(why), _, _) => MailProbe::Lost(text(why)),
+            (None, Some(true), _) => MailProbe::TlsRequired,
+            (None, Some(false), _) => MailProbe::PlaintextAccepted,
+            (None, None, Some(r)) => MailProbe::Other(Untrusted::owned(r.text())),
+            (None, None, None) => MailProbe::NotAsked,
+        };
+        let pem = a
+            .tls
+            .iter()
+            .flat_map(|t| &t.chain)
+            .filter_map(|c| {
+                Some(PemView {
+                    subject: text(&c.subject),
+                    issuer: text(&c.issuer),
+                    pem: crate::cert::pem_from_base64(&c.der)?,
+                })
+            })
+            .collect();
         AddressView {
             socket: a.socket(),
             status,
+            name_given: a.name.as_deref().map(|n| {
+                let sni = a.tls.as_ref().is_none_or(|t| t.sni.is_some());
+                (text(n), sni)
+            }),
+            mail,
+            pem,
             probed: a.got_ehlo(),
             banner: a.smtp.banner.as_ref().map(|b| Untrusted::owned(b.text())),
             starttls,

@@ -68,12 +68,34 @@ pub struct SessionParams {
     pub client_identity: Option<ClientIdentity>,
     /// The run's per-IP connection slots: every connection of the session goes through it.
     pub gate: std::sync::Arc<ConnectionGate>,
+    /// Send `host_name` as SNI (`--no-sni` turns it off; the name check still uses the name).
+    pub sni: bool,
+    /// Ask, before STARTTLS, whether the server takes `MAIL FROM:<>` in plaintext
+    /// (`--no-mail-probe` turns it off). Only the main session asks.
+    pub mail_probe: bool,
 }
 
 impl SessionParams {
     /// A fresh client-auth setup for one handshake of this session's kind.
     pub fn client_auth(&self) -> ClientAuthSetup {
         ClientAuthSetup::new(self.client_identity.as_ref())
+    }
+
+    /// The name for the rustls handshake: the host name (sent as SNI), or the address when there
+    /// is none or with `--no-sni` (rustls sends no SNI for an address, RFC 6066 §3). The recording
+    /// verifier ignores it; the name check uses `host_name`.
+    pub fn server_name(&self) -> ServerName<'static> {
+        self.sni_name()
+            .and_then(|h| ServerName::try_from(h.to_string()).ok())
+            .unwrap_or_else(|| ServerName::IpAddress(ip_of(self.addr.ip())))
+    }
+
+    /// The host name to send as SNI, if any: none for IP literals and with `--no-sni`.
+    pub fn sni_name(&self) -> Option<&str> {
+        self.host_name
+            .as_deref()
+            .filter(|_| self.sni)
+            .filter(|h| h.parse::<IpAddr>().is_err())
     }
 }
 
@@ -137,7 +159,10 @@ pub async fn open_for_tls(p: &SessionParams) -> Result<Connection, Failure> {
     }
     let ehlo_name = p.ehlo.for_local(tcp.local_addr().ok());
     let mut stream = SmtpStream::new(tcp);
-    if s.plaintext_part(&mut stream, &ehlo_name).await.is_err() {
+    if s.plaintext_part(&mut stream, &ehlo_name, false)
+        .await
+        .is_err()
+    {
         return Err(failure(s, Phase::Starttls));
     }
     stream.into_tls_ready().map_err(|e| {
@@ -157,6 +182,61 @@ struct Session<'a> {
 
 /// Marker: the session stopped; the reason is already in `result.error`.
 struct Stop;
+
+/// How the plaintext part ended, when it did not reach TLS.
+enum Plain {
+    /// The session stopped; the reason is in `result.error`.
+    Stop(Stop),
+    /// The MAIL probe lost the connection (why is in `result.smtp.mail_probe_lost`); no error is
+    /// recorded, the session may start again without it.
+    MailProbeLost,
+}
+
+impl From<Stop> for Plain {
+    fn from(s: Stop) -> Self {
+        Plain::Stop(s)
+    }
+}
+
+/// Whether a reply to `MAIL FROM:<>` sent before STARTTLS says TLS is required: `Some(true)` for
+/// 530 (RFC 3207 §4) and for any other 4xx/5xx whose text names STARTTLS or TLS (Exchange's
+/// `451 5.7.3 STARTTLS is required to send mail`); `Some(false)` for 250; `None` for anything
+/// else (421 closing, a refusal for another reason), which says nothing about TLS.
+pub fn tls_required(reply: &Reply) -> Option<bool> {
+    let code = reply.code.as_u16();
+    if code == 250 {
+        return Some(false);
+    }
+    if code == 530 {
+        return Some(true);
+    }
+    if code == 421 || !(400..600).contains(&code) {
+        return None;
+    }
+    let text = reply.text().to_ascii_uppercase();
+    let names_tls = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "TLS" || w == "STARTTLS");
+    names_tls.then_some(true)
+}
+
+/// The server closed or reset the connection.
+fn closed(e: &StreamError) -> bool {
+    match e {
+        StreamError::Closed => true,
+        StreamError::Io(io) => is_reset(io) || io.kind() == std::io::ErrorKind::BrokenPipe,
+        _ => false,
+    }
+}
+
+/// A stream failure in a few words, for the MAIL probe's note.
+fn stream_words(e: &StreamError) -> String {
+    match e {
+        StreamError::Timeout => "no complete reply in time".into(),
+        StreamError::Closed => "the server closed the connection".into(),
+        other => other.to_string(),
+    }
+}
 
 fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
@@ -235,7 +315,23 @@ impl Session<'_> {
         }
 
         let mut stream = SmtpStream::new(tcp);
-        let outcome = self.plaintext_part(&mut stream, &ehlo_name).await;
+        let mut outcome = self
+            .plaintext_part(&mut stream, &ehlo_name, self.p.mail_probe)
+            .await;
+        if matches!(outcome, Err(Plain::MailProbeLost)) {
+            // The extra step cost the connection: the TLS check still happens, on a new
+            // connection without it (the first one's lines stay in the transcript). The old
+            // connection is closed first, so it does not hold the address's connection slot.
+            let (lines, dropped) = stream.take_transcript();
+            drop(stream);
+            let Ok(tcp) = self.connect().await else {
+                self.result.smtp.transcript = lines;
+                self.result.smtp.transcript_dropped = dropped;
+                return;
+            };
+            stream = SmtpStream::with_transcript(tcp, lines, dropped);
+            outcome = self.plaintext_part(&mut stream, &ehlo_name, false).await;
+        }
         if outcome.is_err() {
             self.keep_transcript(&mut stream);
             return;
@@ -346,28 +442,43 @@ impl Session<'_> {
         }
     }
 
-    /// Greeting, EHLO and STARTTLS; `Ok` means the server said 220 to STARTTLS.
+    /// Greeting, EHLO, the MAIL probe when `mail_probe`, and STARTTLS; `Ok` means the server said
+    /// 220 to STARTTLS.
     async fn plaintext_part(
         &mut self,
         stream: &mut SmtpStream<Connection>,
         ehlo_name: &str,
-    ) -> Result<(), Stop> {
+        mail_probe: bool,
+    ) -> Result<(), Plain> {
         self.greeting(stream).await?;
         let ext = self.ehlo(stream, ehlo_name, Phase::Ehlo).await?;
         self.result.smtp.ehlo_keywords = ext.keywords();
         self.result.smtp.starttls_offered = ext.starttls();
+        if mail_probe {
+            self.mail_probe(stream).await?;
+        }
         if !ext.starttls() {
             self.quit(stream).await;
-            return Err(Stop);
+            return Err(Plain::Stop(Stop));
         }
         let (deadline, by_run) = self.deadline();
         let t0 = Instant::now();
-        if let Err(e) = stream.send("STARTTLS", deadline).await {
-            return Err(self.stream_failure(Phase::Starttls, e, by_run));
-        }
-        let reply = match stream.read_reply(deadline).await {
+        let reply = match stream.send("STARTTLS", deadline).await {
+            Ok(()) => stream.read_reply(deadline).await,
+            Err(e) => Err(e),
+        };
+        let reply = match reply {
             Ok(r) => r,
-            Err(e) => return Err(self.stream_failure(Phase::Starttls, e, by_run)),
+            // A server that hung up after the MAIL probe without saying so (no 421): the probe
+            // cost the connection, not STARTTLS, which is tried again without it.
+            Err(e) if mail_probe && closed(&e) => {
+                self.result.smtp.mail_probe_lost = Some(format!(
+                    "the connection was closed after MAIL and RSET, before STARTTLS: {}",
+                    stream_words(&e)
+                ));
+                return Err(Plain::MailProbeLost);
+            }
+            Err(e) => return Err(self.stream_failure(Phase::Starttls, e, by_run).into()),
         };
         self.result.timings.starttls = Some(ms(t0.elapsed()));
         self.result.smtp.starttls_reply = Some(ReplySummary::from(&reply));
@@ -385,9 +496,57 @@ impl Session<'_> {
             if reply.code.as_u16() != 421 {
                 self.quit(stream).await;
             }
-            return Err(stop);
+            return Err(stop.into());
         }
         Ok(())
+    }
+
+    /// `MAIL FROM:<>` before STARTTLS, then `RSET` (never RCPT, never a message; one command at a
+    /// time, no pipelining): does the server take mail in plaintext, or require TLS first (RFC 3207
+    /// §4, `530 5.7.0 Must issue a STARTTLS command first`)? Its outcome is information, never the
+    /// session's error. `Err(Plain::MailProbeLost)` when the connection cannot carry on to STARTTLS
+    /// (421, a timeout, a malformed reply, or the server closed it): the session then reconnects
+    /// without this step.
+    async fn mail_probe(&mut self, stream: &mut SmtpStream<Connection>) -> Result<(), Plain> {
+        let lost = |s: &mut Self, why: String| {
+            s.result.smtp.mail_probe_lost = Some(why);
+            Err(Plain::MailProbeLost)
+        };
+        let (deadline, _) = self.deadline();
+        let reply = match stream.send("MAIL FROM:<>", deadline).await {
+            Ok(()) => stream.read_reply(deadline).await,
+            Err(e) => Err(e),
+        };
+        let reply = match reply {
+            Ok(r) => r,
+            Err(e) => return lost(self, format!("MAIL FROM: {}", stream_words(&e))),
+        };
+        self.result.smtp.mail_reply = Some(ReplySummary::from(&reply));
+        self.result.smtp.tls_required = tls_required(&reply);
+        if reply.code.as_u16() == 421 {
+            return lost(
+                self,
+                "MAIL FROM was answered 421: the server closes the connection".into(),
+            );
+        }
+        let (deadline, _) = self.deadline();
+        let reply = match stream.send("RSET", deadline).await {
+            Ok(()) => stream.read_reply(deadline).await,
+            Err(e) => Err(e),
+        };
+        match reply {
+            Ok(r) => {
+                self.result.smtp.rset_reply = Some(ReplySummary::from(&r));
+                if r.code.as_u16() == 421 {
+                    return lost(
+                        self,
+                        "RSET was answered 421: the server closes the connection".into(),
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => lost(self, format!("RSET: {}", stream_words(&e))),
+        }
     }
 
     async fn greeting<S: AsyncRead + AsyncWrite + Unpin>(
@@ -474,11 +633,7 @@ impl Session<'_> {
         ),
         Stop,
     > {
-        let server_name = match &self.p.host_name {
-            Some(h) => ServerName::try_from(h.clone())
-                .unwrap_or_else(|_| ServerName::IpAddress(ip_of(self.p.addr.ip()))),
-            None => ServerName::IpAddress(ip_of(self.p.addr.ip())),
-        };
+        let server_name = self.p.server_name();
         let (deadline, by_run) = self.deadline();
         let t0 = Instant::now();
         let client = self.p.client_auth();
@@ -523,4 +678,35 @@ impl Session<'_> {
 
 fn ip_of(ip: IpAddr) -> rustls_pki_types::IpAddr {
     rustls_pki_types::IpAddr::from(ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smtp::reply::ReplyParser;
+
+    fn reply(line: &str) -> Reply {
+        ReplyParser::new().push_line(line).unwrap().unwrap()
+    }
+
+    #[test]
+    fn which_replies_to_mail_say_tls_is_required() {
+        let required = |l: &str| tls_required(&reply(l));
+        assert_eq!(
+            required("530 5.7.0 Must issue a STARTTLS command first"),
+            Some(true)
+        );
+        assert_eq!(required("530 Authentication required"), Some(true));
+        assert_eq!(
+            required("451 5.7.3 STARTTLS is required to send mail"),
+            Some(true)
+        );
+        assert_eq!(required("554 5.7.1 TLS required"), Some(true));
+        assert_eq!(required("250 2.1.0 Ok"), Some(false));
+        assert_eq!(required("421 4.7.0 TLS busy, closing"), None);
+        assert_eq!(required("550 5.7.1 Client host rejected"), None);
+        // "TLS" as a word, not inside another one.
+        assert_eq!(required("550 5.7.1 ATLSX policy"), None);
+        assert_eq!(required("354 go ahead"), None);
+    }
 }

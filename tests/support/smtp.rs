@@ -2,7 +2,9 @@
 //!
 //! It speaks just enough SMTP for a TLS checker: greeting, EHLO/HELO, STARTTLS
 //! (handing the same socket to rustls and carrying on with the same command loop
-//! inside TLS), NOOP and QUIT; everything else is `500`. Misbehaviour worth
+//! inside TLS), MAIL (answered [`SmtpServerConfig::mail_reply`]; no RCPT, no DATA),
+//! RSET, NOOP and QUIT; everything else is `500`. It records every command line and
+//! the SNI of every handshake. Misbehaviour worth
 //! diagnosing is scripted through [`SmtpServerConfig`]: a silent or refusing
 //! greeting, STARTTLS advertised but refused, implicit TLS (SMTPS), and a delay
 //! before every reply to stand in for network round-trip time. Counters let tests
@@ -64,6 +66,12 @@ pub struct SmtpServerConfig {
     pub reply_delay: Duration,
     /// Host name in the greeting and the EHLO/HELO reply.
     pub ehlo_name: String,
+    /// Reply to MAIL FROM; `None` = `250 2.1.0 Ok`. A `421` reply closes the connection
+    /// after it, as real servers do.
+    pub mail_reply: Option<String>,
+    /// Close the connection, without a word, after the reply to RSET (a server that hangs up on
+    /// a client it did not like).
+    pub close_after_rset: bool,
 }
 
 impl SmtpServerConfig {
@@ -77,6 +85,8 @@ impl SmtpServerConfig {
             implicit_tls: false,
             reply_delay: Duration::ZERO,
             ehlo_name: "mx.test".to_string(),
+            mail_reply: None,
+            close_after_rset: false,
         }
     }
 
@@ -110,6 +120,10 @@ struct Shared {
     cfg: SmtpServerConfig,
     acceptor: Option<TlsAcceptor>,
     tls_handshakes: AtomicUsize,
+    /// Every command line received, in order, with the connection (its index) it came on.
+    commands: Mutex<Vec<(usize, String)>>,
+    /// The SNI of every completed handshake (`None`: the client sent none).
+    snis: Mutex<Vec<Option<String>>>,
     /// When each connection was accepted and when the server saw it end (`None`: still open).
     spans: Mutex<Vec<(Instant, Option<Instant>)>>,
 }
@@ -191,6 +205,28 @@ impl SmtpServer {
         self.shared.tls_handshakes.load(Ordering::SeqCst)
     }
 
+    /// Every command line received so far (all connections, in order).
+    pub fn commands(&self) -> Vec<String> {
+        let commands = self.shared.commands.lock().unwrap();
+        commands.iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// The command lines of each connection that sent any, in the order the connections were
+    /// accepted.
+    pub fn commands_by_connection(&self) -> Vec<Vec<String>> {
+        let commands = self.shared.commands.lock().unwrap();
+        let mut by: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+        for (conn, c) in commands.iter() {
+            by.entry(*conn).or_default().push(c.clone());
+        }
+        by.into_values().collect()
+    }
+
+    /// The SNI of each completed handshake so far (`None`: none was sent).
+    pub fn snis(&self) -> Vec<Option<String>> {
+        self.shared.snis.lock().unwrap().clone()
+    }
+
     /// When each connection was accepted, in order.
     pub fn accept_times(&self) -> Vec<Instant> {
         let spans = self.shared.spans.lock().unwrap();
@@ -246,6 +282,8 @@ fn prepare(bind: SocketAddr, cfg: SmtpServerConfig) -> io::Result<(StdTcpListene
         acceptor: cfg.tls.clone().map(TlsAcceptor::from),
         cfg,
         tls_handshakes: AtomicUsize::new(0),
+        commands: Mutex::new(Vec::new()),
+        snis: Mutex::new(Vec::new()),
         spans: Mutex::new(Vec::new()),
     });
     Ok((listener, shared))
@@ -271,7 +309,7 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
         while conns.try_join_next().is_some() {}
         let shared = shared.clone();
         conns.spawn(async move {
-            handle(tcp, shared.clone()).await;
+            handle(tcp, span, shared.clone()).await;
             if let Some(s) = shared.spans.lock().unwrap().get_mut(span) {
                 s.1 = Some(Instant::now());
             }
@@ -279,17 +317,17 @@ async fn serve(listener: StdTcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
+async fn handle(tcp: TcpStream, conn: usize, shared: Arc<Shared>) {
     // Replies are small and written whole; without this, reply_delay timings would
     // be blurred by Nagle's algorithm.
     let _ = tcp.set_nodelay(true);
     if shared.cfg.implicit_tls {
         if let Some(tls) = handshake(tcp, &shared).await {
-            let _ = session(tls, true, true, &shared).await;
+            let _ = session(tls, true, true, conn, &shared).await;
         }
-    } else if let Ok(End::StartTls(tcp)) = session(tcp, false, true, &shared).await {
+    } else if let Ok(End::StartTls(tcp)) = session(tcp, false, true, conn, &shared).await {
         if let Some(tls) = handshake(tcp, &shared).await {
-            let _ = session(tls, true, false, &shared).await;
+            let _ = session(tls, true, false, conn, &shared).await;
         }
     }
 }
@@ -298,6 +336,8 @@ async fn handle(tcp: TcpStream, shared: Arc<Shared>) {
 async fn handshake(tcp: TcpStream, shared: &Shared) -> Option<TlsStream<TcpStream>> {
     let tls = shared.acceptor.as_ref()?.accept(tcp).await.ok()?;
     shared.tls_handshakes.fetch_add(1, Ordering::SeqCst);
+    let sni = tls.get_ref().1.server_name().map(str::to_string);
+    shared.snis.lock().unwrap().push(sni);
     Some(tls)
 }
 
@@ -310,7 +350,13 @@ enum End<S> {
 
 /// The SMTP command loop, generic over the stream so the same code runs in plain
 /// text and inside TLS.
-async fn session<S>(stream: S, in_tls: bool, greet: bool, shared: &Shared) -> io::Result<End<S>>
+async fn session<S>(
+    stream: S,
+    in_tls: bool,
+    greet: bool,
+    conn: usize,
+    shared: &Shared,
+) -> io::Result<End<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -370,6 +416,11 @@ where
             .next()
             .unwrap_or("")
             .to_ascii_uppercase();
+        shared
+            .commands
+            .lock()
+            .unwrap()
+            .push((conn, text.to_string()));
 
         if refused {
             if verb == "QUIT" {
@@ -421,6 +472,21 @@ where
                 return Ok(End::Closed);
             }
             "NOOP" => reply(&mut stream, delay, "250 2.0.0 OK").await?,
+            "RSET" => {
+                reply(&mut stream, delay, "250 2.0.0 OK").await?;
+                if cfg.close_after_rset {
+                    let _ = stream.shutdown().await;
+                    return Ok(End::Closed);
+                }
+            }
+            "MAIL" => {
+                let answer = cfg.mail_reply.as_deref().unwrap_or("250 2.1.0 Ok");
+                reply(&mut stream, delay, answer).await?;
+                if answer.starts_with("421") {
+                    let _ = stream.shutdown().await;
+                    return Ok(End::Closed);
+                }
+            }
             _ => reply(&mut stream, delay, "500 5.5.2 Unrecognized").await?,
         }
     }
