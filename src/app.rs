@@ -74,8 +74,13 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
                 ));
             }
             let mut out = Vec::new();
-            render::explanation(&explain::explain_input(&input), *format, &mut out)
-                .map_err(internal)?;
+            render::explanation(
+                &explain::explain_input(&input),
+                *format,
+                text_width(None),
+                &mut out,
+            )
+            .map_err(internal)?;
             Sink::stdout().write_all(&out)?;
             Ok(exit::PASS)
         }
@@ -249,7 +254,7 @@ async fn endpoints(plan: &EndpointsPlan) -> Result<u8, Error> {
         .map_err(|e| Error::Usage(e.to_string()))?;
     let report = endpoints::run(plan, &fetcher).await;
     let mut out = Vec::new();
-    render::endpoints(&report, plan.format, &mut out).map_err(internal)?;
+    render::endpoints(&report, plan.format, text_width(None), &mut out).map_err(internal)?;
     Sink::open(plan.output.as_deref())?.write_all(&out)?;
     Ok(exit::for_verdict(report.verdict))
 }

@@ -958,7 +958,7 @@ fn markdown_output_has_the_partner_table() {
     );
     assert!(md.contains("| mx.md.test | `127.0.9.200:"), "{md}");
     assert!(
-        md.contains("| OK | offered, accepted | `TLSv1.3` | `TLS_AES_"),
+        md.contains("| OK | offered, accepted; plaintext MAIL accepted | `TLSv1.3` | `TLS_AES_"),
         "{md}"
     );
     assert!(

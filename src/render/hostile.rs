@@ -264,7 +264,7 @@ fn a_hostile_log_line_cannot_reach_the_terminal_raw() {
             Format::Junit,
         ] {
             let mut buf = Vec::new();
-            super::explanation(o, format, &mut buf).unwrap();
+            super::explanation(o, format, 0, &mut buf).unwrap();
             let out = String::from_utf8(buf).unwrap();
             assert_safe(&format!("explain {format:?}"), &out);
             if format == Format::Markdown {

@@ -20,8 +20,9 @@ use crate::explain::Outcome;
 use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertView, CheckView,
-    EndpointAnswer, EndpointsView, ExplanationView, FindingView, HostView, Kx, MxView, OutcomeView,
-    ReportView, RootIssuer, ServedLeaf, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
+    EndpointAnswer, EndpointsView, ExplanationView, FindingView, HostView, Kx, MailProbe, MxView,
+    OutcomeView, ReportView, RootIssuer, ServedLeaf, Stapled, Starttls, TargetView, TlsView,
+    Untrusted, Who,
 };
 use crate::report::EndpointsReport;
 use crate::vocab::EndpointStatus;
@@ -270,12 +271,23 @@ fn address_cells(view: &ReportView<'_>, host: &HostView<'_>, a: &AddressView<'_>
         Starttls::Refused(r) => format!("offered, refused: {}", md(r)),
         Starttls::Offered => "offered".to_string(),
     };
+    // Whether the server lets mail in without TLS (the MAIL FROM probe).
+    let starttls = match &a.mail {
+        MailProbe::TlsRequired => format!("{starttls}; TLS required before MAIL"),
+        MailProbe::PlaintextAccepted => format!("{starttls}; plaintext MAIL accepted"),
+        _ => starttls,
+    };
     let versions = a
         .versions
         .as_ref()
         .map(|v| v.accepted())
         .unwrap_or_else(|| DASH.into());
-    let mut cells = vec![md(&host.name), format!("`{}`", a.socket), result, starttls];
+    // A name given with --name (the pre-cutover check) stands beside the address it was used for.
+    let host_name = match &a.name_given {
+        Some((name, _)) => format!("{} (--name {})", md(&host.name), md(name)),
+        None => md(&host.name),
+    };
+    let mut cells = vec![host_name, format!("`{}`", a.socket), result, starttls];
     match &a.tls {
         Some(tls) => cells.extend(tls_cells(view, tls, versions)),
         None => {
@@ -710,6 +722,22 @@ mod tests {
             }
         }
         n
+    }
+
+    #[test]
+    fn the_mail_probe_and_a_given_name_are_in_the_address_row() {
+        let mut r = sample::report();
+        let a = address_mut(&mut r, 0, 0, 0);
+        a.smtp.tls_required = Some(true);
+        a.name = Some("mx.cutover.test".into());
+        let out = render_string(&r);
+        assert!(
+            out.contains("offered, accepted; TLS required before MAIL"),
+            "{out}"
+        );
+        assert!(out.contains("(--name mx.cutover.test)"), "{out}");
+        address_mut(&mut r, 0, 0, 0).smtp.tls_required = Some(false);
+        assert!(render_string(&r).contains("plaintext MAIL accepted"));
     }
 
     #[test]

@@ -59,12 +59,18 @@ pub fn report(
 pub fn endpoints(
     report: &EndpointsReport,
     format: Format,
+    width: usize,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
         Format::Json => json::pretty(report, out),
         Format::Ndjson => json::line(report, out),
-        Format::Text => text::render_endpoints(report, out),
+        Format::Text => {
+            let mut lines = Vec::new();
+            text::render_endpoints(report, &mut lines)?;
+            let text = String::from_utf8_lossy(&lines);
+            out.write_all(wrap::wrap(&text, width).as_bytes())
+        }
         Format::Markdown => markdown::render_endpoints(report, out),
         Format::Junit => junit::render_endpoints(report, out),
     }
@@ -73,11 +79,21 @@ pub fn endpoints(
 /// What `tlscheck explain` answered, in `format`: JSON is the [`Outcome`] itself (one
 /// explanation object, or an excerpt's counts and explanations); JUnit has no use for it and gets
 /// the text.
-pub fn explanation(o: &Outcome, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn explanation(
+    o: &Outcome,
+    format: Format,
+    width: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match format {
         Format::Json => json::pretty(o, out),
         Format::Ndjson => json::line(o, out),
         Format::Markdown => markdown::render_explanations(o, out),
-        Format::Text | Format::Junit => text::render_explanations(o, out),
+        Format::Text | Format::Junit => {
+            let mut lines = Vec::new();
+            text::render_explanations(o, &mut lines)?;
+            let text = String::from_utf8_lossy(&lines);
+            out.write_all(wrap::wrap(&text, width).as_bytes())
+        }
     }
 }

@@ -109,6 +109,11 @@ fn hanging_indent(line: &str) -> (usize, usize) {
     if trimmed.starts_with(['✗', '!', '·']) || trimmed.starts_with("\x1b[") {
         return (lead, lead + 2);
     }
+    // A numbered item (`1. ...`): under its text.
+    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && trimmed.get(digits..).is_some_and(|r| r.starts_with(". ")) {
+        return (lead, lead + digits + 2);
+    }
     // `label` (`tls`, `root key`, `sha256`, `ehlo/tls`) padded with spaces to LABEL_COLUMN,
     // then the value.
     let head: Vec<char> = trimmed.chars().take(LABEL_COLUMN + 1).collect();
@@ -184,6 +189,20 @@ mod tests {
         let w = wrap("        fix: Renew the certificate and install the new chain on every MX host and address.", 50);
         assert!(
             w.lines().skip(1).all(|l| l.starts_with(&" ".repeat(13))),
+            "{w}"
+        );
+    }
+
+    #[test]
+    fn numbered_items_hang_under_their_text() {
+        let w = wrap(
+            "  1. The server sends its certificate without the intermediate certificate(s), so",
+            40,
+        );
+        assert!(
+            w.lines()
+                .skip(1)
+                .all(|l| l.starts_with("     ") && !l.starts_with("      ")),
             "{w}"
         );
     }
