@@ -5,14 +5,15 @@
 # connections the servers accepted. Every leaf names a CRL and an OCSP responder on a loopback
 # HTTP server with the same delay: the full run is measured with and without --no-revocation, so
 # the difference is the cost of revocation (one round of concurrent HTTP requests).
-# Usage: bench/probe.sh [DELAY_MS] [RUNS]
+# Usage: bench/probe.sh [DELAY_MS] [RUNS]; BENCH_ARGS adds options to every run (e.g.
+# BENCH_ARGS=--no-mail-probe to measure what the MAIL FROM probe costs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DELAY_MS=${1:-50}
 RUNS=${2:-5}
 
 cargo build --release --quiet --bin tlscheck --example loopback_lab
-BIN=target/release/tlscheck
+BIN=${BENCH_BIN:-target/release/tlscheck}  # BENCH_BIN: another build to compare
 
 coproc LAB { target/release/examples/loopback_lab --delay-ms "$DELAY_MS"; }
 trap 'kill "$LAB_PID" 2>/dev/null || true' EXIT
@@ -20,7 +21,8 @@ read -r ready dns port trust <&"${LAB[0]}"
 [ "$ready" = READY ] || { echo "lab did not start" >&2; exit 1; }
 
 measure() { # prints "wall_s user_s sys_s maxrss_kb" of one run of tlscheck "$@"; keeps its verdict
-  /usr/bin/time -f "%e %U %S %M" -o /tmp/tlscheck-bench.time "$BIN" "$@" --format json -o /tmp/tlscheck-bench.json \
+  # shellcheck disable=SC2086 # BENCH_ARGS: extra options, word-split on purpose
+  /usr/bin/time -f "%e %U %S %M" -o /tmp/tlscheck-bench.time "$BIN" "$@" ${BENCH_ARGS:-} --format json -o /tmp/tlscheck-bench.json \
     --ehlo bench.tlscheck.test --trust "$trust" --allow-private-fetch || true
   python3 -c 'import json;print(json.load(open("/tmp/tlscheck-bench.json"))["verdict"])' >> /tmp/tlscheck-bench.verdicts
   tail -n 1 /tmp/tlscheck-bench.time
