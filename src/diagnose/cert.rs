@@ -55,6 +55,14 @@ pub(super) fn rules(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
     out
 }
 
+/// "leaf certificate" or "chain certificate #i", for a message.
+fn which_certificate(i: usize) -> String {
+    match i {
+        0 => "leaf certificate".into(),
+        _ => format!("chain certificate #{i}"),
+    }
+}
+
 /// Certificates of the chain expired or not yet valid at the time of the run.
 fn dates(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
     let mut out = Vec::new();
@@ -62,11 +70,7 @@ fn dates(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
         if c.parse_error.is_some() {
             continue;
         }
-        let which = if i == 0 {
-            "leaf certificate".to_string()
-        } else {
-            format!("chain certificate #{i}")
-        };
+        let which = which_certificate(i);
         let name = c.common_name.as_deref().unwrap_or(&c.subject);
         if c.not_after < at.now {
             let days = (at.now - c.not_after).whole_days();
@@ -106,11 +110,7 @@ fn expiring_soon(tls: &TlsFacts, at: &At<'_>) -> Vec<Found> {
         if c.not_after < at.now || c.not_before > at.now || c.not_after > horizon {
             continue;
         }
-        let which = if i == 0 {
-            "leaf certificate".to_string()
-        } else {
-            format!("chain certificate #{i}")
-        };
+        let which = which_certificate(i);
         let name = c.common_name.as_deref().unwrap_or(&c.subject);
         let left = (c.not_after - at.now).whole_days();
         out.push(at.found(

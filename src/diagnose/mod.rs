@@ -191,6 +191,23 @@ fn date(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod fixtures {
     use super::{diagnose_address, Policy};
+    use crate::report::Versions;
+    use crate::vocab::VersionStatus;
+
+    /// Versions with TLS 1.0, 1.1, 1.2 and 1.3 as given, and nothing else asked.
+    pub fn versions(v: [VersionStatus; 4]) -> Versions {
+        let [tls1_0, tls1_1, tls1_2, tls1_3] = v;
+        Versions {
+            tls1_0,
+            tls1_1,
+            tls1_2,
+            tls1_3,
+            static_rsa: None,
+            tls12_dh_bits: None,
+            probes: vec![],
+        }
+    }
+
     use crate::finding::Code;
     use crate::report::{AddressReport, Failure, TlsFacts};
     use crate::sample;

@@ -166,10 +166,10 @@ fn certificate(tls: &TlsFacts, sender: &Profile, at: &At<'_>) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::fixtures::{address, codes, message, tls};
+    use crate::diagnose::fixtures::{address, codes, message, tls, versions};
     use crate::diagnose::Policy;
     use crate::profile::ProfileKind;
-    use crate::report::{ChainError, CipherList, Versions};
+    use crate::report::{ChainError, CipherList};
 
     fn sender(forced: bool) -> Policy {
         let mut p = Profile::load("exchange-online", ProfileKind::Sender).unwrap();
@@ -177,19 +177,6 @@ mod tests {
         Policy {
             sender: Some(p),
             ..Policy::default()
-        }
-    }
-
-    fn versions(v: [VersionStatus; 4]) -> Versions {
-        let [tls1_0, tls1_1, tls1_2, tls1_3] = v;
-        Versions {
-            tls1_0,
-            tls1_1,
-            tls1_2,
-            tls1_3,
-            static_rsa: None,
-            tls12_dh_bits: None,
-            probes: vec![],
         }
     }
 

@@ -172,23 +172,10 @@ pub(super) fn client_auth_failed(tls: Option<&TlsFacts>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::fixtures::{address, codes, message, tls};
+    use crate::diagnose::fixtures::{address, codes, message, tls, versions};
     use crate::diagnose::Policy;
-    use crate::report::{ClientAuth, Versions};
+    use crate::report::ClientAuth;
     use crate::vocab::{FailureKind, Phase, TlsVersion};
-
-    fn versions(v: [VersionStatus; 4]) -> Versions {
-        let [tls1_0, tls1_1, tls1_2, tls1_3] = v;
-        Versions {
-            tls1_0,
-            tls1_1,
-            tls1_2,
-            tls1_3,
-            static_rsa: None,
-            tls12_dh_bits: None,
-            probes: vec![],
-        }
-    }
 
     fn requiring(v: TlsVersion) -> Policy {
         Policy {
