@@ -336,19 +336,27 @@ impl<'a> Prober<'a> {
         let _permit = self.limit.clone().acquire_owned().await.ok();
         // The main session and the first round of version probes run side by side; revocation
         // starts as soon as the main session has the chain.
+        // The MAIL question rides on the TLS 1.2 probe's connection, not the main session's.
+        let main_params = SessionParams {
+            mail_probe: false,
+            ..params.clone()
+        };
         let main = async {
-            let result = run_session(&params).await;
+            let result = run_session(&main_params).await;
             let revocation = match &result.negotiated {
                 Some(n) => self.check_revocation(n).await,
                 None => None,
             };
             (result, revocation)
         };
-        let ((mut result, mut revocation), tls12, legacy) = tokio::join!(
+        let ((mut result, mut revocation), (tls12, mail), legacy) = tokio::join!(
             main,
             versions::rustls_tls12(&params),
             versions::raw_hello(&params, TLS1_1, LEGACY_SUITES)
         );
+        if let Some(answer) = mail {
+            answer.record(&mut result.smtp);
+        }
         self.tls_at_once(&params, &mut result).await;
         let assessment = versions::assess(&params, &result, tls12, legacy).await;
         let (versions, fallback) = match assessment {

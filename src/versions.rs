@@ -15,7 +15,9 @@ use rustls_pki_types::ServerName;
 use tokio::time::Instant;
 
 use crate::report::{Failure, VersionProbe, Versions};
-use crate::smtp::session::{open_for_tls, SessionParams, SessionResult};
+use crate::smtp::session::{
+    open_for_tls, open_for_tls_asking_mail, MailAnswer, SessionParams, SessionResult,
+};
 use crate::tls::handshake::{
     handshake_versions, rustls_has_group, rustls_has_suite, HandshakeError, Negotiated,
 };
@@ -72,12 +74,18 @@ fn not_reached(f: Failure) -> Attempt {
     Attempt::NotReached(format!("{} phase: {}", f.phase.as_str(), f.message))
 }
 
-/// A rustls handshake offering TLS 1.2 only.
-pub async fn rustls_tls12(p: &SessionParams) -> Attempt {
-    let tcp = match open_for_tls(p).await {
-        Ok(t) => t,
-        Err(f) => return not_reached(f),
+/// A rustls handshake offering TLS 1.2 only, on the connection that also asks the MAIL question
+/// ([`open_for_tls_asking_mail`]); with its answer.
+pub async fn rustls_tls12(p: &SessionParams) -> (Attempt, Option<MailAnswer>) {
+    let (tcp, mail) = open_for_tls_asking_mail(p).await;
+    let attempt = match tcp {
+        Ok(tcp) => rustls_tls12_on(p, tcp).await,
+        Err(f) => not_reached(f),
     };
+    (attempt, mail)
+}
+
+async fn rustls_tls12_on(p: &SessionParams, tcp: crate::politeness::Connection) -> Attempt {
     let name = server_name(p);
     let client = p.client_auth();
     match handshake_versions(

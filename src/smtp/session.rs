@@ -71,7 +71,8 @@ pub struct SessionParams {
     /// Send `host_name` as SNI (`--no-sni` turns it off; the name check still uses the name).
     pub sni: bool,
     /// Ask, before STARTTLS, whether the server takes `MAIL FROM:<>` in plaintext
-    /// (`--no-mail-probe` turns it off). Only the main session asks.
+    /// (`--no-mail-probe` turns it off). Only the TLS 1.2 version probe's connection asks
+    /// ([`open_for_tls_asking_mail`]); the main session is given `false`.
     pub mail_probe: bool,
 }
 
@@ -141,6 +142,49 @@ pub async fn run_session(p: &SessionParams) -> SessionResult {
 /// TLS ClientHello — for the extra version probes, which need no transcript. Implicit TLS returns
 /// the socket right after connecting.
 pub async fn open_for_tls(p: &SessionParams) -> Result<Connection, Failure> {
+    open(p, false).await.0
+}
+
+/// What `MAIL FROM:<>` and `RSET` before STARTTLS told: the [`SmtpFacts`] fields they fill.
+#[derive(Debug, Clone, Default)]
+pub struct MailAnswer {
+    pub tls_required: Option<bool>,
+    pub mail_reply: Option<ReplySummary>,
+    pub rset_reply: Option<ReplySummary>,
+    pub lost: Option<String>,
+}
+
+impl MailAnswer {
+    /// Into the address's SMTP facts.
+    pub fn record(self, smtp: &mut SmtpFacts) {
+        smtp.tls_required = self.tls_required;
+        smtp.mail_reply = self.mail_reply;
+        smtp.rset_reply = self.rset_reply;
+        smtp.mail_probe_lost = self.lost;
+    }
+}
+
+/// [`open_for_tls`], asking `MAIL FROM:<>` and `RSET` first when `p.mail_probe` (STARTTLS only).
+/// The TLS 1.2 version probe's connection carries the question: it runs beside the main session
+/// and is two round trips shorter, so the question costs no time. A server that drops the
+/// connection over it is connected to again, without it, so the TLS 1.2 fact is still learnt.
+pub async fn open_for_tls_asking_mail(
+    p: &SessionParams,
+) -> (Result<Connection, Failure>, Option<MailAnswer>) {
+    let ask = p.mail_probe && !p.implicit_tls;
+    let (opened, answer) = open(p, ask).await;
+    match answer {
+        Some(a) if a.lost.is_some() => (open_for_tls(p).await, Some(a)),
+        answer => (opened, answer),
+    }
+}
+
+/// The plaintext part on a new connection, asking the MAIL question when `ask_mail`; its answer
+/// when it was asked (`lost` set when it cost the connection).
+async fn open(
+    p: &SessionParams,
+    ask_mail: bool,
+) -> (Result<Connection, Failure>, Option<MailAnswer>) {
     let mut s = Session {
         p,
         result: SessionResult::default(),
@@ -152,26 +196,31 @@ pub async fn open_for_tls(p: &SessionParams) -> Result<Connection, Failure> {
         })
     };
     let Ok(tcp) = s.connect().await else {
-        return Err(failure(s, Phase::Connect));
+        return (Err(failure(s, Phase::Connect)), None);
     };
     if p.implicit_tls {
-        return Ok(tcp);
+        return (Ok(tcp), None);
     }
     let ehlo_name = p.ehlo.for_local(tcp.local_addr().ok());
     let mut stream = SmtpStream::new(tcp);
-    if s.plaintext_part(&mut stream, &ehlo_name, false)
-        .await
-        .is_err()
-    {
-        return Err(failure(s, Phase::Starttls));
+    let plain = s.plaintext_part(&mut stream, &ehlo_name, ask_mail).await;
+    let answer = ask_mail.then(|| MailAnswer {
+        tls_required: s.result.smtp.tls_required,
+        mail_reply: s.result.smtp.mail_reply.take(),
+        rset_reply: s.result.smtp.rset_reply.take(),
+        lost: s.result.smtp.mail_probe_lost.take(),
+    });
+    if plain.is_err() {
+        return (Err(failure(s, Phase::Starttls)), answer);
     }
-    stream.into_tls_ready().map_err(|e| {
+    let ready = stream.into_tls_ready().map_err(|e| {
         Failure::new(
             Phase::Starttls,
             FailureKind::PlaintextInjection,
             e.to_string(),
         )
-    })
+    });
+    (ready, answer)
 }
 
 struct Session<'a> {
