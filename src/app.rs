@@ -110,6 +110,11 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
 /// `tlscheck mx|host`: probes every target, judges, renders the whole report at once.
 async fn probe(plan: &Plan) -> Result<u8, Error> {
     let judged = probe_and_judge(plan).await?;
+    deliver_probed(plan, &judged)
+}
+
+/// A probing run's report: the PEM files of `--show-certs DIR`, then the report itself.
+fn deliver_probed(plan: &Plan, judged: &Judged) -> Result<u8, Error> {
     let mut opts = text_options(
         plan.verbose,
         plan.quiet,
@@ -119,7 +124,7 @@ async fn probe(plan: &Plan) -> Result<u8, Error> {
     );
     opts.show_certs = plan.show_certs == Some(ShowCerts::Inline);
     cert_files(plan, &judged.report.targets)?;
-    deliver(&judged, plan.format, opts, plan.output.as_deref())
+    deliver(judged, plan.format, opts, plan.output.as_deref())
 }
 
 /// `--show-certs DIR`: the presented chains of `targets` as PEM files in DIR.
@@ -165,16 +170,7 @@ async fn demo(base: &Plan) -> Result<u8, Error> {
     };
     say(format!("{}\n\n", lab.header()))?;
     let judged = probe_and_judge(&plan).await?;
-    let mut opts = text_options(
-        plan.verbose,
-        plan.quiet,
-        plan.color,
-        plan.output.as_deref(),
-        plan.width,
-    );
-    opts.show_certs = plan.show_certs == Some(ShowCerts::Inline);
-    cert_files(&plan, &judged.report.targets)?;
-    deliver(&judged, plan.format, opts, plan.output.as_deref())?;
+    deliver_probed(&plan, &judged)?;
     demo::check(&judged.report).map_err(|e| Error::Demo(e.to_string()))?;
     say(format!("\n{}\n", demo::NEXT_STEP))?;
     Ok(exit::PASS)

@@ -586,28 +586,24 @@ fn writable_cert_dir(dir: &std::path::Path) -> Result<(), UsageError> {
             "--show-certs {shown}: not a directory (create it first)"
         )));
     }
-    let cannot = |e: std::io::Error| UsageError(format!("--show-certs {shown}: cannot write: {e}"));
-    let probe = dir.join(format!(".tlscheck-write-check-{}", std::process::id()));
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&probe)
-        .map_err(cannot)?;
-    std::fs::remove_file(&probe).map_err(cannot)
+    can_create_in(dir).map_err(|e| UsageError(format!("--show-certs {shown}: cannot write: {e}")))
 }
 
 /// Checks that `man --out-dir DIR` can be written (creating DIR), before any page is made.
 fn writable_dir(dir: &std::path::Path) -> Result<(), UsageError> {
-    let shown = dir.display();
-    let cannot = |e: std::io::Error| UsageError(format!("--out-dir {shown}: cannot write: {e}"));
-    std::fs::create_dir_all(dir).map_err(cannot)?;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| can_create_in(dir))
+        .map_err(|e| UsageError(format!("--out-dir {}: cannot write: {e}", dir.display())))
+}
+
+/// Whether a file can be created in `dir`: one is made and removed again.
+fn can_create_in(dir: &std::path::Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".tlscheck-write-check-{}", std::process::id()));
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&probe)
-        .map_err(cannot)?;
-    std::fs::remove_file(&probe).map_err(cannot)
+        .open(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// A configuration error: exit code 2.
