@@ -140,6 +140,7 @@ impl<'a> Prober<'a> {
             implicit_mx: false,
             dns_error: None,
             hosts: vec![],
+            policy: None,
         };
         match target {
             Target::Domain { name, .. } => {
@@ -208,6 +209,7 @@ impl<'a> Prober<'a> {
                                 .await,
                         ],
                         other_family: vec![],
+                        dane: None,
                     },
                 }];
             }
@@ -223,6 +225,7 @@ impl<'a> Prober<'a> {
             dns_error: None,
             addresses: vec![],
             other_family: vec![],
+            dane: None,
         };
         // An MX target from DNS may be anything: senders skip IP literals and invalid names.
         if let Some(problem) = crate::target::mx_target_problem(name) {
@@ -393,6 +396,8 @@ impl<'a> Prober<'a> {
             ciphers,
             timings_ms: result.timings,
             error: result.error,
+            dane: None,
+            mta_sts: None,
         }
     }
 

@@ -14,9 +14,9 @@ use time::OffsetDateTime;
 
 use crate::smtp::reply::ReplySummary;
 use crate::vocab::{
-    AnchorSource, ChainErrorKind, ClientLimit, Direction, EndpointKind, EndpointStatus,
-    FailureKind, Families, KeyType, Phase, RevocationStatus, TargetKind, TlsVersion, Verdict,
-    VersionStatus,
+    AnchorSource, ChainErrorKind, ClientLimit, DaneAddressStatus, DaneHostStatus, Direction,
+    DnssecState, EndpointKind, EndpointStatus, FailureKind, Families, KeyType, MtaStsStatus, Phase,
+    RevocationStatus, StsMode, TargetKind, TlsRptStatus, TlsVersion, Verdict, VersionStatus,
 };
 
 /// Version of the JSON report format.
@@ -165,6 +165,159 @@ pub struct TargetReport {
     pub dns_error: Option<Failure>,
     /// The MX hosts (or the given host).
     pub hosts: Vec<HostReport>,
+    /// MTA-STS and TLS-RPT of a mail domain (absent with `--no-policy` and for host targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyFacts>,
+}
+
+/// A mail domain's published transport-security policy: MTA-STS (RFC 8461) and TLS-RPT (RFC 8460).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyFacts {
+    pub mta_sts: MtaStsFacts,
+    pub tls_rpt: TlsRptFacts,
+}
+
+/// MTA-STS discovery (the TXT record) and the policy fetched over HTTPS.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MtaStsFacts {
+    pub status: MtaStsStatus,
+    /// The TXT records found at `_mta-sts.<domain>` (each record's strings joined), all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub txt: Vec<String>,
+    /// The `id` of the one valid `v=STSv1` record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The parsed policy, when it was fetched and is valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<StsPolicy>,
+    /// The HTTPS fetch of the policy (absent when there was no valid TXT record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<PolicyFetch>,
+    /// Why the status is not `valid` or `missing`: the syntax error, the lookup failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A valid MTA-STS policy (RFC 8461 §3.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StsPolicy {
+    pub mode: StsMode,
+    /// Seconds (0 to 31557600).
+    pub max_age: u32,
+    /// The `mx` patterns, in order (`*.example.com` matches exactly one leftmost label).
+    #[serde(default)]
+    pub mx: Vec<String>,
+}
+
+/// The HTTPS GET of `https://mta-sts.<domain>/.well-known/mta-sts.txt`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct PolicyFetch {
+    pub url: String,
+    /// The HTTP status, when a response came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The `Location` of a redirect (which MTA-STS forbids: RFC 8461 §3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Body size read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Why the fetch failed (connection, certificate, status, size, time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub ms: u64,
+}
+
+/// TLS-RPT (RFC 8460): where senders report TLS failures.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TlsRptFacts {
+    pub status: TlsRptStatus,
+    /// The TXT records found at `_smtp._tls.<domain>` (each record's strings joined).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    /// The report destinations (`mailto:` and `https:` URIs) of the one valid record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rua: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// DANE (RFC 7672) for one MX host: the DNSSEC state of its records and its TLSA records.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DaneHost {
+    pub status: DaneHostStatus,
+    /// The DNSSEC state of the host's address records (A/AAAA, and the CNAME chain to them).
+    pub dnssec: DnssecState,
+    /// The name whose TLSA records were used (`_25._tcp.<host>`, or of the CNAME's target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlsa_name: Option<String>,
+    /// The DNSSEC state of the TLSA answer (absent when TLSA was not queried).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tlsa_dnssec: Option<DnssecState>,
+    /// The TLSA records (only ever from a secure answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tlsa: Vec<TlsaRecord>,
+    /// The Extended DNS Error (RFC 8914) the resolver sent, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ede: Option<ExtendedDnsError>,
+    /// What went wrong with a lookup or a validation, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One TLSA record (RFC 6698 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TlsaRecord {
+    /// 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
+    pub usage: u8,
+    /// 0 the full certificate, 1 the SubjectPublicKeyInfo.
+    pub selector: u8,
+    /// 0 exact, 1 SHA-256, 2 SHA-512.
+    pub matching: u8,
+    /// The association data, lower-case hex.
+    pub data: String,
+}
+
+/// An Extended DNS Error (RFC 8914).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ExtendedDnsError {
+    /// The INFO-CODE (6 = DNSSEC Bogus).
+    pub code: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// What a DANE sender makes of one address.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct DaneAddress {
+    pub status: DaneAddressStatus,
+    /// The TLSA record that matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<TlsaRecord>,
+    /// Which certificate it matched (0 = the leaf), for DANE-TA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched_depth: Option<usize>,
+    /// Why no record matched, one reason per usable record (or why the check could not run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// What an MTA-STS sender makes of one address, under the domain's policy.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct MtaStsAddress {
+    /// The MX host matches one of the policy's `mx` patterns.
+    pub mx_covered: bool,
+    /// The pattern it matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// STARTTLS, TLS 1.2 or later, a chain valid against the trust store and a certificate name
+    /// matching the MX host.
+    pub passes: bool,
+    /// Why it does not pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
 }
 
 /// One published MX record.
@@ -192,6 +345,10 @@ pub struct HostReport {
     /// family asked for has none (they were not probed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_family: Vec<IpAddr>,
+    /// DANE: the DNSSEC state and TLSA records of an MX host (absent with `--no-policy` and for
+    /// host targets given as IP addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneHost>,
 }
 
 /// What one SMTP session to one address found.
@@ -221,6 +378,12 @@ pub struct AddressReport {
     /// Where and why the session stopped early; absent when it ran to QUIT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,
+    /// DANE for this address (only when the host has TLSA records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneAddress>,
+    /// MTA-STS for this address (only when the domain has a valid policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mta_sts: Option<MtaStsAddress>,
 }
 
 /// Milliseconds spent in each phase (absent when the phase did not run).

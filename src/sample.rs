@@ -169,6 +169,8 @@ pub fn address(ip: &str, tls: TlsFacts) -> AddressReport {
         ciphers: None,
         timings_ms: Timings::default(),
         error: None,
+        dane: None,
+        mta_sts: None,
     }
 }
 
@@ -271,7 +273,9 @@ pub fn target(input: &str, host: &str, addresses: Vec<AddressReport>) -> TargetR
             dns_error: None,
             addresses,
             other_family: vec![],
+            dane: None,
         }],
+        policy: None,
     }
 }
 

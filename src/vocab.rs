@@ -647,3 +647,90 @@ mod tests {
         assert_eq!(EndpointKind::guess("https://x/"), EndpointKind::Other);
     }
 }
+
+words! {
+    /// The DNSSEC state of an answer, as validated by tlscheck itself (RFC 4035 §4.3).
+    pub enum DnssecState {
+        /// Signed, and the signatures chain up to a trust anchor.
+        Secure = "secure",
+        /// Provably unsigned (no DS at a delegation on the way down).
+        Insecure = "insecure",
+        /// Signed, but the signatures or the denial do not validate: a DNSSEC sender treats this
+        /// as an attack and does not deliver.
+        Bogus = "bogus",
+        /// Could not be decided (no trust anchor covers the name, or the lookup failed).
+        Indeterminate = "indeterminate",
+    }
+}
+
+words! {
+    /// What DANE (RFC 7672) means for one MX host, from its DNS alone.
+    pub enum DaneHostStatus {
+        /// The host's address records are not DNSSEC-secure: DANE does not apply and TLSA was not
+        /// queried (RFC 7672 §2.2).
+        NotApplicable = "not-applicable",
+        /// Secure address records, and a secure denial of TLSA records: no DANE.
+        NoTlsa = "no-tlsa",
+        /// Secure TLSA records, at least one of them usable for SMTP (DANE-TA or DANE-EE).
+        Usable = "usable",
+        /// Secure TLSA records, none usable (PKIX-TA/PKIX-EE, unknown parameters): TLS is still
+        /// mandatory, but unauthenticated (RFC 7672 §3.1).
+        Unusable = "unusable",
+        /// The address or TLSA records (or their denial) failed DNSSEC validation.
+        Bogus = "bogus",
+        /// A lookup failed (SERVFAIL, timeout, indeterminate): DANE senders defer.
+        LookupFailed = "lookup-failed",
+    }
+}
+
+words! {
+    /// What a DANE sender makes of one address of a host with usable TLSA records.
+    pub enum DaneAddressStatus {
+        /// A usable TLSA record matched the presented chain.
+        Matched = "matched",
+        /// No usable TLSA record matched: a DANE sender defers.
+        Mismatch = "mismatch",
+        /// The server offered no STARTTLS: a DANE sender defers (RFC 7672 §2.2).
+        StarttlsMissing = "starttls-missing",
+        /// TLS could not be established (or no chain was seen): a DANE sender defers.
+        NoTls = "no-tls",
+        /// The TLSA records exist but none is usable: TLS is mandatory, without authentication.
+        Unauthenticated = "unauthenticated",
+    }
+}
+
+words! {
+    /// The `mode` of an MTA-STS policy (RFC 8461 §3.2).
+    pub enum StsMode {
+        Enforce = "enforce",
+        Testing = "testing",
+        None = "none",
+    }
+}
+
+words! {
+    /// The outcome of a domain's MTA-STS discovery and policy fetch.
+    pub enum MtaStsStatus {
+        /// A valid TXT record and a valid policy.
+        Valid = "valid",
+        /// No `v=STSv1` TXT record at `_mta-sts.<domain>`: the domain has no MTA-STS.
+        Missing = "missing",
+        /// The TXT record or the policy is malformed (or more than one TXT record).
+        Invalid = "invalid",
+        /// The TXT record is there but the policy could not be fetched (HTTPS, certificate,
+        /// redirect, status, size, time).
+        FetchFailed = "fetch-failed",
+        /// The TXT lookup failed (SERVFAIL, timeout).
+        LookupFailed = "lookup-failed",
+    }
+}
+
+words! {
+    /// The outcome of a domain's TLS-RPT lookup (RFC 8460).
+    pub enum TlsRptStatus {
+        Valid = "valid",
+        Missing = "missing",
+        Invalid = "invalid",
+        LookupFailed = "lookup-failed",
+    }
+}

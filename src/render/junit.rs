@@ -885,6 +885,7 @@ pub(crate) mod tests {
                 dns_error: Some(Failure::new(Phase::Dns, kind, "no")),
                 addresses: vec![],
                 other_family: vec![],
+                dane: None,
             });
         }
         r.targets[0].findings.push(finding(
