@@ -216,6 +216,51 @@ codes! {
     ClientCertRequired = "client-cert-required", Error,
         "The server asks for a client certificate and ends the session without one (mutual TLS).",
         "This server only talks to partners that present a certificate it trusts: run again with --client-cert FILE --client-key FILE, using a certificate from one of the CAs the server names.";
+    DaneValid = "dane-valid", Info,
+        "The MX host publishes DNSSEC-signed TLSA records and the address's certificate matches one: DANE senders (Exchange Online, Postfix, Exim with DANE) authenticate it.",
+        "Nothing to do. When the certificate or key changes, publish the new TLSA record beside the old one before the switch (\"3 1 1\" of the new key), and remove the old one only after the new certificate is in place.";
+    DaneMismatch = "dane-mismatch", Error,
+        "The MX host's TLSA records are DNSSEC-signed and usable, but none matches the certificate chain this address presents: every DANE sender defers the mail (Exchange Online: 4.7.323 tlsa-invalid).",
+        "Publish a TLSA record for the certificate the server presents now, e.g. `_25._tcp.HOST. IN TLSA 3 1 1 <SHA-256 of its public key>` (the finding shows the digest), or put back the certificate the records were made for. After a renewal, keep the old and new records side by side until every server presents the new certificate.";
+    DaneBogus = "dane-bogus", Error,
+        "The MX host's address or TLSA records (or the proof that there are none) fail DNSSEC validation: DANE senders treat this as an attack and defer the mail (Exchange Online: 4.7.324 dnssec-invalid).",
+        "Fix the zone's signatures: re-sign the zone (expired RRSIGs are the usual cause), make the DS record at the parent match a published KSK, and check with `delv @RESOLVER _25._tcp.HOST TLSA` or https://dnsviz.net.";
+    DaneUnusable = "dane-unusable", Warning,
+        "The MX host publishes DNSSEC-signed TLSA records, but none is usable for SMTP (only DANE-TA(2) and DANE-EE(3) count, RFC 7672 §3.1): DANE senders still require TLS but cannot authenticate the server.",
+        "Replace the records with DANE-EE ones (`_25._tcp.HOST. IN TLSA 3 1 1 <SHA-256 of the server's public key>`) or DANE-TA ones for the issuing CA (`2 1 1`). PKIX-TA(0) and PKIX-EE(1) records are ignored by SMTP senders.";
+    DaneLookupFailed = "dane-lookup-failed", Warning,
+        "The DNSSEC state or the TLSA records of the MX host could not be looked up (SERVFAIL, timeout, no trust anchor): DANE senders defer the mail while this lasts.",
+        "Check that the zone's name servers answer TLSA queries at `_25._tcp.HOST` (some answer SERVFAIL for types they do not know); try again, or with --resolver IP.";
+    DaneStarttlsMissing = "dane-starttls-missing", Error,
+        "The MX host has usable TLSA records, but this address offers no STARTTLS or the TLS handshake fails: DANE senders never deliver in plaintext, so the mail waits (Exchange Online: 4.7.321 starttls-not-supported).",
+        "Enable STARTTLS with a certificate that matches the TLSA records on every address of the host, or remove the TLSA records (wait for their TTL before turning TLS off).";
+    DaneAuthenticatedUntrusted = "dane-authenticated-untrusted", Info,
+        "The certificate chain is not trusted by the selected trust store, but DANE authenticates it: DANE senders (Exchange Online among them) deliver; senders without DANE that validate certificates (MTA-STS, forced TLS) do not.",
+        "Nothing blocks DANE senders. For MTA-STS and forced-TLS senders, install a certificate from a public CA (keeping the TLSA records in step).";
+    MtaStsMissing = "mta-sts-missing", Info,
+        "The domain publishes no MTA-STS policy (no `v=STSv1` TXT record at `_mta-sts.DOMAIN`): senders use opportunistic TLS unless DANE applies.",
+        "To require TLS from senders without DNSSEC, publish `_mta-sts.DOMAIN. TXT \"v=STSv1; id=20260101T000000\"` and a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (start with `mode: testing`), and TLS-RPT to hear about failures.";
+    MtaStsInvalid = "mta-sts-invalid", Error,
+        "The domain's MTA-STS TXT record or policy is malformed (more than one v=STSv1 record, a bad id, a missing or bad version, mode, max_age or mx): senders ignore it, or keep a cached older policy.",
+        "Fix the record or the policy as the finding says: exactly one TXT record `v=STSv1; id=<1-32 letters and digits>;` and a policy with `version: STSv1`, `mode: enforce|testing|none`, `max_age: <seconds>` and one `mx:` line per MX host pattern. Change the id whenever the policy changes.";
+    MtaStsFetchFailed = "mta-sts-fetch-failed", Error,
+        "The domain announces MTA-STS but its policy could not be fetched from https://mta-sts.DOMAIN/.well-known/mta-sts.txt (connection, certificate, redirect, HTTP status, size or time): senders without a cached policy treat the domain as having none; those with one keep enforcing it.",
+        "Serve the policy over HTTPS at that exact URL with a certificate valid for mta-sts.DOMAIN from a public CA, status 200, Content-Type text/plain, and no redirect (RFC 8461 §3.3 forbids following them). If the domain dropped MTA-STS, publish `mode: none` before removing the TXT record.";
+    MtaStsMxNotCovered = "mta-sts-mx-not-covered", Error,
+        "An MX host matches none of the MTA-STS policy's `mx` patterns: in enforce mode MTA-STS senders refuse to deliver to it (in testing mode they only report). A `*.` pattern matches exactly one leftmost label.",
+        "Add the MX host (or a pattern matching it, one label deep) to the policy's `mx:` lines, publish the policy, and change the TXT record's id so senders fetch it again.";
+    MtaStsMxFails = "mta-sts-mx-fails", Error,
+        "An address fails what an MTA-STS sender requires (STARTTLS, TLS 1.2 or later, a certificate chain valid against public roots, a certificate name matching the MX host): in enforce mode those senders do not deliver to it (in testing mode they only report).",
+        "Fix what the finding names on that address (usually the certificate: a public CA, the full chain, the MX host name in the SAN), or put the policy in `mode: testing` while you do.";
+    MtaStsTesting = "mta-sts-testing", Info,
+        "The domain's MTA-STS policy is in testing mode: senders report failures (TLS-RPT) but deliver anyway.",
+        "When the TLS-RPT reports show no failures, switch to `mode: enforce` and change the TXT record's id.";
+    TlsRptMissing = "tlsrpt-missing", Info,
+        "The domain publishes no TLS-RPT record (`_smtp._tls.DOMAIN`): senders cannot report TLS, DANE or MTA-STS failures to it.",
+        "Publish `_smtp._tls.DOMAIN. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\"` to receive daily reports of failed TLS sessions (RFC 8460).";
+    TlsRptInvalid = "tlsrpt-invalid", Warning,
+        "The domain's TLS-RPT record is malformed (more than one v=TLSRPTv1 record, or no usable rua= destination): senders send no reports.",
+        "Publish exactly one record `v=TLSRPTv1; rua=mailto:ADDRESS` (several destinations are comma-separated; only mailto: and https: are valid).";
 }
 
 /// The text of docs/findings.md: one heading per code, with severity, meaning and remediation.
