@@ -30,13 +30,13 @@ PF="$LAB_DIR/postfix"
 
 # Postfix instances: name -> listen address, MX host name (leaf certificate subject), profile.
 INSTANCES=(modern tls12 tls13 legacy nostarttls required staticrsa ipv6 modern2 revoked deadrev mtls
-  weakkey dheonly sha1 smtps anull dhe13 ffdhe13)
+  weakkey dheonly sha1 smtps anull dhe13 ffdhe13 dane)
 declare -A ADDR=(
   [modern]=127.0.1.10 [tls12]=127.0.1.11 [tls13]=127.0.1.12 [legacy]=127.0.1.13
   [nostarttls]=127.0.1.14 [required]=127.0.1.15 [staticrsa]=127.0.1.16 [ipv6]=::1
   [modern2]=127.0.1.17 [revoked]=127.0.1.18 [deadrev]=127.0.1.19 [mtls]=127.0.1.20
   [weakkey]=127.0.1.21 [dheonly]=127.0.1.22 [sha1]=127.0.1.23 [smtps]=127.0.1.24
-  [anull]=127.0.1.25 [dhe13]=127.0.1.26 [ffdhe13]=127.0.1.27
+  [anull]=127.0.1.25 [dhe13]=127.0.1.26 [ffdhe13]=127.0.1.27 [dane]=127.0.1.30
 )
 declare -A HOST=(
   [modern]=mx.modern.$ZONE [tls12]=mx.tls12.$ZONE [tls13]=mx.tls13.$ZONE
@@ -45,18 +45,23 @@ declare -A HOST=(
   [revoked]=mx.revoked.$ZONE [deadrev]=mx.deadrev.$ZONE [mtls]=mx.mtls.$ZONE
   [weakkey]=mx.weakkey.$ZONE [dheonly]=mx.dheonly.$ZONE [sha1]=mx.sha1.$ZONE
   [smtps]=mx.smtps.$ZONE [anull]=mx.anull.$ZONE [dhe13]=mx.dhe13.$ZONE
-  [ffdhe13]=mx.ffdhe13.$ZONE
+  [ffdhe13]=mx.ffdhe13.$ZONE [dane]=mx.dane-ee.sec.test
 )
 declare -A PROFILE=(
   [modern]=modern [tls12]=tls12 [tls13]=tls13 [legacy]=legacy [nostarttls]=nostarttls
   [required]=required [staticrsa]=staticrsa [ipv6]=modern [modern2]=modern
   [revoked]=modern [deadrev]=modern [mtls]=mtls
   [weakkey]=modern [dheonly]=dheonly [sha1]=modern [smtps]=modern [anull]=anull
-  [dhe13]=dhe13 [ffdhe13]=ffdhe13
+  [dhe13]=dhe13 [ffdhe13]=ffdhe13 [dane]=modern
 )
-# Extra SANs: implicit.lab.test has no MX, only an A record to the modern instance
-# (RFC 5321 implicit MX), so the modern leaf also names it.
-declare -A EXTRA_SAN=([modern]="implicit.$ZONE")
+# Extra SANs (space-separated): implicit.lab.test has no MX, only an A record to the modern
+# instance (RFC 5321 implicit MX), so the modern leaf also names it. The dane instance is the
+# MX host of every sec.test domain (DANE and MTA-STS, issue 15), so its leaf names them all.
+declare -A EXTRA_SAN=([modern]="implicit.$ZONE"
+  [dane]="mx.dane-ta.sec.test mx.dane-mismatch.sec.test mx.dane-unusable.sec.test mx.dane-cname.sec.test
+    mx.bogus.sec.test mx.unsigned.sec.test mx.sts-good.sec.test mx.sts-lf.sec.test mx.sts-testing.sec.test
+    mx.sts-notcovered.sec.test mx.a.sts-wild.sec.test mx.sts-redirect.sec.test mx.sts-badcert.sec.test
+    mx.sts-none.sec.test mx.sts-twotxt.sec.test mx.sts-badid.sec.test")
 # Leaf extension section in ca.cnf (default `leaf`: CRL and OCSP on the lab's servers).
 declare -A LEAF_EXT=([deadrev]=leaf_dead)
 # Leaves revoked in the intermediate's database (so in its CRL and at the OCSP responder).
@@ -91,8 +96,37 @@ DEAD_CRL_URL=http://$DEAD_HOST/intermediate.crl
 DEAD_OCSP_URL=http://$DEAD_HOST/
 MISSING_URL=http://$PKI_HOST/missing.crl
 WWW="$LAB_DIR/www"
-# The loopback HTTP servers (labcheck.py serve-http / serve-ocsp).
-SERVERS=(pki-http ocsp)
+# The loopback HTTP(S) servers: labcheck.py serve-http / serve-ocsp, and mtasts_server.py (the
+# MTA-STS policy hosts, HTTPS on port 443).
+SERVERS=(pki-http ocsp mtasts mtasts-bad)
+MTASTS_SERVER="$SCRIPT_DIR/mtasts_server.py"
+
+# ---- Issue 15: DANE with DNSSEC, MTA-STS, TLS-RPT (the signed zone sec.test).
+SEC_ZONE=sec.test
+SEC_DNS_ADDR=127.0.53.2   # NSD: authoritative for sec.test and its child zones
+VAL_DNS_ADDR=127.0.53.3   # unbound: validating resolver, trust anchor sec.test's DS
+MTASTS_ADDR=127.0.54.1    # HTTPS: every mta-sts.<domain> except sts-badcert
+MTASTS_BAD_ADDR=127.0.54.2  # HTTPS: mta-sts.sts-badcert.sec.test, certificate for wrong.sec.test only
+HTTPS_PORT=443
+DNS_DIR="$LAB_DIR/dns"
+MTASTS_DIR="$LAB_DIR/mtasts"
+SIGNED_ZONES=(sec.test bogus.sec.test)  # one KSK + one ZSK each (ECDSAP256SHA256)
+UNSIGNED_ZONES=(unsigned.sec.test)      # delegated, no DS in the parent: provably insecure
+SIG_DAYS=30      # RRSIG validity
+RESIGN_DAYS=2    # re-sign when the signatures expire within this many days
+DNS_TTL=60
+# How zones are signed; part of each signed zone's stamp, so a change re-signs them.
+SIGN_LAYOUT="ldns-signzone, NSEC, KSK signs DNSKEY, ZSK the rest; bogus: TLSA RRSIG corrupted"
+# MTA-STS domains of sec.test (policy bodies in $MTASTS_DIR/<domain>.txt).
+STS_DOMAINS=(sts-good sts-lf sts-testing sts-notcovered sts-wild sts-redirect sts-badcert sts-none
+  sts-twotxt sts-badid)
+STS_ID=20261202T01
+# Leaves of the HTTPS servers (not Postfix instances): the policy host certificate (every
+# mta-sts.<domain> but sts-badcert's) and the wrong-name one (wrong.sec.test only).
+SERVER_LEAVES=(mtasts mtasts-bad)
+declare -A LEAF_HOST=([mtasts]=mta-sts.sts-good.$SEC_ZONE [mtasts-bad]=wrong.$SEC_ZONE)
+EXTRA_SAN[mtasts]="$(for d in "${STS_DOMAINS[@]}"; do
+  [[ $d == sts-good || $d == sts-badcert ]] || printf 'mta-sts.%s.%s ' "$d" "$SEC_ZONE"; done)"
 # Bumped whenever the PKI's structure changes: an older $PKI is discarded and rebuilt.
 PKI_LAYOUT="2 (openssl ca databases, CRL/OCSP/caIssuers URLs, OCSP signer, client CAs)"
 
@@ -105,7 +139,8 @@ need_root() { [[ $(id -u) -eq 0 ]] || die "'$1' needs root (ports 25 and 53, Pos
 
 need_tools() {
   local t missing=()
-  for t in postfix postconf dnsmasq openssl python3 setsid; do
+  for t in postfix postconf dnsmasq openssl python3 setsid nsd nsd-checkconf unbound unbound-checkconf \
+    ldns-keygen ldns-signzone ldns-key2ds ldns-read-zone drill delv dig curl; do
     PATH="$PATH:/usr/sbin:/sbin" command -v "$t" >/dev/null 2>&1 || missing+=("$t")
   done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]}: run 'sudo $0 install' first"
@@ -114,21 +149,52 @@ need_tools() {
 
 # ---------------------------------------------------------------------------- install
 
+# Services the packages would start: nsd and unbound listen on port 53 of every interface by
+# default. No service may run after `install`: a policy-rc.d forbids starting any while apt
+# runs, and whatever the packages started anyway (their pid files) is stopped afterwards.
+PACKAGE_SERVICES=(nsd:/run/nsd/nsd.pid unbound:/run/unbound.pid)
+
 cmd_install() {
   need_root install
   export DEBIAN_FRONTEND=noninteractive
   # Leave Postfix unconfigured: no /etc/postfix/main.cf, no system instance.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  local pkgs=(postfix dnsmasq-base openssl ca-certificates procps util-linux)
+  # nsd: authoritative server of the signed zones; ldnsutils: ldns-keygen, ldns-signzone,
+  # ldns-key2ds, drill; unbound: the validating resolver; bind9-dnsutils: delv and dig
+  # (oracles); curl: the MTA-STS oracles.
+  local pkgs=(postfix dnsmasq-base openssl ca-certificates procps util-linux nsd ldnsutils unbound
+    bind9-dnsutils curl)
   # labcheck.py needs the standard library beyond python3-minimal (http.server, subprocess).
-  python3 -c 'import http.server, http.client, subprocess, pwd' >/dev/null 2>&1 || pkgs+=(python3)
-  if [[ ! -d /var/lib/apt/lists ]] || ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
-    apt-get update -q
+  python3 -c 'import http.server, http.client, subprocess, pwd, ssl' >/dev/null 2>&1 || pkgs+=(python3)
+  local policy=/usr/sbin/policy-rc.d ours=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# tlscheck lab.sh install: no service starts while packages are installed.\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    ours=1
   fi
-  if ! apt-get install -y -q --no-install-recommends "${pkgs[@]}"; then
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "${pkgs[@]}"
-  fi
+  local rc=0
+  {
+    if [[ ! -d /var/lib/apt/lists ]] || ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null; then
+      apt-get update -q
+    fi
+    if ! apt-get install -y -q --no-install-recommends "${pkgs[@]}"; then
+      apt-get update -q
+      apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+    fi
+  } || rc=$?
+  ((ours)) && rm -f "$policy"
+  ((rc == 0)) || die "apt-get install failed (exit $rc)"
+  local s name pidf pid
+  for s in "${PACKAGE_SERVICES[@]}"; do
+    name="${s%%:*}" pidf="${s#*:}"
+    [[ -r "$pidf" ]] || continue
+    pid="$(tr -dc '0-9' <"$pidf")"
+    if [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name" ]]; then
+      log "stopping the $name service the package started (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      wait_gone 5 "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   log "installed: $(dpkg-query -W -f='${Package} ${Version}, ' "${pkgs[@]}" 2>/dev/null)"
 }
 
@@ -353,7 +419,7 @@ make_pki() {
     dh_job=$!
   fi
   # From scratch: root, intermediate, OCSP signer, the leaves, two client CAs, two clients.
-  [[ -s "$PKI/root.pem" ]] || fill_key_pool $((3 + ${#INSTANCES[@]} - ${#KEY_BITS[@]} + 4))
+  [[ -s "$PKI/root.pem" ]] || fill_key_pool $((3 + ${#INSTANCES[@]} + ${#SERVER_LEAVES[@]} - ${#KEY_BITS[@]} + 4))
   if ! fresh "$PKI/root.pem" || [[ ! -s "$PKI/root.key" || ! -f "$PKI/ca/root/index.txt" ]]; then
     log "PKI: root CA"
     ca_db root
@@ -370,11 +436,11 @@ make_pki() {
     log "PKI: OCSP signer (delegated responder: EKU OCSPSigning, issued by the intermediate)"
     ca_issue intermediate ocsp "tlscheck Lab OCSP Responder" ocsp_signer "$PKI/ocsp.pem"
   fi
-  local i host san spec bits md
-  for i in "${INSTANCES[@]}"; do
-    host="${HOST[$i]}"
+  local i host san spec bits md extra
+  for i in "${INSTANCES[@]}" "${SERVER_LEAVES[@]}"; do
+    host="${HOST[$i]:-${LEAF_HOST[$i]:-}}"
     san="DNS:$host"
-    [[ -n "${EXTRA_SAN[$i]:-}" ]] && san+=",DNS:${EXTRA_SAN[$i]}"
+    for extra in ${EXTRA_SAN[$i]:-}; do san+=",DNS:$extra"; done
     bits="${KEY_BITS[$i]:-2048}" md="${LEAF_MD[$i]:-sha256}"
     spec="san=$san ext=${LEAF_EXT[$i]:-leaf}"
     # Only the exceptions are spelled out, so that the other leaves' specs stay as they were.
@@ -737,15 +803,26 @@ start_dnsmasq() {
 
 # ---------------------------------------------------------------------------- HTTP: CRLs, OCSP
 
-# server_args NAME: the labcheck.py command line of a loopback HTTP server, one word a line.
+# server_args NAME: the python3 command line of a loopback HTTP(S) server (the script first),
+# one word a line.
 server_args() {
   case "$1" in
-    pki-http) printf '%s\n' serve-http "$PKI_ADDR" "$HTTP_PORT" "$WWW" "$LAB_DIR/pki-http.pid" ;;
+    pki-http) printf '%s\n' "$LABCHECK" serve-http "$PKI_ADDR" "$HTTP_PORT" "$WWW" "$LAB_DIR/pki-http.pid" ;;
     ocsp)
       # `openssl ocsp -port N` listens on every interface (it takes no address), so OpenSSL's
       # responder runs once per request (-reqin/-respout) behind a front bound to loopback.
-      printf '%s\n' serve-ocsp "$OCSP_ADDR" "$HTTP_PORT" "$LAB_DIR/ocsp.pid" \
+      printf '%s\n' "$LABCHECK" serve-ocsp "$OCSP_ADDR" "$HTTP_PORT" "$LAB_DIR/ocsp.pid" \
         "$PKI/ca/intermediate/index.txt" "$PKI/intermediate.pem" "$PKI/ocsp.pem" "$PKI/ocsp.key"
+      ;;
+    mtasts)
+      local d doms=()
+      for d in "${STS_DOMAINS[@]}"; do [[ $d == sts-badcert ]] || doms+=("$d.$SEC_ZONE"); done
+      printf '%s\n' "$MTASTS_SERVER" "$MTASTS_ADDR" "$HTTPS_PORT" "$PKI/mtasts.chain.pem" "$PKI/mtasts.key" \
+        "$MTASTS_DIR" "$LAB_DIR/mtasts.pid" "${doms[@]}"
+      ;;
+    mtasts-bad)
+      printf '%s\n' "$MTASTS_SERVER" "$MTASTS_BAD_ADDR" "$HTTPS_PORT" "$PKI/mtasts-bad.chain.pem" \
+        "$PKI/mtasts-bad.key" "$MTASTS_DIR" "$LAB_DIR/mtasts-bad.pid" "sts-badcert.$SEC_ZONE"
       ;;
     *) die "unknown server $1" ;;
   esac
@@ -755,6 +832,8 @@ server_where() {
   case "$1" in
     pki-http) echo "$PKI_ADDR:$HTTP_PORT $PKI_HOST" ;;
     ocsp) echo "$OCSP_ADDR:$HTTP_PORT $OCSP_HOST" ;;
+    mtasts) echo "$MTASTS_ADDR:$HTTPS_PORT mta-sts.*.$SEC_ZONE" ;;
+    mtasts-bad) echo "$MTASTS_BAD_ADDR:$HTTPS_PORT mta-sts.sts-badcert.$SEC_ZONE" ;;
   esac
 }
 
@@ -764,7 +843,8 @@ server_pid() {  # prints the pid of a running server NAME (pid file + command li
   pid="$(tr -dc '0-9' <"$LAB_DIR/$1.pid")"
   [[ -n "$pid" ]] && is_alive "$pid" || return 1
   cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
-  [[ "$cmd" == *"labcheck.py serve-"* && "$cmd" == *" $LAB_DIR/$1.pid "* ]] || return 1
+  [[ "$cmd" == *"labcheck.py serve-"* || "$cmd" == *"mtasts_server.py "* ]] || return 1
+  [[ "$cmd" == *" $LAB_DIR/$1.pid "* ]] || return 1
   echo "$pid"
 }
 
@@ -797,7 +877,7 @@ start_servers() {  # start_servers NAME...: (re)start those not running with the
     stop_server "$name"
     printf '%s\n' "${args[@]}" >"$LAB_DIR/$name.args"
     # Its own session, so it outlives this script; stdout and stderr go to the log.
-    setsid python3 "$LABCHECK" "${args[@]}" </dev/null >>"$LAB_DIR/$name.log" 2>&1 &
+    setsid python3 "${args[@]}" </dev/null >>"$LAB_DIR/$name.log" 2>&1 &
     launched+=("$name:$!")
   done
   deadline=$((SECONDS + 5))
@@ -817,6 +897,409 @@ start_servers() {  # start_servers NAME...: (re)start those not running with the
   done
 }
 
+# ---------------------------------------------------------------------------- DNSSEC: sec.test
+
+# spki_digest CERT sha256|sha512: hex digest of the certificate's SubjectPublicKeyInfo (DER),
+# what a TLSA record with selector 1 carries; cert_digest CERT: SHA-256 of the whole DER
+# certificate (selector 0, matching type 1).
+spki_digest() {
+  openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | "${2}sum" | cut -d' ' -f1
+}
+cert_digest() { openssl x509 -in "$1" -outform DER | sha256sum | cut -d' ' -f1; }
+
+KEYS="$DNS_DIR/keys"
+ZONES="$DNS_DIR/zones"
+
+# dns_keys ZONE: one KSK (flags 257) and one ZSK (256), ECDSAP256SHA256, made once:
+# $KEYS/ZONE.ksk.{key,private}, $KEYS/ZONE.zsk.{key,private}. Keys do not expire; they are
+# remade only when a file is missing or unreadable.
+dns_keys() {
+  local z="$1" kind base
+  mkdir -p "$KEYS"
+  chmod 700 "$KEYS"
+  for kind in ksk zsk; do
+    if [[ -s "$KEYS/$z.$kind.private" && -s "$KEYS/$z.$kind.key" ]] &&
+       grep -q "DNSKEY" "$KEYS/$z.$kind.key"; then
+      continue
+    fi
+    log "DNS: new $kind of $z (ECDSAP256SHA256)"
+    base="$(cd "$KEYS" && ldns-keygen -a ECDSAP256SHA256 $([[ $kind == ksk ]] && echo -k) "$z")" ||
+      die "ldns-keygen failed for $z"
+    mv -f "$KEYS/$base.key" "$KEYS/$z.$kind.key"
+    mv -f "$KEYS/$base.private" "$KEYS/$z.$kind.private"
+    rm -f "$KEYS/$base.ds"
+    chmod 600 "$KEYS/$z.$kind.private"
+  done
+}
+
+# ds_of ZONE: the DS record of ZONE's KSK (SHA-256), "ZONE. IN DS tag 13 2 hex".
+ds_of() {
+  ldns-key2ds -n -2 "$KEYS/$1.ksk.key" | awk '{ printf "%s IN DS %s %s %s %s\n", $1, $5, $6, $7, $8 }'
+}
+# dnskey_of ZONE: the KSK's DNSKEY record, "ZONE. IN DNSKEY 257 3 13 base64".
+dnskey_of() {
+  sed 's/;.*//' "$KEYS/$1.ksk.key" | awk '$3 == "DNSKEY" || $4 == "DNSKEY" {
+    for (i = 1; i <= NF; i++) if ($i == "DNSKEY") break
+    k = ""; for (j = i + 4; j <= NF; j++) k = k $j
+    printf "%s IN DNSKEY %s %s %s %s\n", $1, $(i + 1), $(i + 2), $(i + 3), k }'
+}
+
+# The records of sec.test and its child zones. Every MX host is the dane instance unless said.
+zone_head() {  # zone_head ZONE
+  cat <<EOF
+; Generated by tests/lab/lab.sh: zone $1 of the lab (issue 15). Do not edit.
+\$ORIGIN $1.
+\$TTL $DNS_TTL
+@ IN SOA ns1.$1. hostmaster.$1. 1 3600 600 86400 $DNS_TTL
+@ IN NS ns1.$1.
+ns1 IN A $SEC_DNS_ADDR
+EOF
+}
+
+sec_zone() {
+  local leaf="$PKI/dane.leaf.pem" ee256 ee512 ta wrong d
+  ee256="$(spki_digest "$leaf" sha256)"
+  ee512="$(spki_digest "$leaf" sha512)"
+  ta="$(cert_digest "$PKI/intermediate.pem")"
+  wrong="$(spki_digest "$PKI/modern.leaf.pem" sha256)"  # some other key: the modern leaf's
+  zone_head "$SEC_ZONE"
+  cat <<EOF
+
+; DANE (RFC 7672): TLSA at _25._tcp.<MX host>
+dane-ee IN MX 10 mx.dane-ee
+mx.dane-ee IN A ${ADDR[dane]}
+_25._tcp.mx.dane-ee IN TLSA 3 1 1 $ee256
+_25._tcp.mx.dane-ee IN TLSA 3 1 2 $ee512
+dane-ta IN MX 10 mx.dane-ta
+mx.dane-ta IN A ${ADDR[dane]}
+_25._tcp.mx.dane-ta IN TLSA 2 0 1 $ta
+dane-mismatch IN MX 10 mx.dane-mismatch
+mx.dane-mismatch IN A ${ADDR[dane]}
+_25._tcp.mx.dane-mismatch IN TLSA 3 1 1 $wrong
+dane-unusable IN MX 10 mx.dane-unusable
+mx.dane-unusable IN A ${ADDR[dane]}
+_25._tcp.mx.dane-unusable IN TLSA 1 1 1 $ee256
+dane-nostarttls IN MX 10 mx.dane-nostarttls
+mx.dane-nostarttls IN A ${ADDR[nostarttls]}
+_25._tcp.mx.dane-nostarttls IN TLSA 3 1 1 $ee256
+dane-cname IN MX 10 mx.dane-cname
+mx.dane-cname IN CNAME mx.dane-ee
+
+; bogus.sec.test: signed child zone (DS here), its TLSA RRSIG corrupted
+bogus IN NS ns1.bogus
+$(ds_of "bogus.$SEC_ZONE")
+ns1.bogus IN A $SEC_DNS_ADDR
+; unsigned.sec.test: unsigned child zone, no DS here (provably insecure)
+unsigned IN NS ns1.unsigned
+ns1.unsigned IN A $SEC_DNS_ADDR
+
+; MTA-STS (RFC 8461) and TLS-RPT (RFC 8460)
+EOF
+  for d in "${STS_DOMAINS[@]}"; do
+    case "$d" in
+      sts-wild) echo "$d IN MX 10 mx.a.$d"; echo "mx.a.$d IN A ${ADDR[dane]}" ;;
+      *) echo "$d IN MX 10 mx.$d"; echo "mx.$d IN A ${ADDR[dane]}" ;;
+    esac
+    case "$d" in
+      sts-badcert) echo "mta-sts.$d IN A $MTASTS_BAD_ADDR" ;;
+      *) echo "mta-sts.$d IN A $MTASTS_ADDR" ;;
+    esac
+    case "$d" in
+      sts-twotxt)
+        echo "_mta-sts.$d IN TXT \"v=STSv1; id=${STS_ID};\""
+        echo "_mta-sts.$d IN TXT \"v=STSv1; id=20261202T02;\""
+        echo "_mta-sts.$d IN TXT \"hello\""
+        ;;
+      sts-badid) echo "_mta-sts.$d IN TXT \"v=STSv1; id=bad_id!;\"" ;;
+      *) echo "_mta-sts.$d IN TXT \"v=STSv1; id=${STS_ID};\"" ;;
+    esac
+    case "$d" in
+      sts-good) echo "_smtp._tls.$d IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@$d.$SEC_ZONE,https://report.$d.$SEC_ZONE/tlsrpt\"" ;;
+      sts-lf) echo "_smtp._tls.$d IN TXT \"v=TLSRPTv1; rua=ftp://wrong.example\"" ;;
+      sts-notcovered)
+        echo "_smtp._tls.$d IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@$d.$SEC_ZONE\""
+        echo "_smtp._tls.$d IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt2@$d.$SEC_ZONE\""
+        ;;
+    esac
+  done
+}
+
+bogus_zone() {
+  zone_head "bogus.$SEC_ZONE"
+  cat <<EOF
+@ IN MX 10 mx
+mx IN A ${ADDR[dane]}
+_25._tcp.mx IN TLSA 3 1 1 $(spki_digest "$PKI/dane.leaf.pem" sha256)
+EOF
+}
+
+unsigned_zone() {
+  zone_head "unsigned.$SEC_ZONE"
+  cat <<EOF
+@ IN MX 10 mx
+mx IN A ${ADDR[dane]}
+_25._tcp.mx IN TLSA 3 1 1 $(spki_digest "$PKI/dane.leaf.pem" sha256)
+EOF
+}
+
+# corrupt_rrsig FILE OWNER TYPE: change bytes inside the base64 signature of OWNER's RRSIG
+# covering TYPE, so that it stays well-formed (same length, valid base64) but does not verify.
+corrupt_rrsig() {
+  python3 - "$@" <<'PY'
+import sys
+path, owner, rtype = sys.argv[1], sys.argv[2].lower(), sys.argv[3].upper()
+lines, hit = open(path).read().split("\n"), 0
+for n, line in enumerate(lines):
+    f = line.split()
+    # owner TTL IN RRSIG type alg labels ttl expiration inception tag signer signature
+    if len(f) > 12 and f[0].lower() == owner and f[3] == "RRSIG" and f[4].upper() == rtype:
+        sig = list("".join(f[12:]))
+        for i in (10, 20, 30, 50):  # inside r and s (64 bytes, 88 base64 characters)
+            sig[i] = "A" if sig[i] != "A" else "B"
+        lines[n] = "\t".join(f[:12] + ["".join(sig)])
+        hit += 1
+if hit != 1:
+    sys.exit("corrupt_rrsig: %d RRSIG %s records at %s" % (hit, rtype, owner))
+open(path, "w").write("\n".join(lines))
+PY
+}
+
+# sign_zone ZONE: $ZONES/ZONE.zone -> $ZONES/ZONE.zone.signed (NSEC, not NSEC3; RRSIG valid $SIG_DAYS
+# days), unless the signed file is current: same source and keys (the stamp), and signatures
+# valid for more than $RESIGN_DAYS days. Returns 0 when it signed.
+sign_zone() {
+  local z="$1" src="$ZONES/$1.zone" out="$ZONES/$1.zone.signed" stamp="$ZONES/$1.stamp" want expires now
+  now="$(date +%s)"
+  want="$({ echo "$SIGN_LAYOUT"; cat "$src" "$KEYS/$z.ksk.key" "$KEYS/$z.zsk.key"; } | sha256sum | cut -d' ' -f1)"
+  if [[ -s "$out" && -s "$stamp" ]] && [[ "$(sed -n 's/^source=//p' "$stamp")" == "$want" ]]; then
+    expires="$(sed -n 's/^expires=//p' "$stamp")"
+    ((${expires:-0} > now + RESIGN_DAYS * 86400)) && return 1
+  fi
+  expires=$((now + SIG_DAYS * 86400))
+  log "DNS: signing $z (RRSIG $(date -u -d "@$((now - 3600))" +%F) .. $(date -u -d "@$expires" +%F))"
+  local err
+  if ! err="$(ldns-signzone -u -i "$((now - 3600))" -e "$expires" -o "$z." -f "$out.tmp" "$src" \
+      "$KEYS/$z.ksk" "$KEYS/$z.zsk" 2>&1)"; then
+    printf '%s\n' "$err" >&2
+    die "ldns-signzone failed for $z"
+  fi
+  # (Called in a condition, where set -e does not apply: every failure is checked by hand.)
+  if [[ "$z" == "bogus.$SEC_ZONE" ]]; then
+    corrupt_rrsig "$out.tmp" "_25._tcp.mx.bogus.$SEC_ZONE." TLSA || die "could not corrupt the TLSA RRSIG of bogus.$SEC_ZONE"
+  fi
+  chmod 644 "$out.tmp"
+  mv -f "$out.tmp" "$out"
+  printf 'source=%s\nexpires=%s\n' "$want" "$expires" >"$stamp"
+  return 0
+}
+
+DNS_CHANGED=0  # make_dns rewrote a zone
+
+# make_dns: keys (once), zones, signatures, trust anchors, the NSD and unbound configs.
+make_dns() {
+  mkdir -p "$DNS_DIR" "$ZONES"
+  chmod 755 "$DNS_DIR" "$ZONES"
+  local z
+  for z in "${SIGNED_ZONES[@]}"; do dns_keys "$z"; done
+  # Children first: the parent carries bogus.sec.test's DS.
+  bogus_zone | write_if_changed "$ZONES/bogus.$SEC_ZONE.zone" || true
+  unsigned_zone | write_if_changed "$ZONES/unsigned.$SEC_ZONE.zone" && DNS_CHANGED=1
+  sec_zone | write_if_changed "$ZONES/$SEC_ZONE.zone" || true
+  for z in "${SIGNED_ZONES[@]}"; do sign_zone "$z" && DNS_CHANGED=1; done
+  # Trust anchors of sec.test: DS (zone-file syntax; unbound's trust-anchor-file), the KSK's
+  # DNSKEY, and delv's trust-anchors clause (named.conf syntax, static-ds).
+  ds_of "$SEC_ZONE" | write_if_changed "$DNS_DIR/$SEC_ZONE.ds" || true
+  dnskey_of "$SEC_ZONE" | write_if_changed "$DNS_DIR/$SEC_ZONE.dnskey" || true
+  awk '{ printf "trust-anchors {\n  %s static-ds %s %s %s \"%s\";\n};\n", $1, $4, $5, $6, $7 }' \
+    "$DNS_DIR/$SEC_ZONE.ds" | write_if_changed "$DNS_DIR/$SEC_ZONE.anchor.conf" || true
+  nsd_conf | write_if_changed "$DNS_DIR/nsd.conf" && DNS_CHANGED=1
+  unbound_conf | write_if_changed "$DNS_DIR/unbound.conf" && DNS_CHANGED=1
+  printf '; Root hints of the lab resolver: "." is a loopback address where nothing listens.\n. 3600000 NS nothing.invalid.\nnothing.invalid. 3600000 A 127.0.53.254\n' |
+    write_if_changed "$DNS_DIR/root.hints" && DNS_CHANGED=1
+  mkdir -p "$DNS_DIR/nsd" "$DNS_DIR/unbound"
+  chown nsd:nsd "$DNS_DIR/nsd" 2>/dev/null || true
+  chown unbound:unbound "$DNS_DIR/unbound" 2>/dev/null || true
+  return 0
+}
+
+nsd_conf() {
+  local z
+  cat <<EOF
+# Generated by tests/lab/lab.sh: authoritative for $SEC_ZONE and its child zones. Do not edit.
+server:
+  ip-address: $SEC_DNS_ADDR
+  port: $DNS_PORT
+  do-ip4: yes
+  do-ip6: no
+  server-count: 1
+  reuseport: no
+  username: nsd
+  chroot: ""
+  zonesdir: "$ZONES"
+  database: ""
+  zonelistfile: "$DNS_DIR/nsd/zone.list"
+  xfrdfile: "$DNS_DIR/nsd/xfrd.state"
+  xfrdir: "$DNS_DIR/nsd"
+  pidfile: "$LAB_DIR/nsd.pid"
+  logfile: "$LAB_DIR/nsd.log"
+  hide-version: yes
+  verbosity: 1
+  zonefiles-check: yes
+remote-control:
+  control-enable: no
+EOF
+  for z in "${SIGNED_ZONES[@]}"; do printf 'zone:\n  name: %s\n  zonefile: %s.zone.signed\n' "$z" "$z"; done
+  for z in "${UNSIGNED_ZONES[@]}"; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "$z"; done
+}
+
+unbound_conf() {
+  local z
+  cat <<EOF
+# Generated by tests/lab/lab.sh: validating resolver for $SEC_ZONE only. Do not edit.
+# Nothing leaves loopback: every query goes out from 127.0.0.1, names outside sec.test are
+# refused, and the root hints point at a loopback address where nothing listens.
+server:
+  interface: $VAL_DNS_ADDR
+  port: $DNS_PORT
+  do-ip4: yes
+  do-ip6: no
+  do-udp: yes
+  do-tcp: yes
+  outgoing-interface: 127.0.0.1
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor-file: "$DNS_DIR/$SEC_ZONE.ds"
+  root-hints: "$DNS_DIR/root.hints"
+  local-zone: "." refuse
+  local-zone: "test." nodefault
+  local-zone: "$SEC_ZONE." transparent
+  ede: yes
+  val-log-level: 2
+  log-servfail: yes
+  val-bogus-ttl: 5
+  prefetch: no
+  qname-minimisation: no
+  username: "unbound"
+  chroot: ""
+  directory: "$DNS_DIR/unbound"
+  pidfile: "$LAB_DIR/unbound.pid"
+  logfile: "$LAB_DIR/unbound.log"
+  use-syslog: no
+  do-daemonize: yes
+  verbosity: 1
+remote-control:
+  control-enable: no
+EOF
+  for z in "$SEC_ZONE" "${SIGNED_ZONES[@]:1}" "${UNSIGNED_ZONES[@]}"; do
+    printf 'stub-zone:\n  name: "%s."\n  stub-addr: %s\n' "$z" "$SEC_DNS_ADDR"
+  done
+}
+
+# daemon_pid NAME: the pid of the lab's nsd or unbound (pid file, process name, and our config
+# on its command line: other nsd/unbound processes on the machine are not ours), else fails.
+daemon_pid() {
+  local pid cmd
+  [[ -r "$LAB_DIR/$1.pid" ]] || return 1
+  pid="$(tr -dc '0-9' <"$LAB_DIR/$1.pid")"
+  [[ -n "$pid" ]] && is_alive "$pid" || return 1
+  # (nsd names its processes "nsd: xfrd", "nsd: main", "nsd: server 1"; the pid file has the
+  # first, the parent of the others.)
+  local comm
+  comm="$(cat "/proc/$pid/comm" 2>/dev/null)"
+  [[ "$comm" == "$1" || "$comm" == "$1:"* ]] || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+  [[ "$cmd" == *"$DNS_DIR/$1.conf"* ]] || return 1
+  echo "$pid"
+}
+
+descendants_of() {  # every process below PID (children, grandchildren, ...)
+  local p
+  for p in $(children_of "$1"); do printf '%s ' "$p"; descendants_of "$p"; done
+}
+
+stop_daemon() {  # stop_daemon NAME: SIGTERM to the pid file's process; waits for its descendants
+  local pid kids
+  if pid="$(daemon_pid "$1")"; then
+    kids="$(descendants_of "$pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    if ! wait_gone 5 "$pid" $kids; then
+      # shellcheck disable=SC2086
+      kill -KILL "$pid" $kids 2>/dev/null || true
+      # shellcheck disable=SC2086
+      wait_gone 2 "$pid" $kids || true
+    fi
+    # shellcheck disable=SC2206
+    STOPPED+=("$pid" $kids)
+    log "$1 stopped (pid $pid)"
+  fi
+  rm -f "$LAB_DIR/$1.pid"
+}
+
+# start_daemon NAME: start nsd or unbound unless it runs with the current config and zones.
+start_daemon() {
+  local name="$1" conf="$DNS_DIR/$1.conf" out check
+  if daemon_pid "$name" >/dev/null && ((DNS_CHANGED == 0)); then
+    log "$name already running (pid $(daemon_pid "$name"))"
+    return 0
+  fi
+  stop_daemon "$name"
+  case "$name" in
+    nsd) check=(nsd-checkconf "$conf") ;;
+    unbound) check=(unbound-checkconf "$conf") ;;
+  esac
+  out="$("${check[@]}" 2>&1)" || { printf '%s\n' "$out" >&2; die "$name: ${check[0]} $conf failed"; }
+  # Both daemonize and write their pid file; their own session, so they outlive this script.
+  if ! out="$(setsid "$name" -c "$conf" 2>&1 </dev/null)"; then
+    printf '%s\n' "$out" >&2
+    [[ -s "$LAB_DIR/$name.log" ]] && { echo "---- tail of $LAB_DIR/$name.log" >&2; tail -n 10 "$LAB_DIR/$name.log" >&2; }
+    die "$name failed to start"
+  fi
+  local deadline=$((SECONDS + 5))
+  until daemon_pid "$name" >/dev/null; do
+    if ((SECONDS >= deadline)); then
+      [[ -s "$LAB_DIR/$name.log" ]] && { echo "---- tail of $LAB_DIR/$name.log" >&2; tail -n 10 "$LAB_DIR/$name.log" >&2; }
+      die "$name did not write $LAB_DIR/$name.pid"
+    fi
+    sleep 0.05
+  done
+  log "$name started (pid $(daemon_pid "$name")) on $([[ $name == nsd ]] && echo "$SEC_DNS_ADDR" || echo "$VAL_DNS_ADDR"):$DNS_PORT"
+}
+
+# ---------------------------------------------------------------------------- MTA-STS policies
+
+# mtasts_policy DOMAIN: the policy body (CRLF unless said), or nothing for the redirect.
+mtasts_policy() {
+  local d="$1" host="mx.$1.$SEC_ZONE" mode=enforce eol=$'\r\n'
+  case "$d" in
+    sts-lf) eol=$'\n' ;;
+    sts-testing) mode=testing ;;
+    sts-notcovered) host="mx.other.$SEC_ZONE" ;;
+    sts-wild) host="*.$d.$SEC_ZONE" ;;
+    sts-none) printf 'version: STSv1%smode: none%smax_age: 86400%s' "$eol" "$eol" "$eol"; return ;;
+  esac
+  printf 'version: STSv1%smode: %s%smx: %s%smax_age: 86400%s' "$eol" "$mode" "$eol" "$host" "$eol" "$eol"
+}
+
+# make_mtasts: $MTASTS_DIR/<domain>.txt (the body), .type (Content-Type, when not
+# "text/plain; charset=utf-8") and .redirect (Location of a 301 instead of a body).
+make_mtasts() {
+  mkdir -p "$MTASTS_DIR"
+  chmod 755 "$MTASTS_DIR"
+  local d f
+  for d in "${STS_DOMAINS[@]}"; do
+    f="$MTASTS_DIR/$d.$SEC_ZONE"
+    if [[ $d == sts-redirect ]]; then
+      rm -f "$f.txt"
+      echo "https://mta-sts.sts-good.$SEC_ZONE/.well-known/mta-sts.txt" | write_if_changed "$f.redirect" || true
+      continue
+    fi
+    mtasts_policy "$d" | write_if_changed "$f.txt" || true
+    if [[ $d == sts-lf ]]; then echo "text/plain" | write_if_changed "$f.type" || true; else rm -f "$f.type"; fi
+  done
+}
+
 # ---------------------------------------------------------------------------- start / stop
 
 cmd_start() {
@@ -825,6 +1308,8 @@ cmd_start() {
   mkdir -p "$LAB_DIR" "$PF"
   chmod 755 "$LAB_DIR" "$PF"
   make_pki
+  make_dns
+  make_mtasts
 
   local i d changed=()
   for i in "${INSTANCES[@]}"; do
@@ -887,6 +1372,13 @@ cmd_start() {
   ((${#failed[@]} == 0)) || die "Postfix instance(s) failed to start: ${failed[*]} (run '$0 stop' to clean up)"
 
   start_dnsmasq
+  start_daemon nsd
+  start_daemon unbound
+  # A running HTTPS server keeps the certificate it loaded: restart it when it was reissued.
+  local srv
+  for srv in "${SERVER_LEAVES[@]}"; do
+    [[ " ${REISSUED[*]} " == *" $srv "* ]] && stop_server "$srv"
+  done
   start_servers "${SERVERS[@]}"
 
   local targets=()
@@ -895,6 +1387,8 @@ cmd_start() {
     [[ -n "${IMPLICIT_PORT[$i]:-}" ]] && targets+=("smtps:${ADDR[$i]}:${IMPLICIT_PORT[$i]}")
   done
   targets+=("dns:$DNS_ADDR:$DNS_PORT:two.$ZONE:2")
+  # NSD answers, and unbound resolves and validates through it (a bogus answer is a SERVFAIL).
+  targets+=("dns:$SEC_DNS_ADDR:$DNS_PORT:dane-ee.$SEC_ZONE:1" "dns:$VAL_DNS_ADDR:$DNS_PORT:dane-ee.$SEC_ZONE:1")
   targets+=("http:$PKI_ADDR:$HTTP_PORT:/intermediate.crl" "ocsp:$OCSP_ADDR:$HTTP_PORT:$PKI/ocsp-probe.req")
   if ! out="$(python3 "$LABCHECK" wait "$READY_TIMEOUT" "${targets[@]}")"; then
     printf '%s\n' "$out" >&2
@@ -912,10 +1406,15 @@ cmd_start() {
     fi
     [[ "$out" == *"http:"* ]] && { echo "---- tail of $LAB_DIR/pki-http.log" >&2; tail -n 10 "$LAB_DIR/pki-http.log" >&2; }
     [[ "$out" == *"ocsp:"* ]] && { echo "---- tail of $LAB_DIR/ocsp.log" >&2; tail -n 10 "$LAB_DIR/ocsp.log" >&2; }
+    local dl
+    for dl in nsd unbound; do
+      [[ "$out" == *"dns:127.0.53."* && -s "$LAB_DIR/$dl.log" ]] && { echo "---- tail of $LAB_DIR/$dl.log" >&2; tail -n 10 "$LAB_DIR/$dl.log" >&2; }
+    done
     die "lab not ready within ${READY_TIMEOUT}s"
   fi
   log "ready: ${#INSTANCES[@]} Postfix instances answer 220 (SMTPS after TLS), dnsmasq answers on $DNS_ADDR:$DNS_PORT," \
-    "$PKI_HOST serves the CRL, $OCSP_HOST answers OCSP"
+    "$PKI_HOST serves the CRL, $OCSP_HOST answers OCSP, nsd ($SEC_DNS_ADDR) and unbound ($VAL_DNS_ADDR) answer for $SEC_ZONE," \
+    "MTA-STS policies on $MTASTS_ADDR:$HTTPS_PORT and $MTASTS_BAD_ADDR:$HTTPS_PORT"
 }
 
 STOPPED=()  # pids cmd_stop ended
@@ -935,6 +1434,8 @@ cmd_stop() {
     kill -TERM "$pid" 2>/dev/null || true
   done
   stop_dnsmasq
+  stop_daemon unbound
+  stop_daemon nsd
   local srv
   for srv in "${SERVERS[@]}"; do stop_server "$srv"; done
   if ((${#masters[@]})); then
@@ -986,6 +1487,16 @@ cmd_status() {
   else
     printf '%-11s %-17s %-24s stopped\n' dnsmasq "$DNS_ADDR:$DNS_PORT" "$ZONE"
   fi
+  local dd
+  for dd in nsd:$SEC_DNS_ADDR unbound:$VAL_DNS_ADDR; do
+    n=$((n + 1))
+    if pid="$(daemon_pid "${dd%%:*}")"; then
+      printf '%-11s %-17s %-24s running  pid %s\n' "${dd%%:*}" "${dd#*:}:$DNS_PORT" "$SEC_ZONE" "$pid"
+      all=$((all + 1))
+    else
+      printf '%-11s %-17s %-24s stopped\n' "${dd%%:*}" "${dd#*:}:$DNS_PORT" "$SEC_ZONE"
+    fi
+  done
   local srv w
   for srv in "${SERVERS[@]}"; do
     n=$((n + 1))
@@ -1056,6 +1567,19 @@ cmd_env() {
   emit LAB_CLIENT_WRONG_CERT "$PKI/client-wrong.pem"
   emit LAB_CLIENT_WRONG_KEY "$PKI/client-wrong.key"
   emit LAB_CLIENT_WRONG_SUBJECT "$(subject_rfc2253 "$PKI/client-wrong.pem")"
+  # Issue 15: DANE with DNSSEC, MTA-STS, TLS-RPT (zone sec.test; see the README's tables).
+  emit LAB_SEC_ZONE "$SEC_ZONE"
+  emit LAB_SEC_DNS "$SEC_DNS_ADDR:$DNS_PORT"
+  emit LAB_VALIDATING_DNS "$VAL_DNS_ADDR:$DNS_PORT"
+  emit LAB_DNSSEC_ANCHOR "$DNS_DIR/$SEC_ZONE.ds"
+  emit LAB_DNSSEC_ANCHOR_DNSKEY "$DNS_DIR/$SEC_ZONE.dnskey"
+  emit LAB_DNSSEC_ANCHOR_CONF "$DNS_DIR/$SEC_ZONE.anchor.conf"
+  emit LAB_DANE_IP "${ADDR[dane]}"
+  emit LAB_DANE_HOST "${HOST[dane]}"
+  emit LAB_DANE_LEAF "$PKI/dane.leaf.pem"
+  emit LAB_MTASTS_IP "$MTASTS_ADDR"
+  emit LAB_MTASTS_BAD_IP "$MTASTS_BAD_ADDR"
+  emit LAB_MTASTS_LEAF "$PKI/mtasts.leaf.pem"
 }
 
 subject_rfc2253() {  # subject_rfc2253 CERT: e.g. CN=tlscheck Lab Client CA,O=tlscheck Lab
