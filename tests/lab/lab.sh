@@ -1767,6 +1767,191 @@ mtlsq() {
     "then: $(grep -m1 -oE '(421|221|5[0-9][0-9]) [0-9]\.[0-9]\.[0-9] .*' <<<"$out" | tr -d '\r' || echo '?')"
 }
 
+# ---- issue 15 oracles: delv, dig through unbound, openssl s_client -dane_tlsa_*, curl
+
+# delvq NAME TYPE EXPECT: delv against NSD with sec.test's DS as the only trust anchor. EXPECT
+# is delv's verdict line: "fully validated", "unsigned answer" or "resolution failed".
+delvq() {
+  local name="$1" type="$2" expect="$3" out verdict n why ok=1
+  out="$(timeout 20 delv @"$SEC_DNS_ADDR" -a "$DNS_DIR/$SEC_ZONE.anchor.conf" +root="$SEC_ZONE" "$name" "$type" 2>&1)" || true
+  verdict="$(grep -m1 -oE '^; (fully validated|unsigned answer|negative response, fully validated|[a-z ]+)$' <<<"$out" | sed 's/^; //')" || true
+  why="$(grep -m1 -oE 'resolution failed: .*' <<<"$out")" || true
+  [[ -n "$why" ]] && verdict="${verdict:-$why}"
+  n="$(awk -v t="$type" '$0 !~ /^;/ && $4 == t' <<<"$out" | wc -l)"
+  [[ "$verdict" == "$expect"* ]] || ok=0
+  [[ "$expect" == "resolution failed"* || $n -gt 0 ]] || ok=0
+  result "$ok" "delv $(printf '%-34s %-5s' "$name" "$type") -> ${verdict:-?}$([[ $n -gt 0 ]] && echo ", $n $type")"
+}
+
+# digq NAME TYPE EXPECT [dig options]: one query to unbound. EXPECT is a list of words that must
+# all hold: a status (NOERROR, SERVFAIL, NXDOMAIN), "ad" or "noad", "ede=N", "answers=N".
+digq() {
+  local name="$1" type="$2" expect="$3" out status flags ede n ok=1 w
+  shift 3
+  out="$(timeout 20 dig @"$VAL_DNS_ADDR" -p "$DNS_PORT" +dnssec +nocookie +tries=1 +time=5 "$@" "$name" "$type" 2>&1)" || true
+  status="$(sed -n 's/.*status: \([A-Z]*\),.*/\1/p' <<<"$out" | head -n1)"
+  flags="$(sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p' <<<"$out" | head -n1)"
+  ede="$(sed -n 's/^; EDE: //p' <<<"$out" | head -n1)"
+  n="$(awk -v t="$type" '$0 !~ /^;/ && $4 == t' <<<"$out" | wc -l)"
+  for w in $expect; do
+    case "$w" in
+      ad) [[ " $flags " == *" ad "* ]] || ok=0 ;;
+      noad) [[ " $flags " != *" ad "* ]] || ok=0 ;;
+      ede=*) [[ "$ede" == "${w#ede=} "* ]] || ok=0 ;;
+      answers=*) [[ "$n" == "${w#answers=}" ]] || ok=0 ;;
+      *) [[ "$status" == "$w" ]] || ok=0 ;;
+    esac
+  done
+  result "$ok" "dig  $(printf '%-34s %-5s %-4s' "$name" "$type" "${*:-}") -> ${status:-no answer}, flags [${flags:-?}], $n $type${ede:+, EDE $ede}"
+}
+
+# tlsa_of NAME [dig options]: the TLSA records at _25._tcp.NAME through unbound, one rrdata a
+# line ("3 1 1 HEX"), digests joined.
+tlsa_of() {
+  local name="$1"
+  shift
+  timeout 20 dig @"$VAL_DNS_ADDR" -p "$DNS_PORT" +short +nocookie "$@" "_25._tcp.$name" TLSA 2>/dev/null |
+    awk 'NF >= 4 && $1 ~ /^[0-9]+$/ { d = ""; for (i = 4; i <= NF; i++) d = d $i; print $1, $2, $3, tolower(d) }'
+}
+
+# daneq LABEL NAME EXPECT FILTER [dig options]: openssl s_client -starttls smtp to the address of
+# NAME (through unbound) with DANE: the TLSA records at _25._tcp.NAME (those starting with
+# FILTER, e.g. "3 1 2", or all with "") as -dane_tlsa_rrdata. EXPECT: "match" (DANE TLSA
+# matched, verified peername), "nomatch" (no matching DANE TLSA records) or "nostarttls".
+daneq() {
+  local label="$1" name="$2" expect="$3" filter="$4" out ip rr=() line got ok=1 m
+  shift 4
+  ip="$(timeout 20 dig @"$VAL_DNS_ADDR" -p "$DNS_PORT" +short +nocookie "$@" "$name" A 2>/dev/null | grep -E '^[0-9.]+$' | tail -n1)" || true
+  while read -r line; do
+    [[ -n "$line" && "$line" == "$filter"* ]] && rr+=(-dane_tlsa_rrdata "$line")
+  done < <(tlsa_of "$name" "$@")
+  if [[ -z "$ip" || ${#rr[@]} -eq 0 ]]; then
+    result 0 "dane $(printf '%-16s' "$label") $name: no address ($ip) or no TLSA records${filter:+ $filter}"
+    return
+  fi
+  out="$(timeout 15 openssl s_client -starttls smtp -connect "$ip:25" -servername "$name" \
+    -dane_tlsa_domain "$name" "${rr[@]}" </dev/null 2>&1)" || true
+  m="$(grep -m1 -oE 'DANE TLSA [0-9] [0-9] [0-9] \.\.\.[0-9a-f]{8}[0-9a-f]* matched (EE|TA) certificate at depth [0-9]' <<<"$out")" || true
+  case "$expect" in
+    match)
+      [[ -n "$m" && "$out" == *"Verified peername: $name"* && "$out" == *"Verify return code: 0 (ok)"* ]] || ok=0
+      got="$m, $(grep -m1 -oE 'Verified peername: .*' <<<"$out" || echo 'no verified peername')"
+      ;;
+    nomatch)
+      [[ -z "$m" && "$out" == *"Verify return code: 65 (no matching DANE TLSA records)"* ]] || ok=0
+      got="$(grep -m1 -oE 'Verification error: .*' <<<"$out" || echo 'no verification error')"
+      ;;
+    nostarttls)
+      [[ "$out" == *"Didn't find STARTTLS in server response"* ]] || ok=0
+      got="$(grep -m1 -oE "Didn't find STARTTLS.*" <<<"$out" || echo 'STARTTLS offered?')"
+      ;;
+  esac
+  result "$ok" "dane $(printf '%-16s' "$label") $ip:25 $name, $((${#rr[@]} / 2)) TLSA${filter:+ ($filter)} -> $got"
+}
+
+# curlq DOMAIN ADDR EXPECT: curl the MTA-STS policy of DOMAIN from ADDR (--resolve, no
+# redirects, the lab root only). EXPECT: "200 TYPE crlf|lf", "301 LOCATION" or "error N".
+curlq() {
+  local d="$1" addr="$2" expect="$3" host="mta-sts.$1.$SEC_ZONE" out rc=0 body="$CHECK_TMP/policy" eol got ok=1
+  out="$(curl -sS --noproxy '*' --max-redirs 0 --max-time 10 --cacert "$PKI/root.pem" \
+    --resolve "$host:$HTTPS_PORT:$addr" -o "$body" -w '%{http_code}|%{content_type}|%{redirect_url}' \
+    "https://$host/.well-known/mta-sts.txt" 2>"$CHECK_TMP/curl.err")" || rc=$?
+  if ((rc)); then
+    got="error $rc: $(head -n1 "$CHECK_TMP/curl.err" | sed 's/^curl: ([0-9]*) //')"
+  else
+    IFS='|' read -r code ctype loc <<<"$out"
+    case "$code" in
+      200)
+        eol=lf
+        grep -q $'\r$' "$body" && eol=crlf
+        got="200 $ctype $eol, $(grep -c '' "$body") lines: $(tr -d '\r' <"$body" | grep -E '^(mode|mx):' | tr '\n' ' ' | sed 's/ $//')"
+        ;;
+      *) got="$code ${loc:-$ctype}" ;;
+    esac
+  fi
+  [[ "$got" == "$expect"* ]] || ok=0
+  result "$ok" "curl $(printf '%-30s %-15s' "$host" "$addr:$HTTPS_PORT") -> $got"
+}
+
+check_sec() {
+  echo "== DNSSEC: delv @$SEC_DNS_ADDR (NSD), trust anchor $DNS_DIR/$SEC_ZONE.anchor.conf (DS of $SEC_ZONE) only"
+  delvq "mx.dane-ee.$SEC_ZONE" A "fully validated"
+  delvq "_25._tcp.mx.dane-ee.$SEC_ZONE" TLSA "fully validated"
+  delvq "mx.dane-cname.$SEC_ZONE" A "fully validated"
+  delvq "mx.bogus.$SEC_ZONE" A "fully validated"
+  delvq "_25._tcp.mx.bogus.$SEC_ZONE" TLSA "resolution failed: RRSIG failed to verify"
+  delvq "mx.unsigned.$SEC_ZONE" A "unsigned answer"
+  delvq "_25._tcp.mx.unsigned.$SEC_ZONE" TLSA "unsigned answer"
+  delvq "_mta-sts.sts-good.$SEC_ZONE" TXT "fully validated"
+
+  echo "== Validating resolver: dig @$VAL_DNS_ADDR (unbound, EDE on)"
+  digq "_25._tcp.mx.bogus.$SEC_ZONE" TLSA "SERVFAIL noad ede=6 answers=0"
+  digq "_25._tcp.mx.bogus.$SEC_ZONE" TLSA "NOERROR noad answers=1" +cd
+  digq "mx.bogus.$SEC_ZONE" A "NOERROR ad answers=1"
+  digq "_25._tcp.mx.dane-ee.$SEC_ZONE" TLSA "NOERROR ad answers=2"
+  digq "_25._tcp.mx.dane-ta.$SEC_ZONE" TLSA "NOERROR ad answers=1"
+  digq "_25._tcp.mx.dane-mismatch.$SEC_ZONE" TLSA "NOERROR ad answers=1"
+  digq "_25._tcp.mx.dane-unusable.$SEC_ZONE" TLSA "NOERROR ad answers=1"
+  digq "_25._tcp.mx.dane-nostarttls.$SEC_ZONE" TLSA "NOERROR ad answers=1"
+  digq "mx.dane-cname.$SEC_ZONE" CNAME "NOERROR ad answers=1"
+  digq "_25._tcp.mx.dane-cname.$SEC_ZONE" TLSA "NXDOMAIN ad answers=0"
+  digq "mx.unsigned.$SEC_ZONE" A "NOERROR noad answers=1"
+  digq "_25._tcp.mx.unsigned.$SEC_ZONE" TLSA "NOERROR noad answers=1"
+  digq "unsigned.$SEC_ZONE" DS "NOERROR ad answers=0"
+  digq "bogus.$SEC_ZONE" DS "NOERROR ad answers=1"
+  digq "dane-ee.$SEC_ZONE" MX "NOERROR ad answers=1"
+  digq "nonexistent.$SEC_ZONE" A "NXDOMAIN ad answers=0"
+  digq "example.com" A "REFUSED answers=0"
+  local d
+  for d in "${STS_DOMAINS[@]}"; do
+    case "$d" in
+      sts-twotxt) digq "_mta-sts.$d.$SEC_ZONE" TXT "NOERROR ad answers=3" ;;
+      *) digq "_mta-sts.$d.$SEC_ZONE" TXT "NOERROR ad answers=1" ;;
+    esac
+  done
+  digq "_smtp._tls.sts-good.$SEC_ZONE" TXT "NOERROR ad answers=1"
+  digq "_smtp._tls.sts-lf.$SEC_ZONE" TXT "NOERROR ad answers=1"
+  digq "_smtp._tls.sts-notcovered.$SEC_ZONE" TXT "NOERROR ad answers=2"
+  digq "_smtp._tls.sts-testing.$SEC_ZONE" TXT "NXDOMAIN ad answers=0"
+  digq "sts-wild.$SEC_ZONE" MX "NOERROR ad answers=1"
+  digq "mta-sts.sts-badcert.$SEC_ZONE" A "NOERROR ad answers=1"
+
+  echo "== DANE: openssl s_client -starttls smtp -dane_tlsa_domain, TLSA records from unbound (no CA file)"
+  daneq dane-ee "mx.dane-ee.$SEC_ZONE" match "3 1 1"
+  daneq "dane-ee 3 1 2" "mx.dane-ee.$SEC_ZONE" match "3 1 2"
+  daneq dane-ta "mx.dane-ta.$SEC_ZONE" match ""
+  daneq dane-mismatch "mx.dane-mismatch.$SEC_ZONE" nomatch ""
+  daneq dane-nostarttls "mx.dane-nostarttls.$SEC_ZONE" nostarttls ""
+  daneq "dane-cname target" "mx.dane-ee.$SEC_ZONE" match ""
+  daneq "bogus (+cd)" "mx.bogus.$SEC_ZONE" match "" +cd
+  echo "== The dane instance (${ADDR[dane]}:25): WebPKI verification of every name its leaf lists"
+  local n
+  for n in "${HOST[dane]}" ${EXTRA_SAN[dane]}; do tls "${n%."$SEC_ZONE"}" "${ADDR[dane]}" "$n" ok; done
+  tls "${HOST[dane]%."$SEC_ZONE"}" "${ADDR[dane]}" "${HOST[dane]}" ok -tls1_2
+  servedq dane "RSA 2048 bit" sha256WithRSAEncryption
+
+  echo "== MTA-STS: curl --max-redirs 0 --cacert $PKI/root.pem --resolve mta-sts.<domain>:$HTTPS_PORT:<address>"
+  curlq sts-good "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf"
+  curlq sts-lf "$MTASTS_ADDR" "200 text/plain lf"
+  curlq sts-testing "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf, 4 lines: mode: testing mx: mx.sts-testing.$SEC_ZONE"
+  curlq sts-notcovered "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf, 4 lines: mode: enforce mx: mx.other.$SEC_ZONE"
+  curlq sts-wild "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf, 4 lines: mode: enforce mx: *.sts-wild.$SEC_ZONE"
+  curlq sts-redirect "$MTASTS_ADDR" "301 https://mta-sts.sts-good.$SEC_ZONE/.well-known/mta-sts.txt"
+  curlq sts-badcert "$MTASTS_BAD_ADDR" "error 60: SSL: no alternative certificate subject name matches"
+  curlq sts-none "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf, 3 lines: mode: none"
+  curlq sts-twotxt "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf"
+  curlq sts-badid "$MTASTS_ADDR" "200 text/plain; charset=utf-8 crlf"
+  # Another name on the same server: the certificate does not cover it; with -k, a 404.
+  local out
+  out="$(curl -sS -k --noproxy '*' --max-time 10 --resolve "mta-sts.unknown.$SEC_ZONE:$HTTPS_PORT:$MTASTS_ADDR" -o /dev/null \
+    -w '%{http_code}' "https://mta-sts.unknown.$SEC_ZONE/.well-known/mta-sts.txt" 2>&1)" || true
+  result "$([[ "$out" == 404 ]] && echo 1 || echo 0)" "curl $(printf '%-30s %-15s' "mta-sts.unknown.$SEC_ZONE" "$MTASTS_ADDR:$HTTPS_PORT") -> $out (-k: unknown host)"
+  # The badcert policy host's certificate, with -k: the body is there, only the name is wrong.
+  out="$(curl -sS -k --noproxy '*' --max-time 10 --resolve "mta-sts.sts-badcert.$SEC_ZONE:$HTTPS_PORT:$MTASTS_BAD_ADDR" \
+    -o /dev/null -w '%{http_code}' "https://mta-sts.sts-badcert.$SEC_ZONE/.well-known/mta-sts.txt" 2>&1)" || true
+  result "$([[ "$out" == 200 ]] && echo 1 || echo 0)" "curl $(printf '%-30s %-15s' "mta-sts.sts-badcert.$SEC_ZONE" "$MTASTS_BAD_ADDR:$HTTPS_PORT") -> $out (-k), served certificate: $(openssl s_client -connect "$MTASTS_BAD_ADDR:$HTTPS_PORT" -servername "mta-sts.sts-badcert.$SEC_ZONE" </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName 2>/dev/null | tail -n1 | sed 's/^ *//')"
+}
+
 cmd_check() {
   need_tools
   local L0="-cipher DEFAULT@SECLEVEL=0"
@@ -1917,9 +2102,11 @@ cmd_check() {
   dnsq "$OCSP_HOST" A "rcode=NOERROR answers=1" "A $OCSP_ADDR"
   dnsq "$DEAD_HOST" A "rcode=NOERROR answers=1" "A $DEAD_ADDR"
   dnsq "nonexistent.$ZONE" MX "rcode=NXDOMAIN"
-  echo "== Listeners on ports 25, 465, 53, $HTTP_PORT (/proc/net): loopback only"
+  dnsq "dane-ee.$SEC_ZONE" MX "rcode=NXDOMAIN"  # sec.test is NSD's; dnsmasq has none of it
+  check_sec
+  echo "== Listeners on ports 25, 465, 53, $HTTP_PORT, $HTTPS_PORT (/proc/net): loopback only"
   ok=1
-  out="$(python3 "$LABCHECK" listeners 25 465 53 "$HTTP_PORT")" || ok=0
+  out="$(python3 "$LABCHECK" listeners 25 465 53 "$HTTP_PORT" "$HTTPS_PORT")" || ok=0
   result "$ok" "listen $(grep -c '^loopback' <<<"$out") sockets on loopback$(grep '^EXPOSED' <<<"$out" | sed 's/^/; /' | tr -d '\n')"
   if ((CHECK_FAILS)); then
     echo "check: $CHECK_FAILS FAILED"
