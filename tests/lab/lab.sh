@@ -1180,11 +1180,14 @@ server:
   val-bogus-ttl: 5
   prefetch: no
   qname-minimisation: no
+  trust-anchor-signaling: no
+  root-key-sentinel: no
+  log-time-ascii: yes
   username: "unbound"
   chroot: ""
   directory: "$DNS_DIR/unbound"
   pidfile: "$LAB_DIR/unbound.pid"
-  logfile: "$LAB_DIR/unbound.log"
+  logfile: "$(daemon_log unbound)"
   use-syslog: no
   do-daemonize: yes
   verbosity: 1
@@ -1211,6 +1214,15 @@ daemon_pid() {
   cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
   [[ "$cmd" == *"$DNS_DIR/$1.conf"* ]] || return 1
   echo "$pid"
+}
+
+# daemon_log NAME: its log file. unbound opens it after dropping to user unbound, so its log
+# lives in its own directory.
+daemon_log() {
+  case "$1" in
+    unbound) echo "$DNS_DIR/unbound/unbound.log" ;;
+    *) echo "$LAB_DIR/$1.log" ;;
+  esac
 }
 
 descendants_of() {  # every process below PID (children, grandchildren, ...)
@@ -1253,13 +1265,13 @@ start_daemon() {
   # Both daemonize and write their pid file; their own session, so they outlive this script.
   if ! out="$(setsid "$name" -c "$conf" 2>&1 </dev/null)"; then
     printf '%s\n' "$out" >&2
-    [[ -s "$LAB_DIR/$name.log" ]] && { echo "---- tail of $LAB_DIR/$name.log" >&2; tail -n 10 "$LAB_DIR/$name.log" >&2; }
+    [[ -s "$(daemon_log "$name")" ]] && { echo "---- tail of $(daemon_log "$name")" >&2; tail -n 10 "$(daemon_log "$name")" >&2; }
     die "$name failed to start"
   fi
   local deadline=$((SECONDS + 5))
   until daemon_pid "$name" >/dev/null; do
     if ((SECONDS >= deadline)); then
-      [[ -s "$LAB_DIR/$name.log" ]] && { echo "---- tail of $LAB_DIR/$name.log" >&2; tail -n 10 "$LAB_DIR/$name.log" >&2; }
+      [[ -s "$(daemon_log "$name")" ]] && { echo "---- tail of $(daemon_log "$name")" >&2; tail -n 10 "$(daemon_log "$name")" >&2; }
       die "$name did not write $LAB_DIR/$name.pid"
     fi
     sleep 0.05
@@ -1408,7 +1420,7 @@ cmd_start() {
     [[ "$out" == *"ocsp:"* ]] && { echo "---- tail of $LAB_DIR/ocsp.log" >&2; tail -n 10 "$LAB_DIR/ocsp.log" >&2; }
     local dl
     for dl in nsd unbound; do
-      [[ "$out" == *"dns:127.0.53."* && -s "$LAB_DIR/$dl.log" ]] && { echo "---- tail of $LAB_DIR/$dl.log" >&2; tail -n 10 "$LAB_DIR/$dl.log" >&2; }
+      [[ "$out" == *"dns:127.0.53."* && -s "$(daemon_log "$dl")" ]] && { echo "---- tail of $(daemon_log "$dl")" >&2; tail -n 10 "$(daemon_log "$dl")" >&2; }
     done
     die "lab not ready within ${READY_TIMEOUT}s"
   fi
@@ -2108,6 +2120,11 @@ cmd_check() {
   ok=1
   out="$(python3 "$LABCHECK" listeners 25 465 53 "$HTTP_PORT" "$HTTPS_PORT")" || ok=0
   result "$ok" "listen $(grep -c '^loopback' <<<"$out") sockets on loopback$(grep '^EXPOSED' <<<"$out" | sed 's/^/; /' | tr -d '\n')"
+  # The nsd and unbound packages listen on port 53 of the default interfaces when started as
+  # services: none of that may run beside the lab's DNS servers.
+  local port53
+  port53="$(grep -E ' (127\.0\.0\.1|::1|0\.0\.0\.0|::):53$' <<<"$out" | awk '{ print $2 " " $3 }' | tr '\n' ',' | sed 's/,$//')" || true
+  result "$([[ -z "$port53" ]] && echo 1 || echo 0)" "listen port 53: $(grep -E ':53$' <<<"$out" | awk '{ print $3 }' | sort -u | tr '\n' ' ')${port53:+-- NOT the lab: $port53}"
   if ((CHECK_FAILS)); then
     echo "check: $CHECK_FAILS FAILED"
     return 1
