@@ -3,13 +3,16 @@
 # own loopback address, port 25), a dnsmasq serving the lab.test zone on 127.0.53.1:53, an
 # HTTP server for CRLs and CA certificates (pki.lab.test, 127.0.80.1:80) and an OCSP
 # responder (ocsp.lab.test, 127.0.80.2:80: OpenSSL's, behind a loopback HTTP front).
+# Issue 15: the DNSSEC-signed zone sec.test on NSD (127.0.53.2:53), a validating unbound
+# (127.0.53.3:53) and the MTA-STS policy hosts (HTTPS, 127.0.54.1:443 and 127.0.54.2:443).
 #
 #   lab.sh install   apt-get the packages (root; safe to re-run)
 #   lab.sh start     PKI (once), configs, start everything, wait until it answers (root)
-#   lab.sh stop      stop every instance, dnsmasq and the HTTP/OCSP servers (root)
+#   lab.sh stop      stop every instance, dnsmasq, nsd, unbound and the HTTP(S)/OCSP servers (root)
 #   lab.sh status    what runs (exit 0 all running, 3 otherwise)
 #   lab.sh env       shell-sourceable LAB_* variables
-#   lab.sh check     probe every configuration with openssl s_client, openssl ocsp/crl, DNS
+#   lab.sh check     probe every configuration with openssl s_client, openssl ocsp/crl, DNS,
+#                    delv, dig, curl
 #
 # LAB_DIR (default /tmp/tlscheck-lab) holds the PKI, the instance configs, queues and logs.
 # Nothing here talks to anything but 127.0.0.0/8 and ::1. See tests/lab/README.md.
@@ -2142,7 +2145,7 @@ case "${1:-}" in
   env) cmd_env ;;
   check) cmd_check ;;
   *)
-    sed -n '2,15s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,18s/^# \{0,1\}//p' "$0" >&2
     exit 2
     ;;
 esac
