@@ -187,12 +187,14 @@ cmd_install() {
   } || rc=$?
   ((ours)) && rm -f "$policy"
   ((rc == 0)) || die "apt-get install failed (exit $rc)"
-  local s name pidf pid
+  local s name pidf pid comm
   for s in "${PACKAGE_SERVICES[@]}"; do
     name="${s%%:*}" pidf="${s#*:}"
     [[ -r "$pidf" ]] || continue
     pid="$(tr -dc '0-9' <"$pidf")"
-    if [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name" ]]; then
+    comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || comm=""
+    # (nsd's processes are named "nsd: xfrd", "nsd: main", ...)
+    if [[ -n "$pid" && ( "$comm" == "$name" || "$comm" == "$name:"* ) ]]; then
       log "stopping the $name service the package started (pid $pid)"
       kill -TERM "$pid" 2>/dev/null || true
       wait_gone 5 "$pid" || kill -KILL "$pid" 2>/dev/null || true
