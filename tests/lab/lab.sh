@@ -961,12 +961,12 @@ ns1 IN A $SEC_DNS_ADDR
 EOF
 }
 
+# The TLSA digests (set by make_dns): the dane leaf's SPKI (SHA-256, SHA-512), the intermediate's
+# certificate (SHA-256), and some other key: the modern leaf's SPKI (SHA-256).
+EE256="" EE512="" TA256="" WRONG256=""
+
 sec_zone() {
-  local leaf="$PKI/dane.leaf.pem" ee256 ee512 ta wrong d
-  ee256="$(spki_digest "$leaf" sha256)"
-  ee512="$(spki_digest "$leaf" sha512)"
-  ta="$(cert_digest "$PKI/intermediate.pem")"
-  wrong="$(spki_digest "$PKI/modern.leaf.pem" sha256)"  # some other key: the modern leaf's
+  local ee256="$EE256" ee512="$EE512" ta="$TA256" wrong="$WRONG256" d
   zone_head "$SEC_ZONE"
   cat <<EOF
 
@@ -1034,7 +1034,7 @@ bogus_zone() {
   cat <<EOF
 @ IN MX 10 mx
 mx IN A ${ADDR[dane]}
-_25._tcp.mx IN TLSA 3 1 1 $(spki_digest "$PKI/dane.leaf.pem" sha256)
+_25._tcp.mx IN TLSA 3 1 1 $EE256
 EOF
 }
 
@@ -1043,7 +1043,7 @@ unsigned_zone() {
   cat <<EOF
 @ IN MX 10 mx
 mx IN A ${ADDR[dane]}
-_25._tcp.mx IN TLSA 3 1 1 $(spki_digest "$PKI/dane.leaf.pem" sha256)
+_25._tcp.mx IN TLSA 3 1 1 $EE256
 EOF
 }
 
@@ -1106,6 +1106,12 @@ make_dns() {
   chmod 755 "$DNS_DIR" "$ZONES"
   local z
   for z in "${SIGNED_ZONES[@]}"; do dns_keys "$z"; done
+  EE256="$(spki_digest "$PKI/dane.leaf.pem" sha256)"
+  EE512="$(spki_digest "$PKI/dane.leaf.pem" sha512)"
+  TA256="$(cert_digest "$PKI/intermediate.pem")"
+  WRONG256="$(spki_digest "$PKI/modern.leaf.pem" sha256)"
+  [[ ${#EE256} == 64 && ${#EE512} == 128 && ${#TA256} == 64 && ${#WRONG256} == 64 ]] ||
+    die "could not compute the TLSA digests of the dane leaf and the intermediate"
   # Children first: the parent carries bogus.sec.test's DS.
   bogus_zone | write_if_changed "$ZONES/bogus.$SEC_ZONE.zone" || true
   unsigned_zone | write_if_changed "$ZONES/unsigned.$SEC_ZONE.zone" && DNS_CHANGED=1
