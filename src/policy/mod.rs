@@ -12,6 +12,7 @@
 //! and reading a presented certificate.
 
 pub mod mta_sts;
+pub mod tlsrpt;
 
 #[cfg(test)]
 mod testpki;
