@@ -11,6 +11,7 @@
 //! This file holds what the three share: the `key=value; ...` syntax of the two TXT records, hex,
 //! and reading a presented certificate.
 
+pub mod dane;
 pub mod mta_sts;
 pub mod tlsrpt;
 
@@ -143,6 +144,28 @@ fn check_txt_extension(name: &str, value: &str, known: &[&str]) -> Result<(), St
     Ok(())
 }
 
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes from hex (either case); `None` unless every character is a hex digit and there is an
+/// even number of them.
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    text.as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The DER of a presented certificate, from the report's base64.
 fn cert_der(summary: &CertSummary) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
@@ -238,5 +261,16 @@ mod tests {
         assert!(!is_txt_value("a b"));
         let e = check_txt_extension("ID", "1", &["id"]).unwrap_err();
         assert!(e.contains("case-sensitive"), "{e}");
+    }
+
+    #[test]
+    fn hex_round_trip_and_garbage() {
+        assert_eq!(hex(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(unhex("00ABff"), Some(vec![0, 0xab, 0xff]));
+        assert_eq!(unhex(""), Some(vec![]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+        assert_eq!(unhex("é0"), None);
+        assert_eq!(unhex("+1"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! A test PKI for the policy rules, generated with rcgen on each run (fresh ECDSA P-256 keys,
 //! fixed dates around [`crate::sample::NOW`] so the outcome never depends on the clock): a root,
-//! an intermediate it signed, leaves the intermediate signed, and the addresses that present
-//! them.
+//! an intermediate it signed, leaves the intermediate signed, a self-signed leaf, and the
+//! addresses that present them.
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
@@ -15,8 +15,9 @@ use crate::report::{AddressReport, CertSummary};
 pub const ROOT_CN: &str = "Policy Test Root";
 pub const INTERMEDIATE_CN: &str = "Policy Test Intermediate";
 
-/// An intermediate CA, signed by a root.
+/// A root and the intermediate it signed.
 pub struct Pki {
+    pub root: CertifiedIssuer<'static, KeyPair>,
     pub intermediate: CertifiedIssuer<'static, KeyPair>,
 }
 
@@ -61,7 +62,7 @@ impl Pki {
         let root = CertifiedIssuer::self_signed(ca_params(ROOT_CN), key()).unwrap();
         let intermediate =
             CertifiedIssuer::signed_by(ca_params(INTERMEDIATE_CN), key(), &root).unwrap();
-        Self { intermediate }
+        Self { root, intermediate }
     }
 
     /// A leaf for `names`, valid through 2027, signed by the intermediate.
@@ -78,9 +79,22 @@ impl Pki {
             .to_vec()
     }
 
+    pub fn root_der(&self) -> Vec<u8> {
+        self.root.der().to_vec()
+    }
+
     pub fn intermediate_der(&self) -> Vec<u8> {
         self.intermediate.der().to_vec()
     }
+}
+
+/// A self-signed leaf for `names` (not a CA).
+pub fn self_signed(names: &[&str]) -> Vec<u8> {
+    leaf_params(names, datetime!(2027-06-01 0:00 UTC))
+        .self_signed(&key())
+        .unwrap()
+        .der()
+        .to_vec()
 }
 
 /// The summaries of a chain, leaf first, as the probe records them.
@@ -99,4 +113,11 @@ pub fn address(chain: &[Vec<u8>]) -> AddressReport {
     tls.chain_valid = true;
     tls.chain_error = None;
     crate::sample::address("192.0.2.25", tls)
+}
+
+/// The DER of a certificate's SubjectPublicKeyInfo.
+pub fn spki(der: &[u8]) -> Vec<u8> {
+    use x509_parser::prelude::FromDer;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(der).unwrap();
+    cert.public_key().raw.to_vec()
 }
