@@ -250,9 +250,10 @@ fn valid_pattern(pattern: &str) -> bool {
 }
 
 /// The policy's HTTP `Content-Type` is acceptable: `text/plain`, in any case, with or without
-/// parameters (`text/plain; charset=utf-8`). RFC 8461 §3.2 says the policy is served as
-/// `text/plain`; a response without a Content-Type does not say it is, so it is not acceptable
-/// (`None` is `false`): a strict sender refuses such a policy, and the fix is one header line.
+/// parameters (`text/plain; charset=utf-8`). RFC 8461 §3.2: senders SHOULD check that the media
+/// type is `text/plain`, so that a web server hosting its users' files (HTML, images) cannot serve
+/// a policy by accident. A response without a Content-Type gives such a sender nothing to check:
+/// `None` is `false`, and the fix is one header line.
 pub fn content_type_ok(ct: Option<&str>) -> bool {
     ct.and_then(|ct| ct.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/plain"))
