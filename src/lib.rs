@@ -21,7 +21,8 @@
 //!   parser -> stream -> session), [`tls`] (rustls handshakes, the recording verifier, raw
 //!   ClientHellos, client certificates), [`versions`], [`ciphers`], [`cert`] (certificate facts,
 //!   chain trust), [`revocation`] through [`fetch`], [`endpoints`].
-//! - Judging: [`diagnose`] (rules by subject), [`profile`] (dated expectations).
+//! - Judging: [`diagnose`] (rules by subject), [`policy`] (the rules of MTA-STS, TLS-RPT and DANE,
+//!   pure), [`profile`] (dated expectations).
 //! - Reading back and writing: [`saved`] (`tlscheck report`), [`render`] (with [`render::escape`],
 //!   the one escaper per format), [`schema`], [`explain`], [`manual`].
 //! - [`demo`]: the loopback mail servers, DNS server and CA of `tlscheck demo`, whose run
@@ -66,6 +67,7 @@ pub mod limits;
 pub mod manual;
 pub mod net;
 pub mod plan;
+pub mod policy;
 pub mod politeness;
 pub mod probe;
 pub mod profile;

@@ -296,7 +296,9 @@ pub struct DaneAddress {
     /// The TLSA record that matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched: Option<TlsaRecord>,
-    /// Which certificate it matched (0 = the leaf), for DANE-TA.
+    /// Which presented certificate it matched: 0 (the leaf) for DANE-EE, the trust anchor's depth
+    /// for DANE-TA; absent when the anchor is the record's own certificate or key (`2 0 0`,
+    /// `2 1 0`) and the server did not send it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matched_depth: Option<usize>,
     /// Why no record matched, one reason per usable record (or why the check could not run).

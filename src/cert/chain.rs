@@ -336,7 +336,9 @@ fn leaf_midpoint(der: &CertificateDer<'_>) -> Option<UnixTime> {
         .map(|s| UnixTime::since_unix_epoch(Duration::from_secs(s)))
 }
 
-fn classify(e: &webpki::Error) -> ChainError {
+/// A verifier error in words: its stable kind, a sentence for people and the raw error (also
+/// used by `policy::dane` for chains validated to a DANE-TA trust anchor).
+pub fn classify(e: &webpki::Error) -> ChainError {
     use webpki::Error as E;
     #[allow(deprecated)]
     let (kind, message) = match e {
