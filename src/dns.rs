@@ -72,6 +72,8 @@ pub fn interpret_mx(records: Vec<(u16, String)>) -> MxAnswer {
 /// The resolver used for a run.
 pub struct Dns {
     resolver: TokioResolver,
+    /// The name servers asked (for the DNSSEC validator, which asks them itself).
+    servers: Vec<SocketAddr>,
     /// `system` or the server address.
     pub label: String,
     /// The system resolver's name servers, for messages ("192.0.2.53, 192.0.2.54").
@@ -90,6 +92,20 @@ impl Dns {
         let opts = options(timeout, builder.options_mut().clone());
         *builder.options_mut() = opts;
         let resolver = builder.build().map_err(|e| DnsSetupError(e.to_string()))?;
+        let servers: Vec<SocketAddr> = hickory_resolver::system_conf::read_system_conf()
+            .map(|(config, _)| {
+                let mut addrs: Vec<SocketAddr> = config
+                    .name_servers()
+                    .iter()
+                    .map(|n| {
+                        let port = n.connections.first().map(|c| c.port).unwrap_or(53);
+                        SocketAddr::new(n.ip, port)
+                    })
+                    .collect();
+                addrs.dedup();
+                addrs
+            })
+            .unwrap_or_default();
         let system_servers =
             hickory_resolver::system_conf::read_system_conf()
                 .ok()
@@ -104,6 +120,7 @@ impl Dns {
                 });
         Ok(Self {
             resolver,
+            servers,
             label: "system".into(),
             system_servers,
         })
@@ -125,9 +142,15 @@ impl Dns {
         .map_err(|e| DnsSetupError(e.to_string()))?;
         Ok(Self {
             resolver,
+            servers: vec![addr],
             label: addr.to_string(),
             system_servers: None,
         })
+    }
+
+    /// The name servers this resolver asks.
+    pub fn servers(&self) -> &[SocketAddr] {
+        &self.servers
     }
 
     /// Looks up the MX records of `domain`.

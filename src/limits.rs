@@ -81,6 +81,18 @@ pub const MAX_EXPLAIN_LINE: usize = 8 * 1024;
 /// repeated); the rest are counted as dropped.
 pub const MAX_EXPLANATIONS: usize = 1000;
 
+/// Largest `--dnssec-anchor` file read (a few DS or DNSKEY records).
+pub const MAX_ANCHOR_FILE_BYTES: u64 = 64 * 1024;
+
+/// Largest MTA-STS policy body read (RFC 8461 §3.3 suggests 64 KiB).
+pub const MAX_MTA_STS_POLICY_BYTES: usize = 64 * 1024;
+
+/// TLSA records used per MX host; more are reported as dropped.
+pub const MAX_TLSA_RECORDS: usize = 32;
+
+/// TXT records read at `_mta-sts.<domain>` and `_smtp._tls.<domain>`.
+pub const MAX_POLICY_TXT_RECORDS: usize = 16;
+
 #[cfg(test)]
 mod tests {
     /// docs/limits.md names every constant here (and so states its value and purpose).
