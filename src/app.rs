@@ -16,6 +16,7 @@ use crate::dns::Dns;
 use crate::fetch::Fetcher;
 use crate::judged::Judged;
 use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan, ShowCerts};
+use crate::policy_lookup::PolicyLookup;
 use crate::probe::Prober;
 use crate::render::TextOptions;
 use crate::report::{Report, Run, RunOptions, TargetReport, Tool};
@@ -274,6 +275,7 @@ struct Setup {
     deadline: Instant,
     dns: Option<Arc<Dns>>,
     checker: Option<Checker>,
+    policy: Option<PolicyLookup>,
 }
 
 impl Setup {
@@ -291,7 +293,7 @@ impl Setup {
             )
         });
         // Revocation URLs name hosts even when every target is an IP literal.
-        let dns = if needs_dns || plan.revocation {
+        let dns = if needs_dns || plan.revocation || (plan.policy && plan.name.is_some()) {
             Some(Arc::new(dns(plan.resolver, plan.timeout)?))
         } else {
             None
@@ -304,12 +306,34 @@ impl Setup {
             }
             _ => None,
         };
+        let policy = match (&dns, plan.policy) {
+            (Some(dns), true) => {
+                let fetcher = Fetcher::mta_sts(
+                    dns.clone(),
+                    plan.allow_private_fetch,
+                    plan.timeout,
+                    &plan.trust,
+                )
+                .map_err(|e| e.to_string());
+                Some(PolicyLookup::new(
+                    dns.servers().to_vec(),
+                    plan.timeout,
+                    plan.dnssec_anchors
+                        .iter()
+                        .flat_map(|a| a.records.iter().cloned())
+                        .collect(),
+                    fetcher,
+                ))
+            }
+            _ => None,
+        };
         Ok(Self {
             started_at,
             t0,
             deadline,
             dns,
             checker,
+            policy,
         })
     }
 
@@ -320,6 +344,7 @@ impl Setup {
             self.deadline,
             self.checker.as_ref(),
         )
+        .with_policy(self.policy.as_ref())
     }
 
     /// The judged report of `targets`, timed from the start of the run.
@@ -368,6 +393,8 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         require_tls: plan.require_tls,
         ciphers: plan.ciphers,
         revocation: plan.revocation,
+        policy: plan.policy,
+        dnssec_anchors: plan.dnssec_anchors.iter().map(|a| a.file.clone()).collect(),
         allow_private_fetch: plan.allow_private_fetch,
         client_cert: plan.client_identity.as_ref().map(|c| c.path.clone()),
         name: plan.name.clone(),

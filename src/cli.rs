@@ -9,7 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cert::chain::TrustStore;
 use crate::diagnose::DEFAULT_EXPIRY_WARN_DAYS;
-use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan, ShowCerts};
+use crate::plan::{
+    ColorChoice, DnssecAnchor, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan, ShowCerts,
+};
 use crate::profile::{Profile, ProfileKind};
 use crate::smtp::session::EhloName;
 use crate::target::{parse_domain, parse_host};
@@ -351,6 +353,13 @@ pub struct CommonArgs {
     /// Skip revocation checks (no CRL download, no OCSP query).
     #[arg(long)]
     pub no_revocation: bool,
+    /// Skip transport-security policy: no DANE (TLSA, DNSSEC), MTA-STS or TLS-RPT lookups.
+    #[arg(long)]
+    pub no_policy: bool,
+    /// Add DNSSEC trust anchors for DANE: DS or DNSKEY records in zone-file syntax, for any zone
+    /// (private and lab zones); the IANA root keys are always trusted. May be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub dnssec_anchor: Vec<PathBuf>,
     /// Send no SNI in the TLS handshake (the certificate name check still uses the host name):
     /// what a sender that omits SNI gets.
     #[arg(long)]
@@ -788,6 +797,20 @@ impl Cli {
             (_, true) => Families::V6,
             _ => Families::Any,
         };
+        if c.no_policy && !c.dnssec_anchor.is_empty() {
+            return Err(UsageError(
+                "--dnssec-anchor has no use with --no-policy (DANE is not checked)".into(),
+            ));
+        }
+        let mut dnssec_anchors = Vec::new();
+        for path in &c.dnssec_anchor {
+            let records = crate::dnssec::read_anchor_file(path)
+                .map_err(|e| UsageError(format!("--dnssec-anchor: {e}")))?;
+            dnssec_anchors.push(DnssecAnchor {
+                file: path.display().to_string(),
+                records,
+            });
+        }
         Ok(Plan {
             command,
             targets,
@@ -807,6 +830,8 @@ impl Cli {
             require_tls,
             ciphers: c.ciphers,
             revocation: !c.no_revocation,
+            policy: !c.no_policy,
+            dnssec_anchors,
             allow_private_fetch: c.allow_private_fetch,
             client_identity,
             name,
@@ -847,7 +872,11 @@ fn demo_plan(common: CommonArgs) -> Result<Plan, UsageError> {
         file: None,
         common,
     };
-    Cli { command: mx }.into_plan()
+    // The demo zone publishes no DANE, MTA-STS or TLS-RPT, and its findings are the point of
+    // the demo: no policy lookups there.
+    let mut plan = Cli { command: mx }.into_plan()?;
+    plan.policy = false;
+    Ok(plan)
 }
 
 /// `--profile`, the deprecated spelling of `--expect`: still accepted, with a one-line warning so

@@ -86,7 +86,9 @@ async fn check(
         error: None,
     };
     match fetched {
-        Ok(Response { status, body, ms }) => {
+        Ok(Response {
+            status, body, ms, ..
+        }) => {
             c.reachable = true;
             c.http_status = Some(status);
             c.bytes = u64::try_from(body.len()).ok();

@@ -29,6 +29,10 @@ use crate::vocab::Families;
 pub struct Response {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `Location` header (for a redirect the client did not follow).
+    pub location: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
     /// Milliseconds from the request to the end of the body.
     pub ms: u64,
 }
@@ -83,8 +87,12 @@ impl StdError for PolicyStop {}
 
 /// The HTTP client cannot be built (a usage error: the TLS setup failed).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot set up the HTTP client: {0}")]
-pub struct SetupError(#[from] reqwest::Error);
+pub enum SetupError {
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("cannot set up the HTTP client's TLS: {0}")]
+    Tls(String),
+}
 
 /// Why the policy refuses a URL before any byte is sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +135,39 @@ impl Fetcher {
         let client = reqwest::Client::builder()
             .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
             .redirect(policy)
+            .referer(false)
+            .no_proxy()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
+            .build()?;
+        Ok(Self {
+            client,
+            allow_private,
+        })
+    }
+
+    /// The client for MTA-STS policies (RFC 8461 §3.3): HTTPS only, never a redirect (a 3xx is
+    /// returned as the response, with its `Location`), the certificate judged against the run's
+    /// own trust store, and the same destination policy as every other fetch.
+    pub fn mta_sts(
+        dns: Arc<Dns>,
+        allow_private: bool,
+        timeout: Duration,
+        trust: &crate::cert::chain::TrustStore,
+    ) -> Result<Self, SetupError> {
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SetupError::Tls(e.to_string()))?
+        .with_root_certificates(trust.root_store())
+        .with_no_client_auth();
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
+            .redirect(redirect::Policy::none())
+            .https_only(true)
+            .tls_backend_preconfigured(tls)
             .referer(false)
             .no_proxy()
             .timeout(timeout)
@@ -290,6 +331,16 @@ async fn read(
 ) -> Result<Response, FetchError> {
     let mut response = sent.map_err(classify)?;
     let status = response.status().as_u16();
+    let header = |name: reqwest::header::HeaderName| {
+        response.headers().get(name).map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(2048)
+                .collect::<String>()
+        })
+    };
+    let location = header(reqwest::header::LOCATION);
+    let content_type = header(reqwest::header::CONTENT_TYPE);
     // An error page is kept short: only its status matters.
     let cap = if response.status().is_success() {
         max
@@ -328,6 +379,8 @@ async fn read(
     Ok(Response {
         status,
         body,
+        location,
+        content_type,
         ms: elapsed_ms(started),
     })
 }

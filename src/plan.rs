@@ -56,6 +56,10 @@ pub struct Plan {
     pub ciphers: bool,
     /// Check CRLs and OCSP (`--no-revocation` turns it off).
     pub revocation: bool,
+    /// DANE, MTA-STS and TLS-RPT are looked up (`--no-policy` turns them off).
+    pub policy: bool,
+    /// `--dnssec-anchor` files, read.
+    pub dnssec_anchors: Vec<DnssecAnchor>,
     /// Revocation fetches may reach private/loopback/link-local addresses.
     pub allow_private_fetch: bool,
     /// Client certificate presented when a server asks (`--client-cert`, `--client-key`).
@@ -155,4 +159,11 @@ pub enum ProfileChoice {
     Without,
     /// `--expect NAME|FILE` / `--sender NAME|FILE`.
     Use(Box<Profile>),
+}
+
+/// One `--dnssec-anchor` file and its records.
+#[derive(Debug, Clone)]
+pub struct DnssecAnchor {
+    pub file: String,
+    pub records: Vec<crate::dnssec::AnchorRecord>,
 }

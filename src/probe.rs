@@ -17,9 +17,11 @@ use crate::cert::summary::summarize;
 use crate::dns::{Dns, MxAnswer};
 use crate::limits::MAX_CHAIN_CERTS;
 use crate::plan::Plan;
+use crate::policy_lookup::PolicyLookup;
 use crate::politeness::ConnectionGate;
 use crate::report::{
-    AddressReport, CertRevocation, ChainError, Failure, HostReport, TargetReport, TlsFacts,
+    AddressReport, CertRevocation, ChainError, DaneHost, Failure, HostReport, TargetReport,
+    TlsFacts,
 };
 use crate::revocation::Checker;
 use crate::smtp::session::{run_session, SessionParams, SessionResult};
@@ -27,7 +29,7 @@ use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
-use crate::vocab::{ChainErrorKind, FailureKind, Phase, TargetKind};
+use crate::vocab::{ChainErrorKind, DaneHostStatus, DnssecState, FailureKind, Phase, TargetKind};
 use base64::Engine;
 
 /// How many targets run at once: enough to keep `concurrency` address probes busy when most
@@ -54,6 +56,10 @@ pub struct Prober<'a> {
     /// for) probed once, however many domains share them; later askers get a copy.
     lookups: Cells<String, HostLookup>,
     probes: Cells<(SocketAddr, Option<String>), AddressReport>,
+    /// DANE, MTA-STS and TLS-RPT lookups (`None` with `--no-policy`); each host's DANE records
+    /// are looked up once per run.
+    policy: Option<&'a PolicyLookup>,
+    danes: Cells<(String, u16), DaneHost>,
 }
 
 /// A host's address lookup: the addresses (and the name it is an alias of), and with `-4`/`-6`,
@@ -99,7 +105,15 @@ impl<'a> Prober<'a> {
             running: Running::default(),
             lookups: Mutex::new(HashMap::new()),
             probes: Mutex::new(HashMap::new()),
+            policy: None,
+            danes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Looks up DANE, MTA-STS and TLS-RPT beside the probes.
+    pub fn with_policy(mut self, policy: Option<&'a PolicyLookup>) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// Reports addresses queued and finished on `bar` (the CLI's stderr progress indicator).
@@ -145,38 +159,22 @@ impl<'a> Prober<'a> {
         match target {
             Target::Domain { name, .. } => {
                 report.name = name.clone();
-                let answer = match self.dns_call(|dns| dns.mx(name)).await {
-                    Ok(a) => a,
-                    Err(e) => {
-                        report.dns_error = Some(e);
-                        return report;
+                let policy = async {
+                    match self.policy {
+                        Some(p) => timeout_at(self.deadline, p.domain(name)).await.ok(),
+                        None => None,
                     }
                 };
-                let hosts: Vec<(String, Option<u16>)> = match answer {
-                    MxAnswer::NullMx => {
-                        report.null_mx = true;
-                        vec![]
+                let ((), policy) = tokio::join!(self.domain_hosts(name, &mut report), policy);
+                if let Some(sts) = policy.as_ref().and_then(|p| p.mta_sts.policy.as_ref()) {
+                    for host in &mut report.hosts {
+                        for a in &mut host.addresses {
+                            a.mta_sts =
+                                Some(crate::policy::mta_sts::evaluate_address(sts, &host.name, a));
+                        }
                     }
-                    MxAnswer::Implicit => {
-                        report.implicit_mx = true;
-                        vec![(name.clone(), None)]
-                    }
-                    MxAnswer::Hosts { records, dropped } => {
-                        let hosts = records
-                            .iter()
-                            .map(|r| (r.exchange.clone(), Some(r.preference)))
-                            .collect();
-                        report.mx = records;
-                        report.mx_dropped = dropped;
-                        hosts
-                    }
-                };
-                report.hosts = join_all(
-                    hosts
-                        .iter()
-                        .map(|(h, pref)| self.host(h, *pref, self.plan.port)),
-                )
-                .await;
+                }
+                report.policy = policy;
             }
             Target::Host { host, port, .. } => {
                 report.kind = TargetKind::Host;
@@ -198,26 +196,127 @@ impl<'a> Prober<'a> {
                         }
                         h
                     }
-                    HostSpec::Ip(ip) => HostReport {
+                    HostSpec::Ip(ip) => {
+                        let probe =
+                            self.address(SocketAddr::new(*ip, port), self.plan.name.as_deref());
+                        // With --name, the DANE records of that name apply to the address.
+                        let dane = async {
+                            match self.plan.name.as_deref() {
+                                Some(n) => self.dane(n, port).await,
+                                None => None,
+                            }
+                        };
+                        let (mut address, dane) = tokio::join!(probe, dane);
                         // With --name the host is reported by the name it is checked for.
-                        name: self.plan.name.clone().unwrap_or_else(|| ip.to_string()),
-                        preference: None,
-                        cname: None,
-                        dns_error: None,
-                        addresses: vec![
-                            self.address(SocketAddr::new(*ip, port), self.plan.name.as_deref())
-                                .await,
-                        ],
-                        other_family: vec![],
-                        dane: None,
-                    },
+                        let name = self.plan.name.clone().unwrap_or_else(|| ip.to_string());
+                        if let Some(d) = &dane {
+                            address.dane = crate::policy::dane::evaluate_address(
+                                d,
+                                std::slice::from_ref(&name),
+                                &address,
+                                time::OffsetDateTime::now_utc(),
+                            );
+                        }
+                        HostReport {
+                            name,
+                            preference: None,
+                            cname: None,
+                            dns_error: None,
+                            addresses: vec![address],
+                            other_family: vec![],
+                            dane,
+                        }
+                    }
                 }];
             }
         }
         report
     }
 
+    /// The MX lookup of a domain and the probes of its hosts, into `report`.
+    async fn domain_hosts(&self, name: &str, report: &mut TargetReport) {
+        let answer = match self.dns_call(|dns| dns.mx(name)).await {
+            Ok(a) => a,
+            Err(e) => {
+                report.dns_error = Some(e);
+                return;
+            }
+        };
+        let hosts: Vec<(String, Option<u16>)> = match answer {
+            MxAnswer::NullMx => {
+                report.null_mx = true;
+                vec![]
+            }
+            MxAnswer::Implicit => {
+                report.implicit_mx = true;
+                vec![(name.to_string(), None)]
+            }
+            MxAnswer::Hosts { records, dropped } => {
+                let hosts = records
+                    .iter()
+                    .map(|r| (r.exchange.clone(), Some(r.preference)))
+                    .collect();
+                report.mx = records;
+                report.mx_dropped = dropped;
+                hosts
+            }
+        };
+        report.hosts = join_all(
+            hosts
+                .iter()
+                .map(|(h, pref)| self.host(h, *pref, self.plan.port)),
+        )
+        .await;
+    }
+
+    /// A host's probes and, beside them, its DANE records; each address is then judged as a
+    /// DANE sender would.
     async fn host(&self, name: &str, preference: Option<u16>, port: u16) -> HostReport {
+        let dane = async {
+            if crate::target::mx_target_problem(name).is_some() {
+                return None;
+            }
+            self.dane(name, port).await
+        };
+        let (mut report, dane) = tokio::join!(self.host_probes(name, preference, port), dane);
+        if let Some(d) = dane {
+            let mut names = vec![report.name.clone()];
+            names.extend(report.cname.clone());
+            let now = time::OffsetDateTime::now_utc();
+            for a in &mut report.addresses {
+                a.dane = crate::policy::dane::evaluate_address(&d, &names, a, now);
+            }
+            report.dane = Some(d);
+        }
+        report
+    }
+
+    /// The DANE records of `name` on `port`, once per run (`None` with `--no-policy`).
+    async fn dane(&self, name: &str, port: u16) -> Option<DaneHost> {
+        let policy = self.policy?;
+        let key = (name.to_ascii_lowercase(), port);
+        let families = self.plan.families;
+        let slot = cell(&self.danes, key);
+        let found = slot
+            .get_or_init(|| async {
+                match timeout_at(self.deadline, policy.dane_host(name, port, families)).await {
+                    Ok(d) => d,
+                    Err(_) => DaneHost {
+                        status: DaneHostStatus::LookupFailed,
+                        dnssec: DnssecState::Indeterminate,
+                        tlsa_name: None,
+                        tlsa_dnssec: None,
+                        tlsa: vec![],
+                        ede: None,
+                        error: Some("the run deadline passed during the DANE lookups".into()),
+                    },
+                }
+            })
+            .await;
+        Some(found.clone())
+    }
+
+    async fn host_probes(&self, name: &str, preference: Option<u16>, port: u16) -> HostReport {
         let mut report = HostReport {
             name: name.to_string(),
             preference,

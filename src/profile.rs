@@ -121,6 +121,11 @@ pub struct Profile {
     /// (`tlscheck endpoints`).
     #[serde(default)]
     pub endpoints: Vec<Endpoint>,
+    /// expect: MX hosts matching one of these patterns (as `certificate_names`) publish
+    /// DNSSEC-signed TLSA records that match their certificates (DANE); one that has none usable
+    /// is reported (`dane-expected`).
+    #[serde(default)]
+    pub dane_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -109,6 +109,12 @@ pub struct RunOptions {
     /// Revocation (CRL, OCSP) was checked; `false` with `--no-revocation`.
     #[serde(default)]
     pub revocation: bool,
+    /// DANE, MTA-STS and TLS-RPT were looked up; `false` with `--no-policy`.
+    #[serde(default)]
+    pub policy: bool,
+    /// The `--dnssec-anchor` files given (the IANA root keys are always trusted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dnssec_anchors: Vec<String>,
     /// `--allow-private-fetch`: revocation URLs could point at private/loopback addresses.
     #[serde(default)]
     pub allow_private_fetch: bool,

@@ -242,6 +242,8 @@ pub fn run() -> Run {
             require_tls: None,
             ciphers: false,
             revocation: true,
+            policy: false,
+            dnssec_anchors: vec![],
             allow_private_fetch: false,
             client_cert: None,
             name: None,
@@ -444,6 +446,92 @@ pub fn full() -> Judged {
 
     let target = &mut judged.report.targets[0];
     target.hosts[0].addresses.push(third);
+    // Transport-security policy: an enforce MTA-STS policy, TLS-RPT, DANE-EE records that match
+    // the first address and not the second.
+    {
+        use crate::report::{
+            DaneAddress, DaneHost, ExtendedDnsError, MtaStsAddress, MtaStsFacts, PolicyFacts,
+            PolicyFetch, StsPolicy, TlsRptFacts, TlsaRecord,
+        };
+        use crate::vocab::{
+            DaneAddressStatus, DaneHostStatus, DnssecState, MtaStsStatus, StsMode, TlsRptStatus,
+        };
+        let record = TlsaRecord {
+            usage: 3,
+            selector: 1,
+            matching: 1,
+            data: "ab".repeat(32),
+        };
+        target.policy = Some(PolicyFacts {
+            mta_sts: MtaStsFacts {
+                status: MtaStsStatus::Valid,
+                txt: vec!["v=STSv1; id=20261201".into()],
+                id: Some("20261201".into()),
+                policy: Some(StsPolicy {
+                    mode: StsMode::Enforce,
+                    max_age: 604800,
+                    mx: vec!["mx.contoso.test".into(), "*.contoso.test".into()],
+                }),
+                fetch: Some(PolicyFetch {
+                    url: "https://mta-sts.contoso.test/.well-known/mta-sts.txt".into(),
+                    status: Some(200),
+                    location: Some("https://elsewhere.contoso.test/".into()),
+                    content_type: Some("text/plain".into()),
+                    bytes: Some(80),
+                    error: Some("none".into()),
+                    ms: 12,
+                }),
+                error: Some("none".into()),
+            },
+            tls_rpt: TlsRptFacts {
+                status: TlsRptStatus::Valid,
+                records: vec!["v=TLSRPTv1; rua=mailto:tlsrpt@contoso.test".into()],
+                rua: vec!["mailto:tlsrpt@contoso.test".into()],
+                error: Some("none".into()),
+            },
+        });
+        target.hosts[0].dane = Some(DaneHost {
+            status: DaneHostStatus::Usable,
+            dnssec: DnssecState::Secure,
+            tlsa_name: Some("_25._tcp.mx.contoso.test".into()),
+            tlsa_dnssec: Some(DnssecState::Secure),
+            tlsa: vec![record.clone()],
+            ede: Some(ExtendedDnsError {
+                code: 6,
+                text: Some("signature expired".into()),
+            }),
+            error: Some("none".into()),
+        });
+        let addresses = &mut target.hosts[0].addresses;
+        if let Some(a) = addresses.first_mut() {
+            a.dane = Some(DaneAddress {
+                status: DaneAddressStatus::Matched,
+                matched: Some(record),
+                matched_depth: Some(0),
+                reasons: vec![],
+            });
+            a.mta_sts = Some(MtaStsAddress {
+                mx_covered: true,
+                pattern: Some("mx.contoso.test".into()),
+                passes: true,
+                reasons: vec![],
+            });
+        }
+        if let Some(a) = addresses.get_mut(1) {
+            a.dane = Some(DaneAddress {
+                status: DaneAddressStatus::Mismatch,
+                matched: None,
+                matched_depth: None,
+                reasons: vec!["3 1 1 abab…: the leaf's key digest is cdcd…".into()],
+            });
+            a.mta_sts = Some(MtaStsAddress {
+                mx_covered: true,
+                pattern: Some("*.contoso.test".into()),
+                passes: false,
+                reasons: vec!["the certificate chain is not valid".into()],
+            });
+        }
+    }
     let mut gone = target.hosts[0].clone();
     gone.name = "gone.contoso.test".into();
     gone.preference = Some(20);

@@ -714,13 +714,15 @@ impl Outcome {
         report::target(&self.report, name)
     }
 
-    /// (code, host) of every finding about target `input`.
+    /// (code, host) of every finding about target `input`, but the two info findings every
+    /// test domain has (it publishes neither MTA-STS nor TLS-RPT).
     fn target_findings(&self, input: &str) -> Vec<(String, String)> {
         self.report["findings"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|f| f["target"] == input)
+            .filter(|f| f["code"] != "mta-sts-missing" && f["code"] != "tlsrpt-missing")
             .map(|f| {
                 (
                     f["code"].as_str().unwrap().to_string(),
@@ -952,4 +954,104 @@ fn names_that_fail_idna_or_hold_control_characters() {
         "the escape stays escaped in the name"
     );
     assert_eq!(o.code, 1);
+}
+
+// ---- Transport-security policy records ------------------------------------------------------
+
+/// What a stranger's TXT records may hold: escapes, bidi controls, markup.
+const NASTY: &str = "v=STSv1; id=\u{1b}[2J\u{202e}evil\u{7}; <b>*x*</b>";
+
+#[test]
+fn hostile_policy_records_are_invalid_and_escaped() {
+    let o = run_zone(40, &["policy.test", "good.test"], |good| {
+        with_good_domain(
+            Zone::new()
+                .mx("policy.test", 10, "mx.good.test")
+                .txt("_mta-sts.policy.test", NASTY)
+                .txt("_mta-sts.policy.test", "v=STSv1; id=2;")
+                .txt("_mta-sts.policy.test", &"x".repeat(4000))
+                .txt(
+                    "_smtp._tls.policy.test",
+                    &format!("v=TLSRPTv1; rua={}", "a".repeat(3000)),
+                ),
+            good,
+        )
+    });
+    o.assert_in_time();
+    let p = &o.target("policy.test")["policy"];
+    assert_eq!(p["mta_sts"]["status"], "invalid", "{p:#}");
+    // Three records read, each bounded; the raw text is kept in the JSON.
+    let txt = p["mta_sts"]["txt"].as_array().unwrap();
+    assert_eq!(txt.len(), 3, "{p:#}");
+    assert!(txt
+        .iter()
+        .all(|t| t.as_str().unwrap().chars().count() <= 2048));
+    assert!(txt.iter().any(|t| t.as_str().unwrap().contains('\u{1b}')));
+    assert_eq!(p["tls_rpt"]["status"], "invalid", "{p:#}");
+    let codes: Vec<String> = o
+        .target_findings("policy.test")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert!(codes.contains(&"mta-sts-invalid".to_string()), "{codes:?}");
+    assert!(codes.contains(&"tlsrpt-invalid".to_string()), "{codes:?}");
+}
+
+#[test]
+fn hostile_policy_records_in_text_output_carry_no_raw_controls() {
+    let env = Env::new();
+    let good = env.server(NET.bind(82), LeafSpec::new(["mx.good.test"]));
+    let dns = TestDns::start_blocking(
+        Zone::new()
+            .mx("policy.test", 10, "mx.good.test")
+            .a("mx.good.test", NET.ip(82))
+            .txt("_mta-sts.policy.test", "v=STSv1; id=20261202;")
+            .a("mta-sts.policy.test", NET.ip(82))
+            .txt("_smtp._tls.policy.test", NASTY),
+    );
+    let out = tlscheck()
+        .args(["mx", "policy.test", "--resolver", &dns.addr.to_string()])
+        .args(["--port", &good.addr.port().to_string(), "--trust"])
+        .arg(&env.trust)
+        .args(["--timeout", TIMEOUT, "--no-revocation", "--width", "300"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    // The MTA-STS policy host is on loopback: refused without --allow-private-fetch, and said so.
+    assert!(text.contains("MTA-STS: fetch-failed"), "{text}");
+    assert!(text.contains("--allow-private-fetch"), "{text}");
+    assert!(text.contains("[mta-sts-fetch-failed]"), "{text}");
+}
+
+#[test]
+fn policy_lookup_failures_are_never_absent() {
+    let o = run_zone(41, &["policy.test", "good.test"], |good| {
+        with_good_domain(
+            Zone::new()
+                .mx("policy.test", 10, "mx.good.test")
+                .servfail("_mta-sts.policy.test")
+                .silent("_smtp._tls.policy.test"),
+            good,
+        )
+    });
+    o.assert_in_time();
+    o.assert_good_domain_unaffected();
+    let p = &o.target("policy.test")["policy"];
+    assert_eq!(p["mta_sts"]["status"], "lookup-failed", "{p:#}");
+    assert_eq!(p["tls_rpt"]["status"], "lookup-failed", "{p:#}");
+    let codes: Vec<String> = o
+        .target_findings("policy.test")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["policy-lookup-failed", "policy-lookup-failed"],
+        "{codes:?}"
+    );
 }

@@ -81,12 +81,19 @@ fn mx_without_private_fetch(domain: &str, extra: &[&str]) -> (i32, Value) {
     )
 }
 
-/// The finding codes, without `ocsp-not-stapled`: Postfix never staples, so every lab run whose
-/// handshake completed has that info finding (asserted in `postfix_does_not_staple_ocsp`).
+/// The finding codes, without the info findings every lab.test run has: `ocsp-not-stapled`
+/// (Postfix never staples; asserted in `postfix_does_not_staple_ocsp`) and `mta-sts-missing`
+/// and `tlsrpt-missing` (lab.test publishes neither; asserted in
+/// `lab_test_domains_publish_no_policy`).
 fn codes(r: &Value) -> Vec<String> {
     all_codes(r)
         .into_iter()
-        .filter(|c| c != "ocsp-not-stapled")
+        .filter(|c| {
+            !matches!(
+                c.as_str(),
+                "ocsp-not-stapled" | "mta-sts-missing" | "tlsrpt-missing"
+            )
+        })
         .collect()
 }
 
@@ -1769,4 +1776,464 @@ fn ffdhe_only_tls13_is_a_client_limit_and_an_unseen_chain() {
         ],
     );
     e.check(code, &r);
+}
+
+// ------------------------------------------------------------------------------------------
+// DANE (DNSSEC), MTA-STS and TLS-RPT against the signed zone sec.test (NSD), the validating
+// unbound, the dane Postfix instance and the MTA-STS HTTPS hosts. Oracles: delv for DNSSEC
+// states, openssl s_client -dane_tlsa_rrdata for TLSA matching, curl for the policy fetches.
+
+/// `tlscheck mx DOMAIN` through NSD (authoritative for sec.test) with the lab's DS anchor.
+fn sec(domain: &str, extra: &[&str]) -> (i32, Value) {
+    sec_via(&var("LAB_SEC_DNS"), domain, extra)
+}
+
+fn sec_via(resolver: &str, domain: &str, extra: &[&str]) -> (i32, Value) {
+    run::json(
+        tlscheck()
+            .args(["mx", domain, "--resolver", resolver])
+            .args(["--dnssec-anchor", &var("LAB_DNSSEC_ANCHOR")])
+            .args(["--trust", &var("LAB_TRUST"), "--format", "json"])
+            .args(["--allow-private-fetch", "--no-revocation", "--timeout", "5"])
+            .args(["--ehlo", "probe.tlscheck.test"])
+            .args(extra),
+    )
+}
+
+fn dane_host(r: &Value) -> &Value {
+    &r["targets"][0]["hosts"][0]["dane"]
+}
+
+/// delv's verdict on NAME/TYPE through NSD with the lab anchor: "fully validated", "unsigned
+/// answer" or the resolution failure it prints.
+fn delv(name: &str, rtype: &str) -> String {
+    let ns = var("LAB_SEC_DNS");
+    let ip = ns.split(':').next().unwrap_or_default().to_string();
+    run_text(
+        "delv",
+        &[
+            &format!("@{ip}"),
+            "-a",
+            &var("LAB_DNSSEC_ANCHOR_CONF"),
+            "+root=sec.test",
+            name,
+            rtype,
+        ],
+    )
+}
+
+/// openssl s_client's DANE verdict for `rrdata` at the dane instance, checked for `host`.
+fn openssl_dane(ip: &str, host: &str, rrdata: &[String]) -> String {
+    let mut args: Vec<String> = [
+        "s_client",
+        "-starttls",
+        "smtp",
+        "-connect",
+        &format!("{ip}:25"),
+        "-servername",
+        host,
+        "-dane_tlsa_domain",
+        host,
+        "-brief",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for r in rrdata {
+        args.push("-dane_tlsa_rrdata".into());
+        args.push(r.clone());
+    }
+    let out = Process::new("openssl")
+        .args(&args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("openssl s_client");
+    String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout)
+}
+
+fn tlsa_rrdata(host: &Value) -> Vec<String> {
+    host["tlsa"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tlsa: {host:#}"))
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {} {}",
+                t["usage"],
+                t["selector"],
+                t["matching"],
+                t["data"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn lab_test_domains_publish_no_policy() {
+    let (_, r) = mx(&var("LAB_MODERN_DOMAIN"), &[]);
+    let all = all_codes(&r);
+    assert!(all.contains(&"mta-sts-missing".to_string()), "{all:?}");
+    assert!(all.contains(&"tlsrpt-missing".to_string()), "{all:?}");
+    // dnsmasq serves no root zone and lab.test is unsigned: DNSSEC cannot be decided there, so
+    // DANE does not apply (as for a sender whose resolver does not validate).
+    let host = dane_host(&r);
+    assert_eq!(host["status"], "not-applicable", "{host:#}");
+    assert_eq!(host["dnssec"], "indeterminate", "{host:#}");
+}
+
+#[test]
+fn dane_ee_records_match_like_openssl_and_delv_say() {
+    let (code, r) = sec("dane-ee.sec.test", &[]);
+    let host = dane_host(&r);
+    assert_eq!(host["status"], "usable", "{host:#}");
+    assert_eq!(host["dnssec"], "secure", "{host:#}");
+    assert_eq!(host["tlsa_dnssec"], "secure", "{host:#}");
+    assert_eq!(host["tlsa"].as_array().map(Vec::len), Some(2), "{host:#}");
+    let a = first_address(&r);
+    assert_eq!(a["dane"]["status"], "matched", "{a:#}");
+    assert_eq!(a["dane"]["matched"]["usage"], 3);
+    assert!(
+        codes(&r).contains(&"dane-valid".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 0, "{:?}", codes(&r));
+    // Oracles: delv validates the TLSA answer; openssl matches the same records.
+    let delv_says = delv("_25._tcp.mx.dane-ee.sec.test", "TLSA");
+    assert!(delv_says.contains("fully validated"), "{delv_says}");
+    let ossl = openssl_dane(
+        &var("LAB_DANE_IP"),
+        "mx.dane-ee.sec.test",
+        &tlsa_rrdata(host),
+    );
+    assert!(ossl.contains("Verification: OK"), "{ossl}");
+    assert!(ossl.contains("DANE TLSA 3 1"), "{ossl}");
+}
+
+#[test]
+fn dane_ta_matches_the_intermediate_like_openssl_says() {
+    let (code, r) = sec("dane-ta.sec.test", &[]);
+    let a = first_address(&r);
+    assert_eq!(a["dane"]["status"], "matched", "{a:#}");
+    assert_eq!(a["dane"]["matched"]["usage"], 2);
+    assert_eq!(a["dane"]["matched_depth"], 1, "{a:#}");
+    assert_eq!(code, 0, "{:?}", codes(&r));
+    let ossl = openssl_dane(
+        &var("LAB_DANE_IP"),
+        "mx.dane-ta.sec.test",
+        &tlsa_rrdata(dane_host(&r)),
+    );
+    assert!(ossl.contains("Verification: OK"), "{ossl}");
+    assert!(ossl.contains("DANE TLSA 2 0 1"), "{ossl}");
+}
+
+#[test]
+fn dane_mismatch_fails_and_names_the_digest_to_publish() {
+    let (code, r) = sec("dane-mismatch.sec.test", &[]);
+    let a = first_address(&r);
+    assert_eq!(a["dane"]["status"], "mismatch", "{a:#}");
+    assert_eq!(code, 1);
+    let f = support::report::finding(&r, "dane-mismatch");
+    // The presented key's SHA-256, as openssl computes it from the served leaf.
+    let leaf = var("LAB_DANE_LEAF");
+    let spki = run_text(
+        "sh",
+        &["-c", &format!("openssl x509 -in {leaf} -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r")],
+    );
+    let digest = spki
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(digest.len(), 64, "{spki}");
+    assert!(
+        f["message"].as_str().unwrap().contains(&digest),
+        "{f:#}\n{digest}"
+    );
+    let ossl = openssl_dane(
+        &var("LAB_DANE_IP"),
+        "mx.dane-mismatch.sec.test",
+        &tlsa_rrdata(dane_host(&r)),
+    );
+    assert!(
+        !ossl.contains("Verification: OK"),
+        "openssl must not match either: {ossl}"
+    );
+}
+
+#[test]
+fn dane_unusable_records_warn() {
+    let (_, r) = sec("dane-unusable.sec.test", &[]);
+    assert_eq!(dane_host(&r)["status"], "unusable");
+    assert_eq!(first_address(&r)["dane"]["status"], "unauthenticated");
+    assert!(
+        codes(&r).contains(&"dane-unusable".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn dane_host_without_starttls_fails() {
+    let (code, r) = sec("dane-nostarttls.sec.test", &[]);
+    assert_eq!(first_address(&r)["dane"]["status"], "starttls-missing");
+    assert!(
+        codes(&r).contains(&"dane-starttls-missing".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn dane_follows_the_mx_cname_to_its_target() {
+    let (_, r) = sec("dane-cname.sec.test", &[]);
+    let host = dane_host(&r);
+    assert_eq!(
+        host["tlsa_name"], "_25._tcp.mx.dane-ee.sec.test",
+        "{host:#}"
+    );
+    assert_eq!(first_address(&r)["dane"]["status"], "matched");
+}
+
+#[test]
+fn bogus_tlsa_is_bogus_directly_and_behind_a_validating_resolver() {
+    let delv_says = delv("_25._tcp.mx.bogus.sec.test", "TLSA");
+    assert!(
+        delv_says.contains("resolution failed") || delv_says.contains("SERVFAIL"),
+        "{delv_says}"
+    );
+    for resolver in [var("LAB_SEC_DNS"), var("LAB_VALIDATING_DNS")] {
+        let (code, r) = sec_via(&resolver, "bogus.sec.test", &[]);
+        let host = dane_host(&r);
+        assert_eq!(host["status"], "bogus", "via {resolver}: {host:#}");
+        assert_eq!(
+            host["dnssec"], "secure",
+            "via {resolver}: the A records are fine: {host:#}"
+        );
+        assert!(
+            codes(&r).contains(&"dane-bogus".to_string()),
+            "{:?}",
+            codes(&r)
+        );
+        assert_eq!(code, 1);
+    }
+}
+
+#[test]
+fn unsigned_zone_gets_no_dane_and_its_tlsa_is_ignored() {
+    let delv_says = delv("mx.unsigned.sec.test", "A");
+    assert!(delv_says.contains("unsigned answer"), "{delv_says}");
+    let (code, r) = sec("unsigned.sec.test", &[]);
+    let host = dane_host(&r);
+    assert_eq!(host["status"], "not-applicable", "{host:#}");
+    assert_eq!(host["dnssec"], "insecure", "{host:#}");
+    assert!(host.get("tlsa").is_none(), "{host:#}");
+    assert!(first_address(&r).get("dane").is_none());
+    assert!(
+        !codes(&r).iter().any(|c| c.starts_with("dane-")),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 0);
+}
+
+/// curl's view of a policy URL without following redirects: (HTTP code, Location, exit code).
+fn curl_policy(domain: &str, ip: &str) -> (String, String, i32) {
+    let out = Process::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "--max-redirs",
+            "0",
+            "--max-time",
+            "5",
+        ])
+        .args(["-w", "%{http_code} %{redirect_url}"])
+        .args(["--cacert", &var("LAB_TRUST")])
+        .args(["--resolve", &format!("mta-sts.{domain}:443:{ip}")])
+        .arg(format!("https://mta-sts.{domain}/.well-known/mta-sts.txt"))
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (status, location) = text.split_once(' ').unwrap_or((&text, ""));
+    (
+        status.to_string(),
+        location.to_string(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn sts(r: &Value) -> &Value {
+    &r["targets"][0]["policy"]["mta_sts"]
+}
+
+fn tlsrpt(r: &Value) -> &Value {
+    &r["targets"][0]["policy"]["tls_rpt"]
+}
+
+#[test]
+fn mta_sts_good_policy_is_enforced_and_passes() {
+    let (status, _, _) = curl_policy("sts-good.sec.test", &var("LAB_MTASTS_IP"));
+    assert_eq!(status, "200");
+    let (code, r) = sec("sts-good.sec.test", &[]);
+    let s = sts(&r);
+    assert_eq!(s["status"], "valid", "{s:#}");
+    assert_eq!(s["id"], "20261202T01");
+    assert_eq!(s["policy"]["mode"], "enforce");
+    assert_eq!(s["policy"]["max_age"], 86400);
+    assert_eq!(s["fetch"]["status"], 200);
+    let a = first_address(&r);
+    assert_eq!(a["mta_sts"]["mx_covered"], true, "{a:#}");
+    assert_eq!(a["mta_sts"]["passes"], true, "{a:#}");
+    let t = tlsrpt(&r);
+    assert_eq!(t["status"], "valid", "{t:#}");
+    assert_eq!(t["rua"].as_array().map(Vec::len), Some(2), "{t:#}");
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| c.starts_with("mta-sts") || c.starts_with("tlsrpt")),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn mta_sts_lf_only_policy_is_valid_and_a_bad_tlsrpt_uri_is_not() {
+    let (_, r) = sec("sts-lf.sec.test", &[]);
+    assert_eq!(sts(&r)["status"], "valid", "{:#}", sts(&r));
+    assert_eq!(tlsrpt(&r)["status"], "invalid");
+    assert!(
+        codes(&r).contains(&"tlsrpt-invalid".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+}
+
+#[test]
+fn mta_sts_testing_and_none_modes() {
+    let (code, r) = sec("sts-testing.sec.test", &[]);
+    assert!(
+        codes(&r).contains(&"mta-sts-testing".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(
+        all_codes(&r).contains(&"tlsrpt-missing".to_string()),
+        "{:?}",
+        codes(&r)
+    );
+    assert_eq!(code, 0);
+    let (code, r) = sec("sts-none.sec.test", &[]);
+    assert_eq!(sts(&r)["policy"]["mode"], "none");
+    assert_eq!(code, 0, "{:?}", codes(&r));
+}
+
+#[test]
+fn mta_sts_mx_not_covered_fails_in_enforce_mode() {
+    for (domain, host) in [
+        ("sts-notcovered.sec.test", "mx.sts-notcovered.sec.test"),
+        ("sts-wild.sec.test", "mx.a.sts-wild.sec.test"),
+    ] {
+        let (code, r) = sec(domain, &[]);
+        let f = support::report::finding(&r, "mta-sts-mx-not-covered");
+        assert_eq!(f["severity"], "error", "{f:#}");
+        assert_eq!(f["host"], host, "{f:#}");
+        assert_eq!(first_address(&r)["mta_sts"]["mx_covered"], false);
+        assert_eq!(code, 1);
+    }
+    let (_, r) = sec("sts-notcovered.sec.test", &[]);
+    assert_eq!(
+        tlsrpt(&r)["status"],
+        "invalid",
+        "two records: {:#}",
+        tlsrpt(&r)
+    );
+}
+
+#[test]
+fn mta_sts_redirect_is_a_failure_like_curl_sees_it() {
+    let (status, location, _) = curl_policy("sts-redirect.sec.test", &var("LAB_MTASTS_IP"));
+    assert_eq!(status, "301");
+    let (code, r) = sec("sts-redirect.sec.test", &[]);
+    let s = sts(&r);
+    assert_eq!(s["status"], "fetch-failed", "{s:#}");
+    assert_eq!(s["fetch"]["status"], 301);
+    assert_eq!(s["fetch"]["location"], location.as_str(), "{s:#}");
+    assert!(codes(&r).contains(&"mta-sts-fetch-failed".to_string()));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn mta_sts_policy_host_with_the_wrong_certificate_is_a_failure_like_curl_sees_it() {
+    let (_, _, curl_exit) = curl_policy("sts-badcert.sec.test", &var("LAB_MTASTS_BAD_IP"));
+    assert_eq!(curl_exit, 60, "curl must refuse the certificate (exit 60)");
+    let (code, r) = sec("sts-badcert.sec.test", &[]);
+    let s = sts(&r);
+    assert_eq!(s["status"], "fetch-failed", "{s:#}");
+    let why = s["fetch"]["error"].as_str().unwrap_or_default();
+    assert!(why.contains("not valid for"), "{why}");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn mta_sts_invalid_txt_records() {
+    for domain in ["sts-twotxt.sec.test", "sts-badid.sec.test"] {
+        let (code, r) = sec(domain, &[]);
+        assert_eq!(sts(&r)["status"], "invalid", "{domain}: {:#}", sts(&r));
+        assert!(
+            codes(&r).contains(&"mta-sts-invalid".to_string()),
+            "{domain}: {:?}",
+            codes(&r)
+        );
+        assert_eq!(code, 1);
+    }
+}
+
+#[test]
+fn no_policy_looks_nothing_up() {
+    let (_, r) = sec("dane-ee.sec.test", &[]);
+    assert!(r["targets"][0].get("policy").is_some());
+    let out = tlscheck()
+        .args(["mx", "dane-ee.sec.test", "--resolver", &var("LAB_SEC_DNS")])
+        .args([
+            "--trust",
+            &var("LAB_TRUST"),
+            "--format",
+            "json",
+            "--no-policy",
+            "--no-revocation",
+        ])
+        .output()
+        .expect("run");
+    let r = run::stdout_json(&out);
+    assert!(r["targets"][0].get("policy").is_none(), "{r:#}");
+    assert!(dane_host(&r).is_null(), "{r:#}");
+}
+
+#[test]
+fn the_text_report_says_what_each_kind_of_sender_does() {
+    let out = tlscheck()
+        .args(["mx", "sts-good.sec.test", "--resolver", &var("LAB_SEC_DNS")])
+        .args([
+            "--dnssec-anchor",
+            &var("LAB_DNSSEC_ANCHOR"),
+            "--trust",
+            &var("LAB_TRUST"),
+        ])
+        .args(["--allow-private-fetch", "--no-revocation", "--width", "300"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("senders:"))
+        .unwrap_or_else(|| panic!("no senders line:\n{text}"));
+    assert!(
+        line.contains("MTA-STS: delivers with validated TLS to mx.sts-good.sec.test"),
+        "{line}"
+    );
+    assert!(line.contains("opportunistic: delivers over TLS"), "{line}");
 }

@@ -52,6 +52,13 @@ pub enum TrustError {
 }
 
 impl TrustStore {
+    /// The anchors as a rustls root store (for HTTPS clients judged by the same roots).
+    pub fn root_store(&self) -> rustls::RootCertStore {
+        rustls::RootCertStore {
+            roots: self.anchors.clone(),
+        }
+    }
+
     /// Mozilla's root program as shipped in webpki-roots (names and keys only).
     pub fn webpki() -> Self {
         Self {

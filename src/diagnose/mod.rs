@@ -16,6 +16,7 @@
 //! certificate; mutual TLS; revocation; sender profile), so findings come out in a stable order.
 
 mod cert;
+mod policy;
 mod revocation;
 mod sender;
 mod session;
@@ -129,6 +130,15 @@ fn target_verdict(t: &TargetReport, findings: &[Finding]) -> Verdict {
 
 /// The findings of one target: the domain's, then per MX host its own and its addresses'.
 pub fn diagnose_target(t: &TargetReport, policy: &Policy, now: OffsetDateTime) -> Vec<Finding> {
+    let place = |(code, message, severity): policy::PolicyFound,
+                 host: Option<&str>,
+                 ip: Option<std::net::IpAddr>| {
+        let mut f = Finding::new(code, &t.input, host, ip, message);
+        if let Some(s) = severity {
+            f.severity = s;
+        }
+        f
+    };
     let mut out: Vec<Finding> = target::domain(t)
         .into_iter()
         .map(|(code, message)| Finding::new(code, &t.input, None, None, message))
@@ -143,8 +153,15 @@ pub fn diagnose_target(t: &TargetReport, policy: &Policy, now: OffsetDateTime) -
                 message,
             ));
         }
+        out.extend(
+            policy::host(t, host, policy.profile.as_ref())
+                .into_iter()
+                .map(|f| place(f, Some(&host.name), None)),
+        );
         for a in &host.addresses {
-            for (code, message) in diagnose_address(a, policy, now) {
+            let mut found = diagnose_address(a, policy, now);
+            let from_policy = policy::address(t, host, a, &mut found);
+            for (code, message) in found {
                 out.push(Finding::new(
                     code,
                     &t.input,
@@ -153,8 +170,15 @@ pub fn diagnose_target(t: &TargetReport, policy: &Policy, now: OffsetDateTime) -
                     message,
                 ));
             }
+            out.extend(
+                from_policy
+                    .into_iter()
+                    .map(|f| place(f, Some(&host.name), Some(a.ip))),
+            );
         }
     }
+    // The domain's MTA-STS and TLS-RPT last: what the hosts do comes first.
+    out.extend(policy::domain(t).into_iter().map(|f| place(f, None, None)));
     out
 }
 

@@ -502,10 +502,10 @@ pub const STARTTLS_NOT_OFFERED: Topic = Topic {
 
 pub const DANE_TLSA_INVALID: Topic = Topic {
     id: "dane-tlsa-invalid",
-    meaning: "DANE validation failed: the domain's DNSSEC-signed TLSA records for the MX host do not match the certificate chain the server presented, or are unusable (RFC 8460 tlsa-invalid; Exchange Online: 4/5.7.323). tlscheck does not compare TLSA records: check them with dig.",
+    meaning: "DANE validation failed: the domain's DNSSEC-signed TLSA records for the MX host do not match the certificate chain the server presented, or are unusable (RFC 8460 tlsa-invalid; Exchange Online: 4/5.7.323). `tlscheck mx DOMAIN` matches every address's chain against the TLSA records and names the digest to publish.",
     causes: &[
-        ("The certificate or its key was renewed and the TLSA record still names the old one: publish the new record beside the old one before the certificate changes.", &[]),
-        ("The TLSA record is malformed or of a kind SMTP ignores (usage 0 or 1), or a DANE-TA (2 x x) record names a CA certificate the server does not send.", &[Code::ChainIncomplete]),
+        ("The certificate or its key was renewed and the TLSA record still names the old one: publish the new record beside the old one before the certificate changes.", &[Code::DaneMismatch]),
+        ("The TLSA record is malformed or of a kind SMTP ignores (usage 0 or 1), or a DANE-TA (2 x x) record names a CA certificate the server does not send.", &[Code::DaneUnusable, Code::DaneMismatch, Code::ChainIncomplete]),
         ("The certificate is not valid yet, or someone on the path presents another certificate.", &[Code::CertNotYetValid, Code::RootMismatch]),
     ],
     commands: &[Cmd::DigTlsa, Cmd::Host(""), Cmd::HostAtIp(""), Cmd::Mx("")],
@@ -515,8 +515,8 @@ pub const DNSSEC_INVALID: Topic = Topic {
     id: "dnssec-invalid",
     meaning: "The domain's DNS answers failed DNSSEC validation, or its name servers gave no valid answer to the TLSA query (a SERVFAIL counts as invalid); a DANE sender defers the mail rather than deliver without the check (RFC 8460 dnssec-invalid; Exchange Online: 4/5.7.324; Postfix: TLSA lookup error).",
     causes: &[
-        ("A broken chain of trust: the parent zone's DS records do not match the zone's keys, or signatures have expired.", &[]),
-        ("The name servers answer TLSA queries with SERVFAIL or not at all; they must answer NOERROR or NXDOMAIN with a signed denial.", &[]),
+        ("A broken chain of trust: the parent zone's DS records do not match the zone's keys, or signatures have expired.", &[Code::DaneBogus]),
+        ("The name servers answer TLSA queries with SERVFAIL or not at all; they must answer NOERROR or NXDOMAIN with a signed denial.", &[Code::DaneLookupFailed]),
     ],
     commands: &[Cmd::DigMx, Cmd::DigTlsa, Cmd::Mx("")],
 };
@@ -524,14 +524,14 @@ pub const DNSSEC_INVALID: Topic = Topic {
 pub const DANE_REQUIRED: Topic = Topic {
     id: "dane-required",
     meaning: "The sender requires DANE for every MX host of the destination (by agreement, RFC 7672 §6) but found no DNSSEC-validated TLSA records for this one (RFC 8460 dane-required).",
-    causes: &[("The MX host has no TLSA record, or its zone is not signed.", &[])],
+    causes: &[("The MX host has no TLSA record, or its zone is not signed.", &[Code::DaneUnusable])],
     commands: &[Cmd::DigTlsa, Cmd::DigMx, Cmd::Mx("")],
 };
 
 pub const EXCHANGE_DANE_OTHER: Topic = Topic {
     id: "exchange-online-dane",
     meaning: "One of Exchange Online's DANE and DNSSEC status codes (4/5.7.321-4/5.7.327). Microsoft documents 321 to 325 (starttls-not-supported, certificate-expired, tlsa-invalid, dnssec-invalid, certificate-host-mismatch); this one is not documented in the sources tlscheck was built from: the words after the code name the failure.",
-    causes: &[("A DANE or DNSSEC check of the receiving domain failed.", &[])],
+    causes: &[("A DANE or DNSSEC check of the receiving domain failed.", &[Code::DaneMismatch, Code::DaneBogus, Code::DaneStarttlsMissing, Code::DaneLookupFailed])],
     commands: &[Cmd::DigTlsa, Cmd::DigMx, Cmd::Host(""), Cmd::Mx("")],
 };
 
@@ -573,7 +573,7 @@ pub const DNS_QUERY_FAILED: Topic = Topic {
     meaning: "Exchange Online's DNS query for the destination failed (4.4.312). Microsoft notes that a domain failing DNSSEC validation can also show this code instead of 4.7.324.",
     causes: &[
         ("The MX or smart host name does not resolve (NXDOMAIN, SERVFAIL, no address records).", &[Code::DomainUnresolvable, Code::MxUnresolvable]),
-        ("The domain's DNSSEC validation fails.", &[]),
+        ("The domain's DNSSEC validation fails.", &[Code::DaneBogus]),
     ],
     commands: &[Cmd::Mx(""), Cmd::DigMx],
 };
@@ -581,14 +581,14 @@ pub const DNS_QUERY_FAILED: Topic = Topic {
 pub const MTA_STS_CERTIFICATE: Topic = Topic {
     id: "mta-sts-certificate",
     meaning: "The sender applied the domain's MTA-STS policy (mode enforce) and the MX host's certificate failed it: it must chain to a trusted public root and carry the MX host name (Exchange Online: 4.7.5 Remote certificate failed MTA-STS validation).",
-    causes: &[CHAIN_INCOMPLETE, UNTRUSTED_ROOT, WRONG_NAME, EXPIRED],
+    causes: &[CHAIN_INCOMPLETE, UNTRUSTED_ROOT, WRONG_NAME, EXPIRED, ("tlscheck judges each address as an MTA-STS sender would.", &[Code::MtaStsMxFails])],
     commands: CHECK_SERVER,
 };
 
 pub const MTA_STS_MX: Topic = Topic {
     id: "mta-sts-mx",
     meaning: "The MX host the sender was about to use is not allowed by the domain's MTA-STS policy (its mx: lines) and the policy's mode is enforce (Exchange Online: 4.4.8/5.4.8 MX hosts of <domain> failed MTA-STS validation).",
-    causes: &[("The policy at https://mta-sts.<domain>/.well-known/mta-sts.txt does not list the MX host: a changed MX, or a pattern such as *.mail.protection.outlook.com that does not cover a new *.mx.microsoft host.", &[])],
+    causes: &[("The policy at https://mta-sts.<domain>/.well-known/mta-sts.txt does not list the MX host: a changed MX, or a pattern such as *.mail.protection.outlook.com that does not cover a new *.mx.microsoft host.", &[Code::MtaStsMxNotCovered])],
     commands: &[Cmd::Mx(""), Cmd::DigMx],
 };
 

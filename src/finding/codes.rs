@@ -237,6 +237,9 @@ codes! {
     DaneAuthenticatedUntrusted = "dane-authenticated-untrusted", Info,
         "The certificate chain is not trusted by the selected trust store, but DANE authenticates it: DANE senders (Exchange Online among them) deliver; senders without DANE that validate certificates (MTA-STS, forced TLS) do not.",
         "Nothing blocks DANE senders. For MTA-STS and forced-TLS senders, install a certificate from a public CA (keeping the TLSA records in step).";
+    DaneExpected = "dane-expected", Warning,
+        "The expect profile says this MX host publishes DANE (for Exchange Online: the *.mx.microsoft hosts), but no usable DNSSEC-signed TLSA records were found for it here.",
+        "Check with a validating resolver (`delv _25._tcp.HOST TLSA`). If the records are there, the resolver tlscheck asked does not serve DNSSEC (give another with --resolver). If not, DANE is not enabled for the domain: in Exchange Online PowerShell, Enable-DnssecForVerifiedDomain then Enable-SmtpDaneInbound, and point the MX at the mx.microsoft host they name.";
     MtaStsMissing = "mta-sts-missing", Info,
         "The domain publishes no MTA-STS policy (no `v=STSv1` TXT record at `_mta-sts.DOMAIN`): senders use opportunistic TLS unless DANE applies.",
         "To require TLS from senders without DNSSEC, publish `_mta-sts.DOMAIN. TXT \"v=STSv1; id=20260101T000000\"` and a policy at https://mta-sts.DOMAIN/.well-known/mta-sts.txt (start with `mode: testing`), and TLS-RPT to hear about failures.";
@@ -255,6 +258,9 @@ codes! {
     MtaStsTesting = "mta-sts-testing", Info,
         "The domain's MTA-STS policy is in testing mode: senders report failures (TLS-RPT) but deliver anyway.",
         "When the TLS-RPT reports show no failures, switch to `mode: enforce` and change the TXT record's id.";
+    PolicyLookupFailed = "policy-lookup-failed", Warning,
+        "The TXT lookup for the domain's MTA-STS (`_mta-sts.DOMAIN`) or TLS-RPT (`_smtp._tls.DOMAIN`) record failed (SERVFAIL, timeout): nothing is known about that policy.",
+        "Check that the domain's name servers answer TXT queries for these names (`dig TXT _mta-sts.DOMAIN`); senders that cannot look the record up use a cached policy or none.";
     TlsRptMissing = "tlsrpt-missing", Info,
         "The domain publishes no TLS-RPT record (`_smtp._tls.DOMAIN`): senders cannot report TLS, DANE or MTA-STS failures to it.",
         "Publish `_smtp._tls.DOMAIN. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\"` to receive daily reports of failed TLS sessions (RFC 8460).";

@@ -161,6 +161,28 @@ fn target_suite(view: &ReportView<'_>, t: &TargetView<'_>) -> Suite {
             ));
         }
     }
+    if let Some(p) = &t.policy {
+        let mut lines = vec![
+            format!("DANE sender: {}", prose(&p.dane_sender)),
+            format!("MTA-STS sender: {}", prose(&p.sts_sender)),
+            format!("Opportunistic sender: {}", prose(&p.opportunistic_sender)),
+            format!("MTA-STS: {}", prose(&p.mta_sts)),
+            format!("TLS-RPT: {}", prose(&p.tls_rpt)),
+        ];
+        for host in &t.hosts {
+            if let Some(d) = &host.dane {
+                lines.push(format!("DANE of {}: {}", host.name.terminal(), prose(d)));
+            }
+        }
+        // The findings that fail it are in the DNS, host and address cases.
+        cases.push(Case {
+            classname: classname.clone(),
+            name: format!("{target} policy"),
+            time_ms: None,
+            outcome: Outcome::Passed,
+            system_out: lines,
+        });
+    }
     if cases.is_empty() {
         cases.push(Case {
             classname,
@@ -187,8 +209,15 @@ fn address_case(
 ) -> Case {
     let lines: Vec<String> = findings.iter().map(|f| finding_text(f)).collect();
     let mut system_out = Vec::new();
+    let policy_lines: Vec<String> = a
+        .dane
+        .iter()
+        .map(|d| format!("DANE: {}", prose(d)))
+        .chain(a.mta_sts.iter().map(|s| format!("MTA-STS: {}", prose(s))))
+        .collect();
     let outcome = if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
         system_out.extend(tls_facts(a));
+        system_out.extend(policy_lines);
         Outcome::Failed {
             message: prose(&e.message),
             kind: e.code.as_str().to_string(),
@@ -203,6 +232,7 @@ fn address_case(
         Outcome::Skipped { message }
     } else {
         system_out.extend(tls_facts(a));
+        system_out.extend(policy_lines);
         system_out.extend(lines);
         Outcome::Passed
     };

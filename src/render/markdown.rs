@@ -155,6 +155,7 @@ fn target_section(
     {
         address_table(view, t, out)?;
     }
+    policy_section(t, out)?;
     writeln!(out)?;
     writeln!(out, "### Findings")?;
     writeln!(out)?;
@@ -167,6 +168,43 @@ fn target_section(
     for served in &t.leaves {
         writeln!(out)?;
         partner_section(t, served, out)?;
+    }
+    Ok(())
+}
+
+/// The transport-security policy: what each kind of sender would do, the MTA-STS and TLS-RPT
+/// records, DANE per host and address.
+fn policy_section(t: &TargetView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let hosts_with_dane = t.hosts.iter().any(|h| h.dane.is_some());
+    if t.policy.is_none() && !hosts_with_dane {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### Transport-security policy")?;
+    writeln!(out)?;
+    header(out, &["What", "Result"])?;
+    if let Some(p) = &t.policy {
+        row(out, &["DANE sender".into(), md(&p.dane_sender)])?;
+        row(out, &["MTA-STS sender".into(), md(&p.sts_sender)])?;
+        row(
+            out,
+            &["Opportunistic sender".into(), md(&p.opportunistic_sender)],
+        )?;
+        row(out, &["MTA-STS".into(), md(&p.mta_sts)])?;
+        row(out, &["TLS-RPT".into(), md(&p.tls_rpt)])?;
+    }
+    for host in &t.hosts {
+        if let Some(d) = &host.dane {
+            row(out, &[format!("DANE of {}", md(&host.name)), md(d)])?;
+        }
+        for a in &host.addresses {
+            if let Some(d) = &a.dane {
+                row(out, &[format!("DANE at `{}`", a.socket), md(d)])?;
+            }
+            if let Some(s) = &a.mta_sts {
+                row(out, &[format!("MTA-STS at `{}`", a.socket), md(s)])?;
+            }
+        }
     }
     Ok(())
 }

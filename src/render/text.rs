@@ -130,6 +130,17 @@ fn target_block(t: &TargetView<'_>, opts: TextOptions, out: &mut dyn Write) -> s
         }
         MxView::NotLooked | MxView::Nothing => {}
     }
+    if let Some(p) = &t.policy {
+        writeln!(
+            out,
+            "  senders: DANE: {}; MTA-STS: {}; opportunistic: {}",
+            p.dane_sender.terminal_to(MAX_PROSE),
+            p.sts_sender.terminal_to(MAX_PROSE),
+            p.opportunistic_sender.terminal_to(MAX_PROSE)
+        )?;
+        writeln!(out, "  MTA-STS: {}", p.mta_sts.terminal_to(MAX_PROSE))?;
+        writeln!(out, "  TLS-RPT: {}", p.tls_rpt.terminal_to(MAX_PROSE))?;
+    }
     for f in t.findings_at(Place::Target) {
         finding(f, "  ", opts.color, out)?;
     }
@@ -140,6 +151,9 @@ fn target_block(t: &TargetView<'_>, opts: TextOptions, out: &mut dyn Write) -> s
             .map(|p| format!(" (MX {p})"))
             .unwrap_or_default();
         writeln!(out, "  {}{}", host.name.terminal(), pref)?;
+        if let Some(d) = &host.dane {
+            writeln!(out, "    DANE: {}", d.terminal_to(MAX_PROSE))?;
+        }
         for f in t.findings_at(Place::Host(h)) {
             finding(f, "    ", opts.color, out)?;
         }
@@ -278,6 +292,12 @@ fn address_block(
     }
     if let Some(tls) = &a.tls {
         tls_lines(tls, out)?;
+    }
+    if let Some(d) = &a.dane {
+        writeln!(out, "{PAD}DANE      {}", d.terminal_to(MAX_PROSE))?;
+    }
+    if let Some(s) = &a.mta_sts {
+        writeln!(out, "{PAD}MTA-STS   {}", s.terminal_to(MAX_PROSE))?;
     }
     if let Some(v) = &a.versions {
         let word = |s: VersionStatus| match s {

@@ -33,6 +33,9 @@ use crate::vocab::{
     RevocationStatus, SuiteStrength, TargetKind, TlsVersion, Verdict, VersionStatus,
 };
 
+mod policy;
+pub use policy::PolicyView;
+
 /// Text that came from the network or from a report file. It has no `Display`: a format writes
 /// it only through an escaper.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +188,8 @@ pub struct TargetView<'a> {
     pub hosts: Vec<HostView<'a>>,
     /// The distinct leaf certificates, in the order first seen.
     pub leaves: Vec<ServedLeaf<'a>>,
+    /// DANE, MTA-STS and TLS-RPT (mail domains, unless `--no-policy`).
+    pub policy: Option<PolicyView<'a>>,
 }
 
 impl AddressView<'_> {
@@ -213,6 +218,8 @@ pub struct HostView<'a> {
     pub name: Untrusted<'a>,
     pub preference: Option<u16>,
     pub dns_error: Option<FailureView<'a>>,
+    /// The host's DANE state in one line (when DANE was looked up).
+    pub dane: Option<Untrusted<'a>>,
     pub addresses: Vec<AddressView<'a>>,
 }
 
@@ -284,6 +291,10 @@ pub struct PemView<'a> {
 pub struct AddressView<'a> {
     pub socket: SocketAddr,
     pub status: AddressStatus,
+    /// What a DANE sender makes of the address (when the host has TLSA records).
+    pub dane: Option<Untrusted<'a>>,
+    /// What an MTA-STS sender makes of it (when the domain has a policy).
+    pub mta_sts: Option<Untrusted<'a>>,
     /// The host name given with `--name`, and whether it was sent as SNI.
     pub name_given: Option<(Untrusted<'a>, bool)>,
     pub mail: MailProbe<'a>,
@@ -640,6 +651,7 @@ impl<'a> TargetView<'a> {
                 .flat_map(|h| &h.addresses)
                 .any(AddressReport::got_ehlo),
             leaves: distinct_leaves(t, revocation),
+            policy: PolicyView::new(t),
             findings,
             hosts,
         }
@@ -693,6 +705,7 @@ impl<'a> HostView<'a> {
             name: text(&host.name),
             preference: host.preference,
             dns_error: host.dns_error.as_ref().map(FailureView::new),
+            dane: policy::host_line(host),
             addresses: host
                 .addresses
                 .iter()
@@ -788,6 +801,8 @@ impl<'a> AddressView<'a> {
         AddressView {
             socket: a.socket(),
             status,
+            dane: policy::address_dane(a),
+            mta_sts: policy::address_sts(a),
             name_given: a.name.as_deref().map(|n| {
                 let sni = a.tls.as_ref().is_none_or(|t| t.sni.is_some());
                 (text(n), sni)
