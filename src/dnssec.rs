@@ -361,6 +361,11 @@ impl Validator {
     /// missing root, so the state is indeterminate.
     pub async fn query(&self, name: &str, rtype: RecordType) -> Answer {
         let mut answer = self.validated(name, rtype).await;
+        if answer.state == DnssecState::Bogus && answer.ede.is_none() {
+            // A key or DS lookup that failed on the way makes hickory call the answer bogus; such
+            // a proof is not cached, so one more try tells a broken zone from a lost packet.
+            answer = self.validated(name, rtype).await;
+        }
         if !self.root_usable
             && answer.state == DnssecState::Bogus
             && answer.ede.is_none()

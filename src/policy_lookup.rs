@@ -62,16 +62,45 @@ impl PolicyLookup {
             .map_err(Clone::clone)
     }
 
+    /// Facts for lookups that did not finish: both `lookup-failed`, with `why`.
+    pub fn failed(why: &str) -> PolicyFacts {
+        PolicyFacts {
+            mta_sts: MtaStsFacts {
+                status: MtaStsStatus::LookupFailed,
+                txt: vec![],
+                id: None,
+                policy: None,
+                fetch: None,
+                error: Some(why.to_string()),
+            },
+            tls_rpt: TlsRptFacts {
+                status: TlsRptStatus::LookupFailed,
+                records: vec![],
+                rua: vec![],
+                error: Some(why.to_string()),
+            },
+        }
+    }
+
     /// MTA-STS and TLS-RPT of `domain`, looked up concurrently.
     pub async fn domain(&self, domain: &str) -> PolicyFacts {
         let (mta_sts, tls_rpt) = tokio::join!(self.mta_sts(domain), self.tls_rpt(domain));
         PolicyFacts { mta_sts, tls_rpt }
     }
 
-    async fn txt(&self, name: &str) -> Result<(Answer, Vec<String>), String> {
+    /// The TXT records at `name`, those starting with `version` first (so the cap never hides
+    /// them). A bogus answer is an error: validating resolvers answer SERVFAIL for it, so senders
+    /// cannot read the record (and its absence would not be proven either).
+    async fn txt(&self, name: &str, version: &str) -> Result<(Answer, Vec<String>), String> {
         let validator = self.validator().await?;
         let answer = validator.query(name, RecordType::TXT).await;
-        let records = answer
+        if answer.state == DnssecState::Bogus {
+            return Err(format!(
+                "the TXT answer for {name} fails DNSSEC validation, so validating resolvers answer SERVFAIL ({})",
+                answer.why.as_deref().unwrap_or("bogus")
+            ));
+        }
+        let mut all: Vec<String> = answer
             .records
             .iter()
             .filter_map(|r| match r {
@@ -86,9 +115,10 @@ impl PolicyLookup {
                 ),
                 _ => None,
             })
-            .take(MAX_POLICY_TXT_RECORDS)
             .collect();
-        Ok((answer, records))
+        all.sort_by_key(|r| !r.starts_with(version));
+        all.truncate(MAX_POLICY_TXT_RECORDS);
+        Ok((answer, all))
     }
 
     async fn mta_sts(&self, domain: &str) -> MtaStsFacts {
@@ -100,7 +130,7 @@ impl PolicyLookup {
             fetch: None,
             error: None,
         };
-        let (answer, records) = match self.txt(&format!("_mta-sts.{domain}")).await {
+        let (answer, records) = match self.txt(&format!("_mta-sts.{domain}"), "v=STSv1").await {
             Ok(found) => found,
             Err(e) => {
                 facts.status = MtaStsStatus::LookupFailed;
@@ -197,7 +227,10 @@ impl PolicyLookup {
             rua: vec![],
             error: None,
         };
-        let (answer, records) = match self.txt(&format!("_smtp._tls.{domain}")).await {
+        let (answer, records) = match self
+            .txt(&format!("_smtp._tls.{domain}"), "v=TLSRPTv1")
+            .await
+        {
             Ok(found) => found,
             Err(e) => {
                 facts.status = TlsRptStatus::LookupFailed;
@@ -279,7 +312,11 @@ impl PolicyLookup {
                 let failed = answers
                     .iter()
                     .any(|a| matches!(a.outcome, Outcome::Failed(_)));
-                facts.status = if failed || validator.root_usable() {
+                let no_addresses = !failed && answers.iter().all(|a| a.outcome != Outcome::Records);
+                facts.status = if no_addresses {
+                    // Nothing to connect to: the DNS findings say so.
+                    DaneHostStatus::NotApplicable
+                } else if failed || validator.root_usable() {
                     DaneHostStatus::LookupFailed
                 } else {
                     DaneHostStatus::NotApplicable

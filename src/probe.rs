@@ -32,6 +32,17 @@ use crate::versions;
 use crate::vocab::{ChainErrorKind, DaneHostStatus, DnssecState, FailureKind, Phase, TargetKind};
 use base64::Engine;
 
+/// Whether a DANE or MTA-STS sender's verdict on the address says something about the server:
+/// not when the session never reached EHLO (refused, unreachable, silent: other findings say
+/// so) or stopped on our own run deadline or the server's throttling before TLS.
+fn judgeable(a: &AddressReport) -> bool {
+    let stopped_early = a.tls.is_none()
+        && a.error
+            .as_ref()
+            .is_some_and(|e| matches!(e.kind, FailureKind::Deadline | FailureKind::Throttled));
+    a.got_ehlo() && !stopped_early
+}
+
 /// How many targets run at once: enough to keep `concurrency` address probes busy when most
 /// domains have several MX addresses or share them with others.
 fn targets_in_flight(concurrency: usize) -> usize {
@@ -161,7 +172,15 @@ impl<'a> Prober<'a> {
                 report.name = name.clone();
                 let policy = async {
                     match self.policy {
-                        Some(p) => timeout_at(self.deadline, p.domain(name)).await.ok(),
+                        Some(p) => Some(
+                            timeout_at(self.deadline, p.domain(name))
+                                .await
+                                .unwrap_or_else(|_| {
+                                    PolicyLookup::failed(
+                                        "the run deadline passed during the lookups",
+                                    )
+                                }),
+                        ),
                         None => None,
                     }
                 };
@@ -209,7 +228,7 @@ impl<'a> Prober<'a> {
                         let (mut address, dane) = tokio::join!(probe, dane);
                         // With --name the host is reported by the name it is checked for.
                         let name = self.plan.name.clone().unwrap_or_else(|| ip.to_string());
-                        if let Some(d) = &dane {
+                        if let Some(d) = dane.as_ref().filter(|_| judgeable(&address)) {
                             address.dane = crate::policy::dane::evaluate_address(
                                 d,
                                 std::slice::from_ref(&name),
@@ -283,7 +302,7 @@ impl<'a> Prober<'a> {
             let mut names = vec![report.name.clone()];
             names.extend(report.cname.clone());
             let now = time::OffsetDateTime::now_utc();
-            for a in &mut report.addresses {
+            for a in report.addresses.iter_mut().filter(|a| judgeable(a)) {
                 a.dane = crate::policy::dane::evaluate_address(&d, &names, a, now);
             }
             report.dane = Some(d);
@@ -663,5 +682,31 @@ mod running_tests {
             Running::label(Some("mx\u{1b}[2J.example"), a),
             "mx[2J.example 192.0.2.1"
         );
+    }
+}
+
+#[cfg(test)]
+mod judgeable_tests {
+    use super::*;
+    use crate::sample;
+
+    #[test]
+    fn only_sessions_that_reached_the_server_are_judged_as_a_policy_sender_would() {
+        let mut a = sample::address("192.0.2.1", sample::tls());
+        assert!(judgeable(&a));
+        // Refused or silent: no EHLO, no TLS. Other findings say why; DANE/MTA-STS say nothing.
+        a.tls = None;
+        a.smtp.ehlo = None;
+        assert!(!judgeable(&a));
+        // EHLO answered, then our deadline or the server's throttling stopped it before TLS.
+        let mut b = sample::address("192.0.2.2", sample::tls());
+        b.tls = None;
+        for kind in [FailureKind::Deadline, FailureKind::Throttled] {
+            b.error = Some(Failure::new(Phase::Starttls, kind, "stopped"));
+            assert!(!judgeable(&b), "{kind}");
+        }
+        // A server that refused STARTTLS is judged (it is the server's answer).
+        b.error = Some(Failure::new(Phase::Starttls, FailureKind::Rejected, "454"));
+        assert!(judgeable(&b));
     }
 }
