@@ -132,14 +132,8 @@ impl Fetcher {
                 Err(why) => attempt.error(PolicyStop::Refused(format!("redirect to {url}: {why}"))),
             }
         });
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
+        let client = builder(dns, allow_private, timeout)
             .redirect(policy)
-            .referer(false)
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
             .build()?;
         Ok(Self {
             client,
@@ -163,16 +157,10 @@ impl Fetcher {
         .map_err(|e| SetupError::Tls(e.to_string()))?
         .with_root_certificates(trust.root_store())
         .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
+        let client = builder(dns, allow_private, timeout)
             .redirect(redirect::Policy::none())
             .https_only(true)
             .tls_backend_preconfigured(tls)
-            .referer(false)
-            .no_proxy()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
             .build()?;
         Ok(Self {
             client,
@@ -213,6 +201,18 @@ impl Fetcher {
         check_url(&parsed, self.allow_private).map_err(|r| FetchError::Refused(r.to_string()))?;
         Ok(parsed)
     }
+}
+
+/// What every client of the fetch policy shares: our user agent, no referer, no proxy, the
+/// timeouts, and the resolver that drops forbidden destinations.
+fn builder(dns: Arc<Dns>, allow_private: bool, timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(concat!("tlscheck/", env!("CARGO_PKG_VERSION")))
+        .referer(false)
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .dns_resolver(Arc::new(PolicyResolver { dns, allow_private }))
 }
 
 /// The policy for one URL, before any byte is sent: scheme, credentials, IP-literal destination.

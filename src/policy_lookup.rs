@@ -262,15 +262,8 @@ impl PolicyLookup {
     /// only when they are secure, its TLSA records (RFC 7672 §2.2), at the CNAME target first
     /// and then at the name itself (RFC 7672 §2.2.3, RFC 7671 §7).
     pub async fn dane_host(&self, host: &str, port: u16, families: Families) -> DaneHost {
-        let mut facts = DaneHost {
-            status: DaneHostStatus::LookupFailed,
-            dnssec: DnssecState::Indeterminate,
-            tlsa_name: None,
-            tlsa_dnssec: None,
-            tlsa: vec![],
-            ede: None,
-            error: None,
-        };
+        let mut facts = DaneHost::lookup_failed(String::new());
+        facts.error = None;
         let validator = match self.validator().await {
             Ok(v) => v,
             Err(e) => {

@@ -29,7 +29,7 @@ use crate::target::{HostSpec, Target};
 use crate::tls::handshake::Negotiated;
 use crate::tls::legacy::{LEGACY_SUITES, TLS1_1};
 use crate::versions;
-use crate::vocab::{ChainErrorKind, DaneHostStatus, DnssecState, FailureKind, Phase, TargetKind};
+use crate::vocab::{ChainErrorKind, FailureKind, Phase, TargetKind};
 use base64::Engine;
 
 /// Whether a DANE or MTA-STS sender's verdict on the address says something about the server:
@@ -320,15 +320,9 @@ impl<'a> Prober<'a> {
             .get_or_init(|| async {
                 match timeout_at(self.deadline, policy.dane_host(name, port, families)).await {
                     Ok(d) => d,
-                    Err(_) => DaneHost {
-                        status: DaneHostStatus::LookupFailed,
-                        dnssec: DnssecState::Indeterminate,
-                        tlsa_name: None,
-                        tlsa_dnssec: None,
-                        tlsa: vec![],
-                        ede: None,
-                        error: Some("the run deadline passed during the DANE lookups".into()),
-                    },
+                    Err(_) => {
+                        DaneHost::lookup_failed("the run deadline passed during the DANE lookups")
+                    }
                 }
             })
             .await;

@@ -273,6 +273,21 @@ pub struct DaneHost {
     pub error: Option<String>,
 }
 
+impl DaneHost {
+    /// A host whose DANE lookups did not finish (or could not start), and why.
+    pub fn lookup_failed(why: impl Into<String>) -> Self {
+        Self {
+            status: DaneHostStatus::LookupFailed,
+            dnssec: DnssecState::Indeterminate,
+            tlsa_name: None,
+            tlsa_dnssec: None,
+            tlsa: vec![],
+            ede: None,
+            error: Some(why.into()),
+        }
+    }
+}
+
 /// One TLSA record (RFC 6698 §2.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TlsaRecord {
