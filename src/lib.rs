@@ -79,6 +79,7 @@ pub mod revocation;
 #[cfg(test)]
 mod sample;
 pub mod saved;
+pub mod schannel;
 pub mod schema;
 pub mod smtp;
 pub mod target;

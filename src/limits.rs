@@ -93,6 +93,10 @@ pub const MAX_TLSA_RECORDS: usize = 32;
 /// TXT records read at `_mta-sts.<domain>` and `_smtp._tls.<domain>`.
 pub const MAX_POLICY_TXT_RECORDS: usize = 16;
 
+/// Largest registry export read by `tlscheck schannel FILE.reg` (the SCHANNEL and .NET keys
+/// take a few KiB; a whole-hive export is not what it wants).
+pub const MAX_REG_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     /// docs/limits.md names every constant here (and so states its value and purpose).
