@@ -47,6 +47,28 @@ fn trim_wsp(s: &str) -> &str {
     s.trim_matches(is_wsp)
 }
 
+/// The one record of `records` that starts with `version` (RFC 8461 §3.1, RFC 8460 §3: with
+/// more than one, senders act as if there were none): `Ok(None)` when there is none, an error
+/// naming how many there are when there is more than one.
+fn only_versioned<'r>(
+    records: &'r [String],
+    version: &str,
+    what: &str,
+) -> Result<Option<&'r String>, String> {
+    let found: Vec<&String> = records
+        .iter()
+        .filter(|r| is_versioned(r, version))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(format!(
+            "{} {version} records: a sender ignores {what} unless there is exactly one",
+            many.len()
+        )),
+    }
+}
+
 /// The TXT record begins with `version` as its own field: followed by nothing, `;` or white
 /// space (so `v=STSv10` is not `v=STSv1`). Case-sensitive, as both RFCs' `%s"..."` say.
 fn is_versioned(record: &str, version: &str) -> bool {
@@ -146,24 +168,13 @@ fn check_txt_extension(name: &str, value: &str, known: &[&str]) -> Result<(), St
 
 /// Lower-case hex.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// Bytes from hex (either case); `None` unless every character is a hex digit and there is an
 /// even number of them.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    let digit = |b: u8| {
-        char::from(b)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [hi, lo] => Some(digit(*hi)? << 4 | digit(*lo)?),
-            _ => None,
-        })
-        .collect()
+    hex::decode(text).ok()
 }
 
 /// The DER of a presented certificate, from the report's base64.

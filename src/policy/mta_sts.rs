@@ -9,7 +9,7 @@
 use webpki::EndEntityCert;
 
 use super::{
-    cert_der, check_txt_extension, is_field_name, is_versioned, is_wsp, names_of, quote,
+    cert_der, check_txt_extension, is_field_name, is_wsp, names_of, only_versioned, quote,
     txt_fields, valid_for,
 };
 use crate::report::{AddressReport, MtaStsAddress, StsPolicy};
@@ -34,20 +34,8 @@ pub const MAX_AGE_LIMIT: u32 = 31_557_600;
 /// `id` appears more than once the first counts (the RFC does not say; this is the rule it gives
 /// for the policy's repeated fields) and the later ones are read as extensions.
 pub fn parse_txt(records: &[String]) -> Result<Option<String>, String> {
-    let sts: Vec<&String> = records
-        .iter()
-        .filter(|r| is_versioned(r, TXT_VERSION))
-        .collect();
-    let record = match sts.as_slice() {
-        [] => return Ok(None),
-        [one] => one,
-        many => {
-            return Err(format!(
-                "{} {TXT_VERSION} records: a sender ignores MTA-STS unless there is exactly one \
-                 (RFC 8461 §3.1)",
-                many.len()
-            ))
-        }
+    let Some(record) = only_versioned(records, TXT_VERSION, "MTA-STS (RFC 8461 §3.1)")? else {
+        return Ok(None);
     };
     let mut id = None;
     for (name, value) in txt_fields(record, TXT_VERSION)? {

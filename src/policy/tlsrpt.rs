@@ -18,7 +18,7 @@
 //! is an error. The grammar lets `rua` appear more than once; every destination of every `rua`
 //! counts, in order.
 
-use super::{check_txt_extension, is_versioned, is_wsp, quote, txt_fields};
+use super::{check_txt_extension, is_wsp, only_versioned, quote, txt_fields};
 
 const VERSION: &str = "v=TLSRPTv1";
 
@@ -29,20 +29,8 @@ const VERSION: &str = "v=TLSRPTv1";
 /// the domain does not implement TLS-RPT). Otherwise the `mailto:` and `https:` destinations of
 /// the record, in order (see the module's documentation for the others).
 pub fn parse(records: &[String]) -> Result<Option<Vec<String>>, String> {
-    let rpt: Vec<&String> = records
-        .iter()
-        .filter(|r| is_versioned(r, VERSION))
-        .collect();
-    let record = match rpt.as_slice() {
-        [] => return Ok(None),
-        [one] => one,
-        many => {
-            return Err(format!(
-                "{} {VERSION} records: a sender ignores TLS-RPT unless there is exactly one \
-                 (RFC 8460 §3)",
-                many.len()
-            ))
-        }
+    let Some(record) = only_versioned(records, VERSION, "TLS-RPT (RFC 8460 §3)")? else {
+        return Ok(None);
     };
     let mut any_rua = false;
     let mut usable = Vec::new();

@@ -1029,23 +1029,18 @@ EOF
   done
 }
 
-bogus_zone() {
-  zone_head "bogus.$SEC_ZONE"
+# child_zone NAME: the delegated child zones bogus.sec.test and unsigned.sec.test hold the same
+# records (what differs is how they are signed, or not).
+child_zone() {
+  zone_head "$1.$SEC_ZONE"
   cat <<EOF
 @ IN MX 10 mx
 mx IN A ${ADDR[dane]}
 _25._tcp.mx IN TLSA 3 1 1 $EE256
 EOF
 }
-
-unsigned_zone() {
-  zone_head "unsigned.$SEC_ZONE"
-  cat <<EOF
-@ IN MX 10 mx
-mx IN A ${ADDR[dane]}
-_25._tcp.mx IN TLSA 3 1 1 $EE256
-EOF
-}
+bogus_zone() { child_zone bogus; }
+unsigned_zone() { child_zone unsigned; }
 
 # corrupt_rrsig FILE OWNER TYPE: change bytes inside the base64 signature of OWNER's RRSIG
 # covering TYPE, so that it stays well-formed (same length, valid base64) but does not verify.
