@@ -15,12 +15,14 @@ use crate::diagnose::{judge, Policy};
 use crate::dns::Dns;
 use crate::fetch::Fetcher;
 use crate::judged::Judged;
-use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan, ShowCerts};
+use crate::plan::{ColorChoice, EndpointsPlan, Format, Plan, ReportPlan, SchannelPlan, ShowCerts};
 use crate::policy_lookup::PolicyLookup;
 use crate::probe::Prober;
+use crate::render::escape::terminal_lines;
 use crate::render::TextOptions;
 use crate::report::{Report, Run, RunOptions, TargetReport, Tool};
 use crate::revocation::Checker;
+use crate::schannel::VersionSource;
 use crate::target::{HostSpec, Target};
 use crate::vocab::Verdict;
 use crate::{certfiles, demo, endpoints, exit, explain, manual, render, saved};
@@ -63,6 +65,7 @@ pub async fn run(job: &Job) -> Result<u8, Error> {
         Job::Demo(plan) => demo(plan).await,
         Job::Report(plan) => saved_report(plan),
         Job::Endpoints(plan) => endpoints(plan).await,
+        Job::Schannel(plan) => schannel(plan),
         Job::Explain { source, format } => {
             let input = match source {
                 ExplainSource::Text(text) => explain::Input::new(text),
@@ -254,6 +257,51 @@ async fn endpoints(plan: &EndpointsPlan) -> Result<u8, Error> {
     render::endpoints(&report, plan.format, text_width(None), &mut out).map_err(internal)?;
     Sink::open(plan.output.as_deref())?.write_all(&out)?;
     Ok(exit::for_verdict(report.verdict))
+}
+
+/// `tlscheck schannel`: reads the exports (or the live registry), judges, writes the fix file
+/// when asked, renders; exit 1 when TLS 1.2 is off, 2 for unreadable input.
+fn schannel(plan: &SchannelPlan) -> Result<u8, Error> {
+    let report = if plan.files.is_empty() {
+        let export = crate::schannel::live::read()
+            .map_err(|e| Error::Usage(crate::schannel::InputError::Live(e).to_string()))?;
+        crate::schannel::from_export(
+            &export,
+            Vec::new(),
+            plan.windows.clone(),
+            VersionSource::Live,
+        )
+    } else {
+        crate::schannel::from_files(&plan.files, plan.windows.clone())
+    }
+    .map_err(|e| Error::Usage(e.to_string()))?;
+    let judged = crate::diagnose::schannel::judge(report);
+    if let Some(path) = &plan.fix {
+        match crate::schannel::fix::text(&judged.report) {
+            Some(text) => {
+                std::fs::write(path, crate::schannel::fix::bytes(&text)).map_err(|e| {
+                    Error::Usage(format!("--fix {}: cannot write: {e}", path.display()))
+                })?;
+                eprintln!(
+                    "tlscheck: wrote {}: review it, import it on the server with reg import, then restart the server (SCHANNEL and .NET read these values at start).",
+                    terminal_lines(&path.display().to_string())
+                );
+            }
+            None => eprintln!(
+                "tlscheck: nothing to fix: {} not written.",
+                terminal_lines(&path.display().to_string())
+            ),
+        }
+    }
+    let opts = TextOptions {
+        color: use_color(plan.color, plan.output.as_deref()),
+        width: text_width(plan.width),
+        ..TextOptions::default()
+    };
+    let mut out = Vec::new();
+    render::schannel(&judged, plan.format, opts, &mut out).map_err(internal)?;
+    Sink::open(plan.output.as_deref())?.write_all(&out)?;
+    Ok(exit::for_verdict(judged.verdict))
 }
 
 fn dns(resolver: Option<std::net::SocketAddr>, timeout: std::time::Duration) -> Result<Dns, Error> {

@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::cert::chain::TrustStore;
 use crate::diagnose::DEFAULT_EXPIRY_WARN_DAYS;
 use crate::plan::{
-    ColorChoice, DnssecAnchor, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan, ShowCerts,
+    ColorChoice, DnssecAnchor, EndpointsPlan, Format, Plan, ProfileChoice, ReportPlan,
+    SchannelPlan, ShowCerts,
 };
 use crate::profile::{Profile, ProfileKind};
 use crate::smtp::session::EhloName;
@@ -74,6 +75,40 @@ pub enum Command {
         urls: Vec<String>,
         #[command(flatten)]
         fetch: FetchArgs,
+    },
+    /// Check the Windows side of "TLS negotiation failed": the SCHANNEL protocol keys (TLS 1.2
+    /// on for Client and Server, SSL and TLS 1.0/1.1 off) and the .NET Framework values of
+    /// Exchange Server's TLS guidance, read from `reg export` files (on any OS) or, on Windows
+    /// without files, from the live registry. Example: tlscheck schannel schannel.reg dotnet.reg
+    /// --fix fix.reg
+    #[command(after_help = SCHANNEL_HELP)]
+    Schannel {
+        /// Registry exports (.reg, UTF-16LE or UTF-8) of the SCHANNEL key, the .NET Framework
+        /// keys (native and WOW6432Node) and the Windows CurrentVersion key; later files override
+        /// earlier ones. None: the live registry (Windows only).
+        #[arg(value_name = "FILE.reg")]
+        files: Vec<PathBuf>,
+        /// The Windows release the settings belong to (2008r2, 2012, 2012r2, 2016, 2019, 2022,
+        /// 2025, 10, 11, or 10.0.BUILD), for the defaults of absent values [default: from the
+        /// exported CurrentVersion key, else assumed and said]
+        #[arg(long, value_name = "VERSION")]
+        windows_version: Option<String>,
+        /// Write a .reg file (UTF-16LE, as reg export writes) that sets what is missing, for
+        /// review and `reg import`; the server needs a restart afterwards.
+        #[arg(long, value_name = "FILE.reg")]
+        fix: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        /// Write the report to FILE instead of standard output.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Colours in the text report: auto (on a terminal, unless NO_COLOR is set), always, never.
+        #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+        color: ColorArg,
+        /// Wrap the text report at N columns (0: do not wrap) [default: $COLUMNS, else 80].
+        #[arg(long, value_name = "N")]
+        width: Option<usize>,
     },
     /// Re-render a saved JSON report (written with --format json or ndjson) in any format and, with
     /// --expect, --sender or --require-tls, re-judge it — without any network access. Example:
@@ -239,6 +274,7 @@ pub enum Job {
     Probe(Box<Plan>),
     Demo(Box<Plan>),
     Endpoints(Box<EndpointsPlan>),
+    Schannel(Box<SchannelPlan>),
     Report(Box<ReportPlan>),
     Completions(ShellArg),
     Man(Option<PathBuf>),
@@ -647,6 +683,27 @@ impl Cli {
                 fetch,
             } => endpoints_plan(expect.or(deprecated_profile(profile)), urls, fetch)
                 .map(|p| Job::Endpoints(Box::new(p))),
+            Command::Schannel {
+                files,
+                windows_version,
+                fix,
+                format,
+                output,
+                color,
+                width,
+            } => schannel_plan(files, windows_version, fix, output).map(
+                |(files, windows, fix, output)| {
+                    Job::Schannel(Box::new(SchannelPlan {
+                        files,
+                        windows,
+                        fix,
+                        format: format.into(),
+                        output,
+                        color: color.into(),
+                        width,
+                    }))
+                },
+            ),
             Command::Profile { action } => profile_job(action),
             Command::Completions { shell } => Ok(Job::Completions(shell)),
             Command::Man { out_dir } => {
@@ -711,6 +768,7 @@ impl Cli {
             } => (TargetKind::Host, dedup_inputs(hosts), name, common),
             Command::Explain { .. }
             | Command::Endpoints { .. }
+            | Command::Schannel { .. }
             | Command::Report { .. }
             | Command::Demo { .. }
             | Command::Completions { .. }
@@ -936,6 +994,75 @@ fn seconds(v: f64, what: &str) -> Result<Duration, UsageError> {
         )));
     }
     Ok(Duration::from_secs_f64(v))
+}
+
+/// The text after `tlscheck schannel --help`.
+const SCHANNEL_HELP: &str = r#"Export the keys on the Windows server (an elevated prompt is not needed) and pass every file:
+  reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg
+  reg export "HKLM\SOFTWARE\Microsoft\.NETFramework" dotnet.reg
+  reg export "HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework" dotnet32.reg
+  reg export "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" version.reg
+
+Exit codes:
+  0  pass: TLS 1.2 is on for both sides (warnings may remain)
+  1  fail: at least one finding of severity error (TLS 1.2 off)
+  2  usage error: a file that is missing, too large, not a registry export, or holds none of the keys
+  4  internal error"#;
+
+/// The files checked (present, readable), `--windows-version` parsed, `--fix` and `-o`
+/// writable and not an input file.
+#[allow(clippy::type_complexity)]
+fn schannel_plan(
+    files: Vec<PathBuf>,
+    windows_version: Option<String>,
+    fix: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> Result<
+    (
+        Vec<PathBuf>,
+        Option<crate::schannel::windows::WindowsVersion>,
+        Option<PathBuf>,
+        Option<PathBuf>,
+    ),
+    UsageError,
+> {
+    if files.is_empty() && !crate::schannel::live::AVAILABLE {
+        return Err(UsageError(format!(
+            "tlscheck schannel reads the live registry only on Windows; here, give the exported files:\n{}",
+            crate::schannel::EXPORT_COMMANDS
+        )));
+    }
+    for f in &files {
+        if !f.is_file() {
+            return Err(UsageError(format!(
+                "{}: no such file (give registry exports made with reg export)",
+                f.display()
+            )));
+        }
+    }
+    let windows = windows_version
+        .as_deref()
+        .map(crate::schannel::windows::WindowsVersion::parse)
+        .transpose()
+        .map_err(UsageError)?;
+    writable_file(output.as_deref())?;
+    if let Some(path) = &fix {
+        writable_file(Some(path)).map_err(|e| UsageError(e.0.replacen("-o ", "--fix ", 1)))?;
+        if files.iter().any(|f| same_file(f, path)) {
+            return Err(UsageError(format!(
+                "--fix {}: that is one of the input files; give a new file name",
+                path.display()
+            )));
+        }
+    }
+    Ok((files, windows, fix, output))
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 fn endpoints_plan(

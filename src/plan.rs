@@ -107,6 +107,19 @@ pub struct EndpointsPlan {
     pub output: Option<PathBuf>,
 }
 
+/// `tlscheck schannel`: registry exports (none: the live registry, on Windows), the Windows
+/// version when given, the fix file, the output.
+#[derive(Debug)]
+pub struct SchannelPlan {
+    pub files: Vec<PathBuf>,
+    pub windows: Option<crate::schannel::windows::WindowsVersion>,
+    pub fix: Option<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub color: ColorChoice,
+    pub width: Option<usize>,
+}
+
 /// `--color`: ANSI colours in the text report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ColorChoice {

@@ -2,7 +2,8 @@
 //!
 //! `docs/report.schema.json` ([`report_schema`]) describes the JSON of `tlscheck mx|host
 //! --format json` ([`Judged`]); `docs/endpoints.schema.json` ([`endpoints_schema`]) that of
-//! `tlscheck endpoints --format json` ([`EndpointsReport`]). Both are committed; a unit test keeps
+//! `tlscheck endpoints --format json` ([`EndpointsReport`]); `docs/schannel.schema.json`
+//! ([`schannel_schema`]) that of `tlscheck schannel --format json`. All are committed; a unit test keeps
 //! them in step with the types (`TLSCHECK_BLESS=1 cargo test --lib schema` rewrites them).
 //!
 //! The schemas describe what tlscheck writes (schemars' serialize contract): a field that is
@@ -25,6 +26,11 @@ pub fn report_schema() -> serde_json::Value {
 /// The JSON Schema (draft 2020-12) of the `tlscheck endpoints` report.
 pub fn endpoints_schema() -> serde_json::Value {
     schema_for::<EndpointsReport>()
+}
+
+/// The JSON Schema (draft 2020-12) of the `tlscheck schannel` report.
+pub fn schannel_schema() -> serde_json::Value {
+    schema_for::<crate::diagnose::schannel::SchannelJudged>()
 }
 
 fn schema_for<T: JsonSchema>() -> serde_json::Value {
@@ -129,6 +135,31 @@ mod tests {
         check_committed("endpoints.schema.json", &endpoints_schema());
     }
 
+    #[test]
+    fn docs_schannel_schema_matches_the_types() {
+        check_committed("schannel.schema.json", &schannel_schema());
+    }
+
+    #[test]
+    fn a_judged_schannel_report_validates() {
+        let mut export = crate::schannel::reg::RegExport::default();
+        export
+            .add(b"REGEDIT4\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Server]\n\"Enabled\"=dword:0\n")
+            .unwrap();
+        let report = crate::schannel::from_export(
+            &export,
+            vec!["a.reg".into()],
+            None,
+            crate::schannel::VersionSource::Export,
+        )
+        .unwrap();
+        let value = serde_json::to_value(crate::diagnose::schannel::judge(report)).unwrap();
+        let errors = validate(&schannel_schema(), &value);
+        assert!(errors.is_empty(), "{errors:#?}");
+        assert_eq!(value["verdict"], "fail");
+        assert_eq!(value["findings"][0]["code"], "schannel-tls12-disabled");
+    }
+
     fn validate(schema: &serde_json::Value, instance: &serde_json::Value) -> Vec<String> {
         let validator = jsonschema::options()
             .should_validate_formats(true)
@@ -179,7 +210,7 @@ mod tests {
     /// Every optional field of the reports is skipped when `None`, so nothing in them is `null`.
     #[test]
     fn no_field_is_null() {
-        for schema in [report_schema(), endpoints_schema()] {
+        for schema in [report_schema(), endpoints_schema(), schannel_schema()] {
             let text = schema.to_string();
             assert!(!text.contains("\"null\""), "{schema:#}");
         }

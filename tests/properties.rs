@@ -10,6 +10,8 @@ use support::records::{handshake, record, server_hello};
 use tlscheck::cert::summary::summarize;
 use tlscheck::render::escape::is_unsafe;
 use tlscheck::render::json::line;
+use tlscheck::schannel::reg::RegExport;
+use tlscheck::schannel::{from_export, VersionSource};
 use tlscheck::smtp::extensions::Extensions;
 use tlscheck::smtp::reply::{Reply, ReplyCode, ReplyParser};
 use tlscheck::smtp::stream::take_line;
@@ -84,6 +86,42 @@ fn feed(bytes: &[u8], step: usize) -> Result<Option<HelloOutcome>, String> {
 
 const LEAF_DER: &[u8] = include_bytes!("../fuzz/seeds/cert_summary/leaf_ec.der");
 
+/// Lines of a registry export, valid and broken: sections of the keys tlscheck reads, values of
+/// every type with any text, continuations, deletions, comments.
+fn reg_line() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        Just(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server".to_string()),
+        Just(r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.0\Client".to_string()),
+        Just(r"HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319".to_string()),
+        Just(r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion".to_string()),
+        "[ -~]{0,40}",
+    ];
+    let name = prop_oneof![
+        Just("Enabled".to_string()),
+        Just("DisabledByDefault".to_string()),
+        Just("SchUseStrongCrypto".to_string()),
+        Just("CurrentBuildNumber".to_string()),
+        Just("CurrentMajorVersionNumber".to_string()),
+        "[ -~]{0,12}",
+    ];
+    let data = prop_oneof![
+        "dword:[0-9a-fA-F]{0,10}",
+        "hex(b):([0-9a-f]{2},){0,9}[0-9a-f]{0,2}\\\\?",
+        "hex:([0-9a-f]{2},){0,5}",
+        "\"[^\"]{0,20}\"",
+        Just("-".to_string()),
+        "\\PC{0,20}",
+    ];
+    prop_oneof![
+        key.clone().prop_map(|k| format!("[{k}]")),
+        key.prop_map(|k| format!("[-{k}]")),
+        (name, data).prop_map(|(n, d)| format!("\"{n}\"={d}")),
+        Just(String::new()),
+        "; \\PC{0,30}",
+        "\\PC{0,40}",
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -154,6 +192,34 @@ proptest! {
     #[test]
     fn certificate_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = summarize(&bytes);
+    }
+
+    /// Registry exports from a stranger (`tlscheck schannel FILE.reg`): any text after a valid
+    /// header, and any bytes, is a key set or an error, never a panic; the judgement of whatever
+    /// parsed never panics either.
+    #[test]
+    fn registry_exports_never_panic(
+        body in proptest::collection::vec(reg_line(), 0..40),
+        raw in proptest::collection::vec(any::<u8>(), 0..512),
+        utf16 in any::<bool>(),
+    ) {
+        let text = format!("Windows Registry Editor Version 5.00\r\n{}", body.join("\r\n"));
+        let bytes: Vec<u8> = if utf16 {
+            let mut b = vec![0xFF, 0xFE];
+            b.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            b
+        } else {
+            text.into_bytes()
+        };
+        for input in [bytes, raw] {
+            let mut export = RegExport::default();
+            if export.add(&input).is_ok() {
+                if let Ok(report) = from_export(&export, vec![], None, VersionSource::Export) {
+                    let judged = tlscheck::diagnose::schannel::judge(report);
+                    let _ = tlscheck::schannel::fix::text(&judged.report);
+                }
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@
 mod cert;
 mod policy;
 mod revocation;
+pub mod schannel;
 mod sender;
 mod session;
 mod target;

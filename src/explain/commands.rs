@@ -41,6 +41,9 @@ pub enum Cmd {
     DigTlsa,
     /// `dig +dnssec MX DOMAIN`: the signed MX records of the domain.
     DigMx,
+    /// `tlscheck schannel`: the SCHANNEL and .NET keys of a Windows server (Exchange), run on it
+    /// or on its `reg export` files.
+    Schannel,
 }
 
 /// What the commands point at, decided once per line.
@@ -160,6 +163,10 @@ impl Targets {
                 "dig +dnssec MX {}",
                 self.domain.as_ref().map_or(SOME_DOMAIN, HostName::as_str)
             )),
+            Cmd::Schannel => Some(
+                "tlscheck schannel --fix fix.reg   (on the Windows server, or with its reg export files)"
+                    .into(),
+            ),
         }
     }
 }

@@ -81,8 +81,8 @@ pub fn lookup(p: &Parsed) -> Option<&'static Topic> {
 // ---- Causes shared by several topics ----------------------------------------------------------
 
 const LEGACY_TLS: CauseSpec = (
-    "The server accepts only TLS 1.0/1.1, which Exchange Online refuses: enable TLS 1.2 (on Windows: SCHANNEL\\Protocols\\TLS 1.2\\Server and \\Client, Enabled=1, DisabledByDefault=0, then restart).",
-    &[Code::TlsLegacyOnly, Code::TlsBelowRequired],
+    "The server accepts only TLS 1.0/1.1, which Exchange Online refuses: enable TLS 1.2 (on Windows: SCHANNEL\\Protocols\\TLS 1.2\\Server and \\Client, Enabled=1, DisabledByDefault=0, then restart; `tlscheck schannel` on the Windows server checks these keys and the .NET ones and writes the fix).",
+    &[Code::TlsLegacyOnly, Code::TlsBelowRequired, Code::SchannelTls12Disabled],
 );
 const SERVER_LEGACY_ONLY: CauseSpec = (
     "The server speaks only TLS 1.0/1.1 (an old Windows or Exchange without TLS 1.2 enabled, an appliance, an old OpenSSL); current senders (OpenSSL 3 at its default security level, Exchange Online) require TLS 1.2. Enable TLS 1.2 on it.",
@@ -161,7 +161,7 @@ pub const EXCHANGE_CONNECTION_DROPPED: Topic = Topic {
         ("A certificate problem on the server side of a connector that requires TLS (expired, wrong name, untrusted).", &[Code::CertExpired, Code::CertNameMismatch, Code::CertUntrusted, Code::ChainIncomplete]),
         FIREWALL,
     ],
-    commands: &[Cmd::SenderExchangeOnline, Cmd::Host("--require-tls 1.2"), Cmd::HostAtIp(""), Cmd::Mx("")],
+    commands: &[Cmd::SenderExchangeOnline, Cmd::Host("--require-tls 1.2"), Cmd::HostAtIp(""), Cmd::Mx(""), Cmd::Schannel],
 };
 
 pub const EXCHANGE_TLS_NEGOTIATION: Topic = Topic {
@@ -172,7 +172,7 @@ pub const EXCHANGE_TLS_NEGOTIATION: Topic = Topic {
         ("No cipher suite in common (no ECDHE suites, or only weak ones).", &[Code::NoForwardSecrecy, Code::TlsHandshakeFailed]),
         ("The server's certificate or key is unusable, so it aborts the handshake.", &[Code::TlsHandshakeFailed, Code::CertExpired]),
     ],
-    commands: &[Cmd::SenderExchangeOnline, Cmd::Host("--require-tls 1.2"), Cmd::HostAtIp(""), Cmd::Mx("")],
+    commands: &[Cmd::SenderExchangeOnline, Cmd::Host("--require-tls 1.2"), Cmd::HostAtIp(""), Cmd::Mx(""), Cmd::Schannel],
 };
 
 pub const STARTTLS_REQUIRED: Topic = Topic {
@@ -183,7 +183,7 @@ pub const STARTTLS_REQUIRED: Topic = Topic {
         ("STARTTLS is not offered, or stripped from EHLO by a firewall, so the sender never tried it.", &[Code::StarttlsNotOffered, Code::SmtpProtocolError]),
         ("The sender does not use TLS at all: enable opportunistic TLS on it (Postfix: smtp_tls_security_level = may).", &[]),
     ],
-    commands: &[Cmd::SenderExchangeOnline, Cmd::ExpectExchangeOnline, Cmd::Host("-v"), Cmd::Mx("--require-tls 1.2")],
+    commands: &[Cmd::SenderExchangeOnline, Cmd::ExpectExchangeOnline, Cmd::Host("-v"), Cmd::Mx("--require-tls 1.2"), Cmd::Schannel],
 };
 
 pub const TLS_NOT_AVAILABLE: Topic = Topic {

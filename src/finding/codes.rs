@@ -267,6 +267,18 @@ codes! {
     TlsRptInvalid = "tlsrpt-invalid", Warning,
         "The domain's TLS-RPT record is malformed (more than one v=TLSRPTv1 record, or no usable rua= destination): senders send no reports.",
         "Publish exactly one record `v=TLSRPTv1; rua=mailto:ADDRESS` (several destinations are comma-separated; only mailto: and https: are valid).";
+    SchannelTls12Disabled = "schannel-tls12-disabled", Error,
+        "`tlscheck schannel`: TLS 1.2 is off for the Client or Server side of this Windows machine (Enabled=0, DisabledByDefault=1, or the Windows default, or a Windows that cannot speak it). Exchange Online accepts only TLS 1.2 or later, so it drops the connection: 421 4.4.2 Connection dropped due to SocketError, TLS negotiation failed with error SocketError, 451 5.7.3 Must issue a STARTTLS command first.",
+        "Under HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2\\Client and \\Server set Enabled=dword:00000001 and DisabledByDefault=dword:00000000 (`tlscheck schannel --fix fix.reg` writes exactly these keys), then restart the server. Windows Server 2008 before SP2 cannot speak TLS 1.2: update it.";
+    SchannelLegacyEnabled = "schannel-legacy-enabled", Warning,
+        "`tlscheck schannel`: SSL 2.0, SSL 3.0, TLS 1.0 or TLS 1.1 is used by default on this Windows machine (RFC 8996 deprecates them; Exchange Online refuses them).",
+        "After checking that no partner or application still needs them, set Enabled=dword:00000000 and DisabledByDefault=dword:00000001 under SCHANNEL\\Protocols\\<protocol>\\Client and \\Server (`tlscheck schannel --fix fix.reg` writes them), then restart the server.";
+    DotnetStrongCryptoMissing = "dotnet-strong-crypto-missing", Warning,
+        "`tlscheck schannel`: SchUseStrongCrypto or SystemDefaultTlsVersions is not 1 for a .NET Framework runtime (v4.0.30319 or v2.0.50727, native or WOW6432Node view): .NET programs on this machine (Exchange's among them) may offer only TLS 1.0 whatever SCHANNEL allows.",
+        "Set SchUseStrongCrypto=dword:00000001 and SystemDefaultTlsVersions=dword:00000001 under HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 and \\v2.0.50727, and the same under HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework (Exchange Server TLS guidance; `tlscheck schannel --fix fix.reg` writes them), then restart the server.";
+    SchannelInputIncomplete = "schannel-input-incomplete", Info,
+        "`tlscheck schannel`: part of what it judges was not in the input (the SCHANNEL keys, a .NET Framework registry view, or the Windows version), so that part was not checked or a default was assumed.",
+        "Export the missing keys on the Windows machine and pass every file: reg export \"HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\" schannel.reg; reg export \"HKLM\\SOFTWARE\\Microsoft\\.NETFramework\" dotnet.reg; reg export \"HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\" dotnet32.reg; reg export \"HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\" version.reg (or give --windows-version).";
 }
 
 /// The text of docs/findings.md: one heading per code, with severity, meaning and remediation.
@@ -304,7 +316,7 @@ mod tests {
             assert!(c
                 .as_str()
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'-'));
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
             assert!(!c.description().is_empty() && !c.remediation().is_empty());
             let json = serde_json::to_string(c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));

@@ -34,8 +34,8 @@ use crate::finding::Severity;
 use crate::judged::Place;
 use crate::render::escape::{xml, MAX_PROSE};
 use crate::render::view::{
-    utc_minutes, AddressView, EndpointView, EndpointsView, FindingView, Kx, ReportView, TargetView,
-    Untrusted,
+    utc_minutes, AddressView, EndpointView, EndpointsView, FindingView, Kx, ReportView,
+    SchannelView, TargetView, Untrusted,
 };
 use crate::report::EndpointsReport;
 use crate::vocab::EndpointStatus;
@@ -459,6 +459,90 @@ fn write_case(c: &Case, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     writeln!(out, "    </testcase>")
+}
+
+/// `tlscheck schannel` as JUnit: one case per protocol (failing when TLS 1.2 is not on), one for
+/// the .NET values and one for what the input lacked; warnings are in the passing cases' output.
+pub fn render_schannel(view: &SchannelView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let classname = "tlscheck.schannel";
+    let of = |code: crate::finding::Code| -> Vec<&FindingView<'_>> {
+        view.findings.iter().filter(|f| f.code == code).collect()
+    };
+    let mut cases = Vec::new();
+    for r in &view.protocols {
+        let lines: Vec<String> = [("Client", &r.client), ("Server", &r.server)]
+            .iter()
+            .map(|(side, c)| format!("{side}: {} ({})", c.words, c.why))
+            .collect();
+        let tls12 = of(crate::finding::Code::SchannelTls12Disabled);
+        let outcome = match tls12.first() {
+            Some(f) if r.protocol == crate::schannel::Protocol::Tls12 => Outcome::Failed {
+                message: prose(&f.message),
+                kind: f.code.as_str().to_string(),
+                text: tls12
+                    .iter()
+                    .map(|f| finding_text(f))
+                    .chain(lines.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
+            _ => Outcome::Passed,
+        };
+        let system_out = match outcome {
+            Outcome::Passed => lines,
+            _ => vec![],
+        };
+        cases.push(Case {
+            classname: classname.into(),
+            name: r.protocol.as_str().to_string(),
+            time_ms: None,
+            outcome,
+            system_out,
+        });
+    }
+    let mut dotnet_lines: Vec<String> = view
+        .dotnet
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}: SchUseStrongCrypto {}, SystemDefaultTlsVersions {}",
+                d.framework, d.view, d.strong_crypto, d.system_default
+            )
+        })
+        .collect();
+    dotnet_lines.extend(
+        of(crate::finding::Code::DotnetStrongCryptoMissing)
+            .iter()
+            .map(|f| finding_text(f)),
+    );
+    cases.push(Case {
+        classname: classname.into(),
+        name: ".NET Framework".into(),
+        time_ms: None,
+        outcome: Outcome::Passed,
+        system_out: dotnet_lines,
+    });
+    let rest: Vec<&FindingView<'_>> = view
+        .findings
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.code,
+                crate::finding::Code::SchannelTls12Disabled
+                    | crate::finding::Code::DotnetStrongCryptoMissing
+            )
+        })
+        .collect();
+    if !rest.is_empty() {
+        cases.push(group_case(classname, "settings".into(), &rest, true));
+    }
+    let sources: Vec<String> = view.sources.iter().map(Untrusted::terminal).collect();
+    let suite = Suite {
+        name: format!("SCHANNEL settings from {}", sources.join(", ")),
+        timestamp: view.started_at,
+        cases,
+    };
+    write_document(&[suite], 0, out)
 }
 
 #[cfg(test)]

@@ -21,8 +21,8 @@ use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_date, utc_minutes, verdict_label, AddressStatus, AddressView, CertView, CheckView,
     EndpointAnswer, EndpointsView, ExplanationView, FindingView, HostView, Kx, MailProbe, MxView,
-    OutcomeView, ReportView, RootIssuer, ServedLeaf, Stapled, Starttls, TargetView, TlsView,
-    Untrusted, Who,
+    OutcomeView, ReportView, RootIssuer, SchannelView, ServedLeaf, Stapled, Starttls, TargetView,
+    TlsView, Untrusted, Who,
 };
 use crate::report::EndpointsReport;
 use crate::vocab::EndpointStatus;
@@ -721,6 +721,115 @@ fn explanation_section(e: &ExplanationView<'_>, out: &mut dyn Write) -> std::io:
         writeln!(out, "- {}", code(c))?;
     }
     Ok(())
+}
+
+/// `tlscheck schannel` as Markdown for a ticket: the Windows version, a protocol table, a .NET
+/// table, the findings, the verdict.
+pub fn render_schannel(view: &SchannelView<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "# SCHANNEL and .NET TLS settings")?;
+    writeln!(out)?;
+    let sources: Vec<String> = view.sources.iter().map(code).collect();
+    writeln!(
+        out,
+        "Verdict: **{}** ({} error{}, {} warning{}). Read from {}.",
+        view.verdict,
+        view.errors,
+        if view.errors == 1 { "" } else { "s" },
+        view.warnings,
+        if view.warnings == 1 { "" } else { "s" },
+        sources.join(", ")
+    )?;
+    writeln!(out)?;
+    let product = view
+        .product_name
+        .as_ref()
+        .map(|p| format!("; ProductName {}", code(p)))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "Windows: {}, {}{product}.",
+        view.windows, view.windows_source
+    )?;
+    writeln!(out)?;
+    if view.protocols.is_empty() {
+        writeln!(
+            out,
+            "Protocols: not checked (no SCHANNEL keys in the input)."
+        )?;
+    } else {
+        header(out, &["Protocol", "Client", "Server"])?;
+        for r in &view.protocols {
+            let cell = |c: &crate::render::view::Cell| {
+                let state = if c.bad {
+                    format!("**{}**", c.words)
+                } else {
+                    c.words.to_string()
+                };
+                format!("{state} ({})", c.why)
+            };
+            row(
+                out,
+                &[
+                    r.protocol.as_str().to_string(),
+                    cell(&r.client),
+                    cell(&r.server),
+                ],
+            )?;
+        }
+    }
+    writeln!(out)?;
+    header(
+        out,
+        &[
+            ".NET Framework",
+            "View",
+            "SchUseStrongCrypto",
+            "SystemDefaultTlsVersions",
+        ],
+    )?;
+    for d in &view.dotnet {
+        let mark = |v: &str| {
+            if d.read && v != "1" {
+                format!("**{v}**")
+            } else {
+                v.to_string()
+            }
+        };
+        row(
+            out,
+            &[
+                d.framework.as_str().to_string(),
+                d.view.as_str().to_string(),
+                mark(&d.strong_crypto),
+                mark(&d.system_default),
+            ],
+        )?;
+    }
+    let notes: Vec<&Untrusted<'_>> = view
+        .notes
+        .iter()
+        .chain(view.dotnet.iter().flat_map(|d| d.notes.iter()))
+        .collect();
+    if !notes.is_empty() {
+        writeln!(out)?;
+        for n in notes {
+            writeln!(out, "- Note: {}", md(n))?;
+        }
+    }
+    if !view.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "## Findings")?;
+        writeln!(out)?;
+        for f in &view.findings {
+            finding(f, out)?;
+        }
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Absent values are judged by the Windows defaults of {}.",
+        md(&view.defaults_source)
+    )
 }
 
 #[cfg(test)]

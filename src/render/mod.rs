@@ -1,6 +1,6 @@
 //! Renderers: a judged report as text for a person, JSON for programs, Markdown for a ticket,
 //! JUnit XML for a CI test report, or newline-delimited JSON; and the same formats for the
-//! `endpoints` report and for `explain`. Every renderer writes to `&mut dyn Write`, so tests
+//! `endpoints` and `schannel` reports and for `explain`. Every renderer writes to `&mut dyn Write`, so tests
 //! render into a `Vec<u8>`.
 //!
 //! The human formats read one [`view::ReportView`], built once per report, which decides what a
@@ -73,6 +73,27 @@ pub fn endpoints(
         }
         Format::Markdown => markdown::render_endpoints(report, out),
         Format::Junit => junit::render_endpoints(report, out),
+    }
+}
+
+/// A judged `tlscheck schannel` report in `format`.
+pub fn schannel(
+    judged: &crate::diagnose::schannel::SchannelJudged,
+    format: Format,
+    opts: TextOptions,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => json::pretty(judged, out),
+        Format::Ndjson => json::line(judged, out),
+        Format::Text => {
+            let mut lines = Vec::new();
+            text::render_schannel(&view::SchannelView::new(judged), opts.color, &mut lines)?;
+            let text = String::from_utf8_lossy(&lines);
+            out.write_all(wrap::wrap(&text, opts.width).as_bytes())
+        }
+        Format::Markdown => markdown::render_schannel(&view::SchannelView::new(judged), out),
+        Format::Junit => junit::render_schannel(&view::SchannelView::new(judged), out),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::render::escape::MAX_PROSE;
 use crate::render::view::{
     utc_minutes, verdict_label, AddressStatus, AddressView, CertChecks, CertView, CheckView,
     EndpointsView, ExplanationView, FindingView, Kx, MailProbe, MxView, OutcomeView, ReportView,
-    RootIssuer, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
+    RootIssuer, SchannelView, Stapled, Starttls, TargetView, TlsView, Untrusted, Who,
 };
 use crate::render::TextOptions;
 use crate::report::EndpointsReport;
@@ -714,6 +714,109 @@ fn explanation_block(e: &ExplanationView<'_>, out: &mut dyn Write) -> std::io::R
         writeln!(out, "  {}", c.terminal())?;
     }
     Ok(())
+}
+
+/// `tlscheck schannel` as text: the Windows version, one line per protocol side, the .NET
+/// values, the findings with their fixes, the verdict.
+pub fn render_schannel(
+    view: &SchannelView<'_>,
+    color: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let sources: Vec<String> = view.sources.iter().map(Untrusted::terminal).collect();
+    writeln!(
+        out,
+        "SCHANNEL and .NET TLS settings from {}",
+        sources.join(", ")
+    )?;
+    write!(out, "Windows: {}, {}", view.windows, view.windows_source)?;
+    match &view.product_name {
+        Some(p) => writeln!(out, "; ProductName \"{}\"", p.terminal())?,
+        None => writeln!(out)?,
+    }
+    if view.protocols.is_empty() {
+        writeln!(
+            out,
+            "Protocols: not checked (no SCHANNEL keys in the input)"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Protocols (as applications that leave the choice to Windows use them):"
+        )?;
+        for row in &view.protocols {
+            for (side, c) in [("Client", &row.client), ("Server", &row.server)] {
+                let state = if c.bad {
+                    paint(
+                        c.words,
+                        if row.protocol.is_legacy() {
+                            YELLOW
+                        } else {
+                            RED
+                        },
+                        color,
+                    )
+                } else {
+                    c.words.to_string()
+                };
+                // Pad by the word's own width: colour codes take no room on screen.
+                let pad = " ".repeat(15usize.saturating_sub(c.words.len()));
+                writeln!(
+                    out,
+                    "  {:<8} {:<7} {}{state}{pad} {}",
+                    row.protocol.as_str(),
+                    side,
+                    if c.bad { "✗ " } else { "  " },
+                    c.why
+                )?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        ".NET Framework (SchUseStrongCrypto, SystemDefaultTlsVersions; both should be 1):"
+    )?;
+    for d in &view.dotnet {
+        writeln!(
+            out,
+            "  {:<11} {:<12} {}{}, {}",
+            d.framework.as_str(),
+            d.view.as_str(),
+            if d.read && !d.ok { "✗ " } else { "  " },
+            d.strong_crypto,
+            d.system_default
+        )?;
+        for n in &d.notes {
+            writeln!(out, "      {}", n.terminal())?;
+        }
+    }
+    for n in &view.notes {
+        writeln!(out, "  note: {}", n.terminal())?;
+    }
+    if !view.findings.is_empty() {
+        writeln!(out)?;
+    }
+    for f in &view.findings {
+        finding(f, "", color, out)?;
+    }
+    writeln!(out)?;
+    let verdict = match view.verdict {
+        Verdict::Pass => paint("pass", GREEN, color),
+        _ => paint(view.verdict.as_str(), RED, color),
+    };
+    writeln!(
+        out,
+        "Verdict: {verdict} ({} error{}, {} warning{})",
+        view.errors,
+        if view.errors == 1 { "" } else { "s" },
+        view.warnings,
+        if view.warnings == 1 { "" } else { "s" }
+    )?;
+    writeln!(
+        out,
+        "Absent values are judged by the Windows defaults of {}.",
+        view.defaults_source.terminal_to(MAX_PROSE)
+    )
 }
 
 #[cfg(test)]

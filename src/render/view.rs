@@ -34,7 +34,9 @@ use crate::vocab::{
 };
 
 mod policy;
+mod schannel;
 pub use policy::PolicyView;
+pub use schannel::{Cell, DotNetRow, ProtocolRow, SchannelView};
 
 /// Text that came from the network or from a report file. It has no `Display`: a format writes
 /// it only through an escaper.

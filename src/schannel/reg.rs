@@ -82,6 +82,30 @@ impl RegExport {
         self.keys.contains_key(&normalize_key(key))
     }
 
+    /// Whether the key or any key under it was exported.
+    pub fn has_key_under(&self, key: &str) -> bool {
+        let key = normalize_key(key);
+        let prefix = format!("{key}\\");
+        self.keys
+            .keys()
+            .any(|k| *k == key || k.starts_with(&prefix))
+    }
+
+    /// Sets one value, as a section line and a value line would (the live registry on Windows
+    /// fills a set this way).
+    pub fn insert(&mut self, key: &str, name: &str, data: RegData) {
+        let name = if name == "@" { "" } else { name };
+        self.keys
+            .entry(normalize_key(key))
+            .or_default()
+            .insert(name.to_ascii_lowercase(), data);
+    }
+
+    /// Marks a key as present (it may have no values).
+    pub fn insert_key(&mut self, key: &str) {
+        self.keys.entry(normalize_key(key)).or_default();
+    }
+
     /// The number of keys read.
     pub fn len(&self) -> usize {
         self.keys.len()
