@@ -201,10 +201,12 @@ async fn probe_streaming(plan: &Plan) -> Result<u8, Error> {
     let mut sink = Sink::open(plan.output.as_deref())?;
     let bar = progress_bar(plan.quiet);
     let prober = setup.prober(plan).with_progress(bar.clone());
-    let mut finished = prober.stream();
+    let mut finished = Box::pin(prober.stream());
     let mut verdict = Verdict::Pass;
     let mut line = Vec::new();
+    let mut written = 0usize;
     while let Some(target) = futures::StreamExt::next(&mut finished).await {
+        written += 1;
         let judged = setup.judge(plan, vec![target]);
         cert_files(plan, &judged.report.targets)?;
         verdict = Verdict::overall([verdict, judged.verdict]);
@@ -214,14 +216,28 @@ async fn probe_streaming(plan: &Plan) -> Result<u8, Error> {
             break;
         }
     }
+    if written == 0 {
+        // A shard that got no targets still says which shard it was, so that the merge knows
+        // it is not missing.
+        let judged = setup.judge(plan, vec![]);
+        line.clear();
+        render::json::line(&judged, &mut line).map_err(internal)?;
+        sink.write_all(&line)?;
+    }
     bar.finish_and_clear();
     Ok(exit::for_verdict(verdict))
 }
 
-/// `tlscheck report FILE`: loads a saved report, re-judges it when asked, renders it. No network.
+/// `tlscheck report FILE...`: loads the saved reports (merged into one), re-judges when asked,
+/// renders. No network.
 fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
     let usage = |e: saved::SavedError| Error::Usage(e.to_string());
-    let saved::Loaded { mut judged, cut } = saved::load(&plan.file).map_err(usage)?;
+    let saved::LoadedMany {
+        mut judged,
+        cuts,
+        repeated,
+        missing_shards,
+    } = saved::load_many(&plan.files).map_err(usage)?;
     if plan.rejudges() {
         judged = saved::rejudge(judged, plan).map_err(usage)?;
     }
@@ -233,16 +249,41 @@ fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
         plan.width,
     );
     let code = deliver(&judged, plan.format, opts, plan.output.as_deref())?;
-    let Some(cut) = cut else {
-        return Ok(code);
+    if !missing_shards.is_empty() {
+        let list: Vec<String> = missing_shards.iter().map(u32::to_string).collect();
+        eprintln!(
+            "tlscheck: warning: the reports are shards, and shard(s) {} of {} are missing: their targets are not in this report.",
+            list.join(", "),
+            judged
+                .report
+                .run
+                .options
+                .shard
+                .map_or(0, |s| s.count)
+        );
+    }
+    if repeated > 0 {
+        eprintln!(
+            "tlscheck: {repeated} target(s) appeared in more than one report; each is shown once, from the run that started last."
+        );
+    }
+    let code = if missing_shards.is_empty() {
+        code
+    } else {
+        code.max(exit::INCONCLUSIVE)
     };
+    if cuts.is_empty() {
+        return Ok(code);
+    }
     // An interrupted batch: what was read is shown, and the run is not a pass.
-    eprintln!(
-        "tlscheck: warning: {}: the report on line {} is cut off (an interrupted batch?); the {} complete report(s) before it are shown, the rest is lost",
-        render::escape::terminal(&plan.file.display().to_string()),
-        cut.line,
-        cut.complete
-    );
+    for (file, cut) in &cuts {
+        eprintln!(
+            "tlscheck: warning: {}: the report on line {} is cut off (an interrupted batch?); the {} complete report(s) before it are shown, the rest is lost",
+            render::escape::terminal(file),
+            cut.line,
+            cut.complete
+        );
+    }
     Ok(code.max(exit::INCONCLUSIVE))
 }
 
@@ -442,6 +483,7 @@ fn run_options(plan: &Plan, dns: Option<&Dns>) -> RunOptions {
         ciphers: plan.ciphers,
         revocation: plan.revocation,
         policy: plan.policy,
+        shard: plan.shard,
         dnssec_anchors: plan.dnssec_anchors.iter().map(|a| a.file.clone()).collect(),
         allow_private_fetch: plan.allow_private_fetch,
         client_cert: plan.client_identity.as_ref().map(|c| c.path.clone()),

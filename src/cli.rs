@@ -110,15 +110,17 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         width: Option<usize>,
     },
-    /// Re-render a saved JSON report (written with --format json or ndjson) in any format and, with
-    /// --expect, --sender or --require-tls, re-judge it — without any network access. Example:
-    /// tlscheck report contoso.json --expect exchange-online --format markdown
+    /// Re-render saved JSON reports (written with --format json or ndjson) in any format and, with
+    /// --expect, --sender or --require-tls, re-judge them — without any network access. Several
+    /// files (the shards of a batch) are merged into one report. Example: tlscheck report
+    /// contoso.json --expect exchange-online --format markdown
     #[command(after_help = crate::exit::HELP)]
     Report {
-        /// The saved report (JSON, or an ndjson stream read as one report), or - for standard
-        /// input.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
+        /// The saved reports (JSON, or ndjson streams), or - for standard input; several are
+        /// merged into one, and a domain or host in more than one is shown once, from the run
+        /// that started last.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
         /// Re-judge with this expect profile (built-in name or TOML file), or `none` for none.
         /// Without --expect, --sender, --forced-tls and --require-tls the saved findings are
         /// rendered as they are; a flag not given keeps the profile the report was judged with.
@@ -392,6 +394,12 @@ pub struct CommonArgs {
     /// Skip transport-security policy: no DANE (TLSA, DNSSEC), MTA-STS or TLS-RPT lookups.
     #[arg(long)]
     pub no_policy: bool,
+    /// Probe only shard K of N (1-based, e.g. 2/3) of the targets: targets that share an MX host
+    /// or address stay together, so each is probed by one shard; merge the shards' reports with
+    /// tlscheck report. [default: $TLSCHECK_SHARD, else $JOB_COMPLETION_INDEX (0-based) with
+    /// $TLSCHECK_SHARDS=N]
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Add DNSSEC trust anchors for DANE: DS or DNSKEY records in zone-file syntax, for any zone
     /// (private and lab zones); the IANA root keys are always trusted. May be repeated.
     #[arg(long, value_name = "FILE")]
@@ -711,7 +719,7 @@ impl Cli {
                 Ok(Job::Man(out_dir))
             }
             Command::Report {
-                file,
+                files,
                 expect,
                 profile,
                 sender,
@@ -729,7 +737,14 @@ impl Cli {
                     writable_file(output.as_deref())?;
                     output
                 },
-                file,
+                files: {
+                    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+                        return Err(UsageError(
+                            "standard input (-) can be given only once".into(),
+                        ));
+                    }
+                    files
+                },
                 profile: profile_choice(
                     expect.or(deprecated_profile(profile)),
                     ProfileKind::Expect,
@@ -889,6 +904,14 @@ impl Cli {
             ciphers: c.ciphers,
             revocation: !c.no_revocation,
             policy: !c.no_policy,
+            shard: match &c.shard {
+                Some(text) => Some(
+                    crate::shard::Shard::parse(text).map_err(|e| UsageError(format!("--{e}")))?,
+                ),
+                None => {
+                    crate::shard::Shard::from_env(|k| std::env::var(k).ok()).map_err(UsageError)?
+                }
+            },
             dnssec_anchors,
             allow_private_fetch: c.allow_private_fetch,
             client_identity,
@@ -920,6 +943,12 @@ fn demo_plan(common: CommonArgs) -> Result<Plan, UsageError> {
         (common.implicit_tls, "--implicit-tls"),
         (common.ipv6, "-6"),
     ];
+    if common.shard.is_some() {
+        return Err(UsageError(
+            "tlscheck demo runs all its domains: --shard is for batches of tlscheck mx and host"
+                .into(),
+        ));
+    }
     if let Some((_, flag)) = own.iter().find(|(given, _)| *given) {
         return Err(UsageError(format!(
             "tlscheck demo chooses {flag} itself (its own DNS server, mail servers and CA on loopback, over IPv4)"
@@ -933,6 +962,8 @@ fn demo_plan(common: CommonArgs) -> Result<Plan, UsageError> {
     // The demo zone publishes no DANE, MTA-STS or TLS-RPT, and its findings are the point of
     // the demo: no policy lookups there.
     let mut plan = Cli { command: mx }.into_plan()?;
+    // Not even from the environment (TLSCHECK_SHARD): the demo's domains are one set.
+    plan.shard = None;
     plan.policy = false;
     Ok(plan)
 }

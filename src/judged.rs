@@ -18,6 +18,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
+use time::OffsetDateTime;
+
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -88,6 +90,51 @@ impl Judged {
         }
         merged.verdict = Verdict::overall(merged.targets.iter().map(|t| t.verdict));
         Some(merged)
+    }
+}
+
+impl Judged {
+    /// Reports of several runs as one (shards of a batch, or a run and its re-run): all their
+    /// targets, where a target given in more than one (same kind and name) is kept once, from
+    /// the run that started last (the later report on a tie). Returns the merged report and how
+    /// many repeated targets were dropped.
+    pub fn merge_runs(reports: Vec<Judged>) -> Option<(Judged, usize)> {
+        // The newest run of each target: (kind, name) -> (report index, started_at).
+        let mut newest: HashMap<(crate::vocab::TargetKind, String), (usize, OffsetDateTime)> =
+            HashMap::new();
+        for (i, r) in reports.iter().enumerate() {
+            for t in &r.report.targets {
+                let key = (t.kind, t.name.to_ascii_lowercase());
+                let started = r.report.run.started_at;
+                match newest.get(&key) {
+                    Some((_, at)) if *at > started => {}
+                    _ => {
+                        newest.insert(key, (i, started));
+                    }
+                }
+            }
+        }
+        let mut dropped = 0;
+        let mut kept_once = HashSet::new();
+        let trimmed = reports.into_iter().enumerate().map(|(i, mut r)| {
+            let mut facts = Vec::new();
+            let mut judgements = Vec::new();
+            for (t, j) in r.report.targets.into_iter().zip(r.targets) {
+                let key = (t.kind, t.name.to_ascii_lowercase());
+                let wins = newest.get(&key).is_some_and(|(w, _)| *w == i);
+                if wins && kept_once.insert(key) {
+                    facts.push(t);
+                    judgements.push(j);
+                } else {
+                    dropped += 1;
+                }
+            }
+            r.report.targets = facts;
+            r.targets = judgements;
+            r
+        });
+        let merged = Judged::merge(trimmed.collect::<Vec<_>>())?;
+        Some((merged, dropped))
     }
 }
 
@@ -332,6 +379,42 @@ mod tests {
     use crate::diagnose::{judge, Policy};
     use crate::sample;
     use crate::vocab::TlsVersion;
+
+    /// Shards merge into one report; a target in two runs is kept once, from the newer run,
+    /// whichever file comes first.
+    #[test]
+    fn runs_merge_and_a_repeated_target_comes_from_the_newest_run() {
+        let older = sample::report();
+        let mut newer = sample::report();
+        newer.report.run.started_at += time::Duration::hours(1);
+        newer.targets[0].verdict = Verdict::Fail;
+        let mut other = sample::report();
+        other.report.targets[0].name = "fabrikam.test".into();
+        other.report.targets[0].input = "fabrikam.test".into();
+        for order in [
+            vec![older.clone(), newer.clone(), other.clone()],
+            vec![newer.clone(), other.clone(), older.clone()],
+        ] {
+            let (merged, dropped) = Judged::merge_runs(order).unwrap();
+            assert_eq!(dropped, 1);
+            let names: Vec<&str> = merged
+                .report
+                .targets
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect();
+            assert_eq!(names.len(), 2, "{names:?}");
+            assert!(names.contains(&"fabrikam.test") && names.contains(&"contoso.test"));
+            let contoso = names.iter().position(|n| *n == "contoso.test").unwrap();
+            assert_eq!(
+                merged.targets[contoso].verdict,
+                Verdict::Fail,
+                "the newer run's"
+            );
+            assert_eq!(merged.verdict, Verdict::Fail);
+            assert_eq!(merged.report.run.started_at, older.report.run.started_at);
+        }
+    }
 
     /// A policy every address of the sample fails: it negotiates TLS 1.3 with TLS 1.2 facts.
     fn failing() -> (Report, Policy) {

@@ -81,6 +81,7 @@ mod sample;
 pub mod saved;
 pub mod schannel;
 pub mod schema;
+pub mod shard;
 pub mod smtp;
 pub mod target;
 pub mod tls;

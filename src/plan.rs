@@ -58,6 +58,8 @@ pub struct Plan {
     pub revocation: bool,
     /// DANE, MTA-STS and TLS-RPT are looked up (`--no-policy` turns them off).
     pub policy: bool,
+    /// `--shard K/N`: this run probes only its shard of the targets.
+    pub shard: Option<crate::shard::Shard>,
     /// `--dnssec-anchor` files, read.
     pub dnssec_anchors: Vec<DnssecAnchor>,
     /// Revocation fetches may reach private/loopback/link-local addresses.
@@ -133,8 +135,8 @@ pub enum ColorChoice {
 /// `tlscheck report FILE`: re-render (and re-judge) a saved report, offline.
 #[derive(Debug, Clone)]
 pub struct ReportPlan {
-    /// The saved JSON report; `-` is standard input.
-    pub file: PathBuf,
+    /// The saved JSON or ndjson reports, merged into one; `-` is standard input.
+    pub files: Vec<PathBuf>,
     /// The expect profile to re-judge with.
     pub profile: ProfileChoice,
     /// The sender profile to re-judge with.

@@ -71,6 +71,8 @@ pub struct Prober<'a> {
     /// are looked up once per run.
     policy: Option<&'a PolicyLookup>,
     danes: Cells<(String, u16), DaneHost>,
+    /// Each domain's MX lookup, once per run (`--shard` looks them all up first).
+    mxs: Cells<String, Result<MxAnswer, Failure>>,
 }
 
 /// A host's address lookup: the addresses (and the name it is an alias of), and with `-4`/`-6`,
@@ -118,6 +120,7 @@ impl<'a> Prober<'a> {
             probes: Mutex::new(HashMap::new()),
             policy: None,
             danes: Mutex::new(HashMap::new()),
+            mxs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -149,9 +152,82 @@ impl<'a> Prober<'a> {
     /// (and memory) starts only when it is admitted, so a batch of thousands of domains holds a
     /// bounded amount of state; address probes are bounded by `--concurrency` anyway.
     fn indexed(&self) -> impl futures::Stream<Item = (usize, TargetReport)> + '_ {
-        futures::stream::iter(self.plan.targets.iter().enumerate())
+        futures::stream::once(self.selected())
+            .flat_map(futures::stream::iter)
+            .filter_map(move |i| async move { self.plan.targets.get(i).map(|t| (i, t)) })
             .map(move |(i, t)| async move { (i, self.target(t).await) })
             .buffer_unordered(targets_in_flight(self.plan.concurrency))
+    }
+
+    /// The indices of the targets this run probes: all of them, or with `--shard` those whose
+    /// group (targets joined by a shared MX host or address) falls to this shard.
+    pub async fn selected(&self) -> Vec<usize> {
+        let all = 0..self.plan.targets.len();
+        let Some(shard) = self.plan.shard else {
+            return all.collect();
+        };
+        let members: Vec<Vec<String>> = futures::stream::iter(&self.plan.targets)
+            .map(|t| self.shard_members(t))
+            .buffered(targets_in_flight(self.plan.concurrency))
+            .collect()
+            .await;
+        crate::shard::assign(&members, shard.count)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, k)| *k == shard.index)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// What a target shares with others: its name, its MX host names and their addresses (the
+    /// same cached lookups the probes use).
+    async fn shard_members(&self, target: &Target) -> Vec<String> {
+        let mut members = Vec::new();
+        let hosts: Vec<String> = match target {
+            Target::Domain { name, .. } => {
+                members.push(format!("domain:{}", name.to_ascii_lowercase()));
+                match self.mx(name).await {
+                    Ok(MxAnswer::Hosts { records, .. }) => {
+                        records.into_iter().map(|r| r.exchange).collect()
+                    }
+                    Ok(MxAnswer::Implicit) => vec![name.clone()],
+                    Ok(MxAnswer::NullMx) | Err(_) => vec![],
+                }
+            }
+            Target::Host { host, .. } => match host {
+                HostSpec::Name(n) => vec![n.clone()],
+                HostSpec::Ip(ip) => {
+                    members.push(ip.to_string());
+                    vec![]
+                }
+            },
+        };
+        for h in hosts {
+            let h = h.to_ascii_lowercase();
+            if crate::target::mx_target_problem(&h).is_none() {
+                let lookup = cell(&self.lookups, h.clone())
+                    .get_or_init(|| self.lookup_host(&h))
+                    .await
+                    .clone();
+                if let Ok((ips, _)) = lookup.found {
+                    members.extend(
+                        ips.iter()
+                            .filter(|ip| self.plan.families.allows(ip))
+                            .map(IpAddr::to_string),
+                    );
+                }
+            }
+            members.push(format!("host:{h}"));
+        }
+        members
+    }
+
+    /// A domain's MX lookup, once per run.
+    async fn mx(&self, name: &str) -> Result<MxAnswer, Failure> {
+        cell(&self.mxs, name.to_ascii_lowercase())
+            .get_or_init(|| self.dns_call(|dns| dns.mx(name)))
+            .await
+            .clone()
     }
 
     async fn target(&self, target: &Target) -> TargetReport {
@@ -254,7 +330,7 @@ impl<'a> Prober<'a> {
 
     /// The MX lookup of a domain and the probes of its hosts, into `report`.
     async fn domain_hosts(&self, name: &str, report: &mut TargetReport) {
-        let answer = match self.dns_call(|dns| dns.mx(name)).await {
+        let answer = match self.mx(name).await {
             Ok(a) => a,
             Err(e) => {
                 report.dns_error = Some(e);

@@ -115,6 +115,10 @@ pub struct RunOptions {
     /// The `--dnssec-anchor` files given (the IANA root keys are always trusted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dnssec_anchors: Vec<String>,
+    /// `--shard K/N`: the report holds only this shard's targets (`tlscheck report` merges the
+    /// shards' reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
     /// `--allow-private-fetch`: revocation URLs could point at private/loopback addresses.
     #[serde(default)]
     pub allow_private_fetch: bool,

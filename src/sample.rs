@@ -243,6 +243,7 @@ pub fn run() -> Run {
             ciphers: false,
             revocation: true,
             policy: false,
+            shard: None,
             dnssec_anchors: vec![],
             allow_private_fetch: false,
             client_cert: None,

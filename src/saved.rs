@@ -67,6 +67,61 @@ pub struct Cut {
     pub complete: usize,
 }
 
+/// Several saved reports read as one ([`load_many`]).
+#[derive(Debug)]
+pub struct LoadedMany {
+    pub judged: Judged,
+    /// Each file whose last ndjson record was cut off.
+    pub cuts: Vec<(String, Cut)>,
+    /// Targets given in more than one file and kept once (from the newest run).
+    pub repeated: usize,
+    /// The reports are shards (`--shard K/N`) of N, and these shards are missing.
+    pub missing_shards: Vec<u32>,
+}
+
+/// Reads every saved report in `paths` (shards of a batch, runs and re-runs) and merges them
+/// into one report ([`Judged::merge_runs`]).
+pub fn load_many(paths: &[std::path::PathBuf]) -> Result<LoadedMany, SavedError> {
+    let mut reports = Vec::new();
+    let mut cuts = Vec::new();
+    for path in paths {
+        let loaded = load(path)?;
+        if let Some(cut) = loaded.cut {
+            cuts.push((path.display().to_string(), cut));
+        }
+        reports.push(loaded.judged);
+    }
+    let shards: Vec<crate::shard::Shard> = reports
+        .iter()
+        .filter_map(|r| r.report.run.options.shard)
+        .collect();
+    let missing_shards = match shards.first() {
+        Some(first) if paths.len() > 1 || shards.len() == 1 => (1..=first.count)
+            .filter(|k| {
+                !shards
+                    .iter()
+                    .any(|s| s.index == *k && s.count == first.count)
+            })
+            .collect(),
+        _ => vec![],
+    };
+    let (mut judged, repeated) =
+        Judged::merge_runs(reports).ok_or_else(|| SavedError::NotAReport {
+            path: "-".into(),
+            message: "no report given".into(),
+        })?;
+    if missing_shards.is_empty() {
+        // The shards together are the whole batch.
+        judged.report.run.options.shard = None;
+    }
+    Ok(LoadedMany {
+        judged,
+        cuts,
+        repeated,
+        missing_shards,
+    })
+}
+
 /// Reads a saved report from `path` (`-` = standard input).
 pub fn load(path: &Path) -> Result<Loaded, SavedError> {
     let shown = path.display().to_string();
@@ -157,10 +212,10 @@ fn parse_one(value: serde_json::Value, shown: &str) -> Result<Judged, SavedError
         path: shown.into(),
         message,
     };
-    if value.get("kind").and_then(|k| k.as_str()) == Some("endpoints") {
-        return Err(not_a_report(
-            "it is an `endpoints` report, which has nothing to re-judge".into(),
-        ));
+    if let Some(kind @ ("endpoints" | "schannel")) = value.get("kind").and_then(|k| k.as_str()) {
+        return Err(not_a_report(format!(
+            "it is a `{kind}` report, not a report of `tlscheck mx` or `tlscheck host`"
+        )));
     }
     match value.get("schema_version").and_then(|v| v.as_u64()) {
         None => return Err(not_a_report("no schema_version".into())),

@@ -2525,3 +2525,204 @@ fn a_421_to_mail_does_not_stop_the_tls_check() {
     let mails = commands.iter().filter(|c| c.starts_with("MAIL")).count();
     assert_eq!(mails, 1, "{commands:?}");
 }
+
+/// `--shard K/N`: three shards together report exactly what one run reports, every domain in one
+/// shard, every MX address probed by one shard only (domains that share an MX host name or an
+/// address go together), and `tlscheck report` merges the shards' ndjson back into the whole.
+#[test]
+fn shards_split_a_batch_by_shared_hosts_and_merge_back() {
+    let env = Env::new();
+    let first = env.server(NET.bind(70), LeafSpec::new(["mx.provider.test"]));
+    let port = first.addr.port();
+    let mut servers = vec![first];
+    for (last, name) in [
+        (71, ["mx.own1.test", "mx.own2.test"]),
+        (72, ["mx.solo.test", "mx.two-b.test"]),
+        (73, ["mx.two-a.test", "mx.two-a.test"]),
+        (74, ["mx.lone.test", "mx.lone.test"]),
+    ] {
+        servers.push(env.server(NET.at(last, port), LeafSpec::new(name)));
+    }
+    let zone = Zone::new()
+        .mx("p1.test", 10, "mx.provider.test")
+        .mx("p2.test", 10, "mx.provider.test")
+        .mx("p3.test", 10, "mx.provider.test")
+        .a("mx.provider.test", NET.ip(70))
+        // Two names, one address: probed once, so by one shard.
+        .mx("own1.test", 10, "mx.own1.test")
+        .mx("own2.test", 10, "mx.own2.test")
+        .a("mx.own1.test", NET.ip(71))
+        .a("mx.own2.test", NET.ip(71))
+        // two.test shares solo.test's address through its second MX host.
+        .mx("solo.test", 10, "mx.solo.test")
+        .a("mx.solo.test", NET.ip(72))
+        .mx("two.test", 10, "mx.two-a.test")
+        .mx("two.test", 20, "mx.two-b.test")
+        .a("mx.two-a.test", NET.ip(73))
+        .a("mx.two-b.test", NET.ip(72))
+        .mx("lone.test", 10, "mx.lone.test")
+        .a("mx.lone.test", NET.ip(74))
+        .null_mx("null.test");
+    let dns = TestDns::start_blocking(zone);
+    let domains = [
+        "p1.test",
+        "p2.test",
+        "p3.test",
+        "own1.test",
+        "own2.test",
+        "solo.test",
+        "two.test",
+        "lone.test",
+        "null.test",
+    ];
+    let list = env.write("domains.txt", &domains.join("\n"));
+    let (dns_s, port_s) = (dns.addr.to_string(), port.to_string());
+    let base = |extra: &[&str]| {
+        let mut args = vec!["mx".to_string(), "-f".into(), list.display().to_string()];
+        args.extend(mx_args(&dns_s, &port_s, &env.trust));
+        args.extend(["--no-revocation".into(), "--no-policy".into(), "-q".into()]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let connections = |servers: &[support::smtp::SmtpServer]| -> usize {
+        servers.iter().map(|s| s.connections()).sum()
+    };
+    let verdicts = |r: &Value| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = r["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let sockets = |r: &Value| -> std::collections::BTreeSet<String> {
+        let mut set = std::collections::BTreeSet::new();
+        for t in r["targets"].as_array().unwrap() {
+            for h in t["hosts"].as_array().into_iter().flatten() {
+                for a in h["addresses"].as_array().into_iter().flatten() {
+                    set.insert(format!("{}:{}", a["ip"].as_str().unwrap(), a["port"]));
+                }
+            }
+        }
+        set
+    };
+
+    // One run of the whole batch (inconclusive: null.test accepts no mail).
+    let (code, whole) = run_json(&base(&[]));
+    assert_eq!(code, 3, "{whole:#}");
+    assert_eq!(codes(&whole), ["null-mx"], "{whole:#}");
+    let whole_connections = connections(&servers);
+    assert_eq!(verdicts(&whole).len(), domains.len());
+
+    // Three shards, as three machines would run them: ndjson files (one from the environment).
+    let mut files = Vec::new();
+    let mut seen: std::collections::BTreeSet<String> = Default::default();
+    let mut names = Vec::new();
+    for k in 1..=3 {
+        let file = env.dir.path().join(format!("shard{k}.ndjson"));
+        let mut cmd = tlscheck();
+        cmd.args(base(&["--format", "ndjson", "-o", file.to_str().unwrap()]));
+        if k == 3 {
+            cmd.env("TLSCHECK_SHARD", "3/3");
+        } else {
+            cmd.args(["--shard", &format!("{k}/3")])
+                .env_remove("TLSCHECK_SHARD");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            matches!(exit_code(&out), 0 | 3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut mine = std::collections::BTreeSet::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let r: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(
+                r["options"]["shard"],
+                serde_json::json!({"index": k, "count": 3}),
+                "{r:#}"
+            );
+            mine.extend(sockets(&r));
+            names.extend(verdicts(&r));
+        }
+        for s in mine {
+            assert!(seen.insert(s.clone()), "{s} probed by two shards");
+        }
+        files.push(file);
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        verdicts(&whole),
+        "each domain in exactly one shard, same verdict"
+    );
+    assert_eq!(seen, sockets(&whole));
+    // The shards together made the connections one run makes.
+    assert_eq!(connections(&servers) - whole_connections, whole_connections);
+    // The groups stayed together: p1-p3 in one shard, own1 with own2, solo with two.
+    for group in [
+        &["p1.test", "p2.test", "p3.test"][..],
+        &["own1.test", "own2.test"],
+        &["solo.test", "two.test"],
+    ] {
+        let shard_of = |d: &str| {
+            files
+                .iter()
+                .position(|f| {
+                    std::fs::read_to_string(f)
+                        .unwrap()
+                        .contains(&format!("\"name\":\"{d}\""))
+                })
+                .unwrap()
+        };
+        assert!(
+            group.iter().all(|d| shard_of(d) == shard_of(group[0])),
+            "{group:?}"
+        );
+    }
+
+    // Merged back: the whole batch's verdicts.
+    let out = tlscheck()
+        .arg("report")
+        .args(&files)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let merged = stdout_json(&out);
+    assert_eq!(verdicts(&merged), verdicts(&whole));
+    assert_eq!(exit_code(&out), code);
+    assert!(merged["options"].get("shard").is_none(), "{merged:#}");
+    // Two shards of three: said, and not a pass.
+    let out = tlscheck().arg("report").args(&files[..2]).output().unwrap();
+    assert_eq!(exit_code(&out), 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shard(s) 3 of 3 are missing"), "{stderr}");
+    // A domain reported twice (a shard run again) is listed once.
+    let again = [
+        files[0].clone(),
+        files[0].clone(),
+        files[1].clone(),
+        files[2].clone(),
+    ];
+    let out = tlscheck()
+        .arg("report")
+        .args(&again)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(verdicts(&stdout_json(&out)), verdicts(&whole));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("appeared in more than one report"));
+    // Bad shards are usage errors.
+    for bad in ["0/3", "4/3", "x"] {
+        let out = tlscheck().args(base(&["--shard", bad])).output().unwrap();
+        assert_eq!(exit_code(&out), 2, "{bad}");
+    }
+}
