@@ -315,7 +315,7 @@ fn bad_input_is_a_clear_error_with_exit_code_2() {
             "not text",
         ),
         (write(d, "truncated.reg", &truncated), "line"),
-        (write(d, "huge.reg", &huge), "at most"),
+        (write(d, "huge.reg", &huge), "larger than 16777216 bytes"),
         (
             write(d, "notes.txt", b"hello, this is not a registry file\n"),
             "not a registry export",
@@ -376,4 +376,43 @@ fn without_files_off_windows_it_says_how_to_export() {
     assert_eq!(exit_code(&out), 2);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("reg export"), "{stderr}");
+}
+
+/// Windows 11 still says "Windows 10" in ProductName: the build decides (TLS 1.3 on by default).
+/// A hostile ProductName and file name are shown escaped in every human format.
+#[test]
+fn the_build_decides_the_release_and_file_text_is_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = version(22631);
+    v[7] = "\"ProductName\"=\"Windows 10 Pro\u{1b}[31m\u{202e}|`<b>\"".into();
+    let files = vec![
+        write(dir.path(), "schannel.reg", &utf16(&hardened())),
+        write(dir.path(), "v\u{1b}]0;x\u{7}.reg", &utf16(&v)),
+    ];
+    let (code, r, _) = run(&files, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(state(&r, "TLS 1.3", "Server"), "on");
+    assert!(
+        r["windows"]["version"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("Windows 11"),
+        "{r:#}"
+    );
+    for format in ["text", "markdown", "junit"] {
+        let out = tlscheck()
+            .arg("schannel")
+            .args(&files)
+            .args(["--format", format, "--color", "never"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{7}'),
+            "{format}: raw control or bidi character in {text:?}"
+        );
+        if format != "junit" {
+            assert!(text.contains("Windows 10 Pro"), "{format}: {text}");
+        }
+    }
 }

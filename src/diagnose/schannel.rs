@@ -20,11 +20,7 @@ pub struct SchannelJudged {
 
 /// Findings and verdict for the facts.
 pub fn judge(report: SchannelReport) -> SchannelJudged {
-    let target = if report.windows.source == VersionSource::Live && report.sources.is_empty() {
-        "this machine".to_string()
-    } else {
-        report.sources.join(", ")
-    };
+    let target = report.sources.join(", ");
     let mut findings = Vec::new();
     let finding = |code: Code, message: String| Finding::new(code, &target, None, None, message);
     let name = &report.windows.version.name;
@@ -92,6 +88,20 @@ pub fn judge(report: SchannelReport) -> SchannelJudged {
     let mut gaps = Vec::new();
     if !report.schannel_read {
         gaps.push("the SCHANNEL keys were not in the input: protocols not checked".to_string());
+    } else {
+        let mut unread: Vec<&str> = report
+            .protocols
+            .iter()
+            .filter(|s| !s.read)
+            .map(|s| s.protocol.as_str())
+            .collect();
+        unread.dedup();
+        if !unread.is_empty() {
+            gaps.push(format!(
+                "the keys of {} were not in the input (export the whole SCHANNEL key): not checked",
+                unread.join(", ")
+            ));
+        }
     }
     for view in RegView::ALL {
         if !report.dotnet.iter().any(|d| d.view == *view && d.read) {
@@ -126,6 +136,9 @@ pub fn judge(report: SchannelReport) -> SchannelJudged {
 
 /// "off", "off by default", "not supported".
 pub fn state_words(s: &ProtocolSetting) -> &'static str {
+    if !s.read {
+        return "not read";
+    }
     match s.state {
         State::On => "on",
         State::OffByDefault => "off by default",
@@ -138,6 +151,9 @@ pub fn state_words(s: &ProtocolSetting) -> &'static str {
 /// Why a side is in its state, in the registry's words: "Enabled=0", "DisabledByDefault=0;
 /// Enabled not set (default)", "not set: the Windows default", "not in this Windows".
 pub fn why(s: &ProtocolSetting) -> String {
+    if !s.read {
+        return "not in the input".into();
+    }
     if s.state == State::NotSupported {
         return "not in this Windows".into();
     }
@@ -167,6 +183,8 @@ mod tests {
     use crate::schannel::{fix, from_export, VersionSource};
 
     const HEAD: &str = "Windows Registry Editor Version 5.00\r\n";
+    /// The header and the SCHANNEL key itself, as `reg export` of the whole key writes them.
+    const WHOLE: &str = "Windows Registry Editor Version 5.00\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL]\r\n";
 
     fn key(protocol: &str, side: &str, enabled: Option<u32>, dbd: Option<u32>) -> String {
         let mut s = format!("[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\{protocol}\\{side}]\r\n");
@@ -208,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_hardened_2016_passes_without_findings() {
-        let mut text = HEAD.to_string();
+        let mut text = WHOLE.to_string();
         for p in ["TLS 1.0", "TLS 1.1"] {
             for side in ["Client", "Server"] {
                 text.push_str(&key(p, side, Some(0), Some(1)));
@@ -224,7 +242,7 @@ mod tests {
 
     #[test]
     fn tls12_off_on_the_server_side_fails_and_names_the_value() {
-        let mut text = HEAD.to_string();
+        let mut text = WHOLE.to_string();
         text.push_str(&key("TLS 1.2", "Server", Some(0), None));
         let j = judged(&text, "2019");
         assert_eq!(j.verdict, Verdict::Fail);
@@ -297,10 +315,49 @@ mod tests {
         assert_eq!(j.verdict, Verdict::Pass);
     }
 
+    /// An export of one protocol's key says nothing about the others: not judged, and not in
+    /// the fix file.
+    #[test]
+    fn a_partial_export_judges_only_what_it_holds() {
+        let mut text = HEAD.to_string();
+        text.push_str("[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\TLS 1.2]\r\n");
+        text.push_str(&key("TLS 1.2", "Server", Some(1), Some(0)));
+        let j = judged(&text, "2019");
+        let s = j
+            .report
+            .setting(crate::schannel::Protocol::Tls10, Side::Server)
+            .unwrap();
+        assert!(!s.read);
+        assert_eq!(s.state, State::Unknown);
+        let t = j
+            .report
+            .setting(crate::schannel::Protocol::Tls12, Side::Client)
+            .unwrap();
+        assert!(
+            t.read,
+            "TLS 1.2's key was exported: its Client side is absent, so the default"
+        );
+        assert_eq!(t.state, State::On);
+        assert_eq!(
+            codes(&j),
+            ["schannel-input-incomplete"],
+            "{:#?}",
+            j.findings
+        );
+        assert!(
+            j.findings[0].message.contains(
+                "the keys of SSL 2.0, SSL 3.0, TLS 1.0, TLS 1.1, TLS 1.3 were not in the input"
+            ),
+            "{}",
+            j.findings[0].message
+        );
+        assert!(fix::text(&j.report).is_none());
+    }
+
     /// The fix file, applied on top of the input, leaves nothing to fix.
     #[test]
     fn the_fix_file_fixes_what_it_found() {
-        let mut text = HEAD.to_string();
+        let mut text = WHOLE.to_string();
         text.push_str(&key("TLS 1.2", "Client", Some(0), Some(1)));
         text.push_str(&key("SSL 3.0", "Server", Some(1), Some(0)));
         text.push_str(&dotnet("", 0));
@@ -323,13 +380,33 @@ mod tests {
             .into_iter()
             .filter(|c| *c != "schannel-input-incomplete")
             .collect();
-        assert_eq!(
-            left,
-            Vec::<&str>::new(),
-            "{fix_text}\n{:#?}",
-            after.findings
+        // Step 1 is done; step 2 (the old versions off) is commented out, for after testing.
+        assert_eq!(left, ["schannel-legacy-enabled"], "{fix_text}");
+        assert!(
+            fix_text.contains(";[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\SSL 3.0\\Server]\r\n;\"Enabled\"=dword:00000000"),
+            "{fix_text}"
         );
-        assert!(fix::text(&after.report).is_none());
+        // Step 2 uncommented and imported too: nothing left to fix.
+        let step2 = fix_text
+            .replace("\r\n;[", "\r\n[")
+            .replace("\r\n;\"", "\r\n\"");
+        e.add(&fix::bytes(&step2)).unwrap();
+        let r = from_export(
+            &e,
+            vec![],
+            Some(WindowsVersion::parse("2012r2").unwrap()),
+            VersionSource::Export,
+        )
+        .unwrap();
+        let done = judge(r);
+        assert!(
+            codes(&done)
+                .iter()
+                .all(|c| *c == "schannel-input-incomplete"),
+            "{:#?}",
+            done.findings
+        );
+        assert!(fix::text(&done.report).is_none());
     }
 
     #[test]

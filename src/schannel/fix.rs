@@ -1,7 +1,8 @@
 //! `tlscheck schannel --fix FILE.reg`: a registry file that sets what the report found missing —
-//! TLS 1.2 on for the client and server sides, SSL 2.0 to TLS 1.1 off, the .NET Framework values
-//! of Exchange Server's TLS guidance — for the admin to review and import (`reg import`, or a
-//! double-click). Written as `reg export` writes: UTF-16LE with a byte-order mark, CRLF line ends,
+//! TLS 1.2 on for the client and server sides, the .NET Framework values of Exchange Server's TLS
+//! guidance — for the admin to review and import (`reg import`, or a double-click); and, as a
+//! second step commented out (Exchange's guidance: only once TLS 1.2 works), SSL 2.0 to TLS 1.1
+//! off where they are in use. Written as `reg export` writes: UTF-16LE with a byte-order mark, CRLF line ends,
 //! "Windows Registry Editor Version 5.00".
 //!
 //! Nothing is written for what the input did not show (a .NET view that was not exported), and
@@ -17,7 +18,7 @@ pub fn text(report: &SchannelReport) -> Option<String> {
         if s.tls12_unavailable() {
             if s.state == State::NotSupported {
                 body.push(format!(
-                    "; TLS 1.2 ({side}): {name} cannot speak it; no registry value changes that. Install the update that adds TLS 1.1/1.2 (KB4019276 for Windows Server 2008 SP2) or move to a supported Windows.",
+                    "; TLS 1.2 ({side}): {name} cannot speak it; no registry value changes that. Install Service Pack 2 and then update KB4019276 (Windows Server 2008), or move to a supported Windows.",
                     side = s.side,
                     name = report.windows.version.name
                 ));
@@ -27,21 +28,24 @@ pub fn text(report: &SchannelReport) -> Option<String> {
                 "; TLS 1.2 on for the {} side: Exchange Online accepts only TLS 1.2 or later.",
                 s.side
             ));
+            if (report.windows.version.major, report.windows.version.minor) == (6, 0) {
+                body.push(
+                    "; Windows Server 2008 SP2: this works only with update KB4019276 installed."
+                        .into(),
+                );
+            }
             body.push(format!("[{}]", s.key()));
             body.push("\"Enabled\"=dword:00000001".into());
             body.push("\"DisabledByDefault\"=dword:00000000".into());
             body.push(String::new());
         }
     }
+    let mut legacy: Vec<String> = Vec::new();
     for s in report.protocols.iter().filter(|s| s.legacy_on()) {
-        body.push(format!(
-            "; {} off for the {} side (obsolete; first make sure no partner or application still needs it).",
-            s.protocol, s.side
-        ));
-        body.push(format!("[{}]", s.key()));
-        body.push("\"Enabled\"=dword:00000000".into());
-        body.push("\"DisabledByDefault\"=dword:00000001".into());
-        body.push(String::new());
+        legacy.push(format!(";[{}]", s.key()));
+        legacy.push(";\"Enabled\"=dword:00000000".into());
+        legacy.push(";\"DisabledByDefault\"=dword:00000001".into());
+        legacy.push(String::new());
     }
     for d in &report.dotnet {
         let missing = d.missing();
@@ -57,6 +61,20 @@ pub fn text(report: &SchannelReport) -> Option<String> {
             body.push(format!("\"{name}\"=dword:00000001"));
         }
         body.push(String::new());
+    }
+    if !legacy.is_empty() {
+        // Exchange's guidance turns the old versions off only once TLS 1.2 works: a second
+        // step, commented out here, for the admin to take after testing.
+        body.push(
+            "; STEP 2, after the keys above are imported, the server restarted and mail flow tested:".into(),
+        );
+        body.push(
+            "; turn off the obsolete versions still in use. Remove the ';' in front of these lines and import again.".into(),
+        );
+        body.push(
+            "; First make sure no partner or application still needs them (SCHANNEL event 36871 names failures).".into(),
+        );
+        body.extend(legacy);
     }
     if body.is_empty() {
         return None;
@@ -79,11 +97,11 @@ pub fn text(report: &SchannelReport) -> Option<String> {
             report.tool.version
         ),
         format!(
-            "; Judged for {} ({}).",
+            "; Judged for {}, {}.",
             report.windows.version.name,
             match report.windows.source {
-                super::VersionSource::Option => "--windows-version",
-                super::VersionSource::Export => "the exported CurrentVersion key",
+                super::VersionSource::Option => "given with --windows-version",
+                super::VersionSource::Export => "from the exported CurrentVersion key",
                 super::VersionSource::Live => "this machine",
                 super::VersionSource::Assumed => "assumed: no version given or exported",
             }

@@ -16,7 +16,6 @@ pub const AVAILABLE: bool = cfg!(windows);
 /// version from the live registry.
 #[cfg(windows)]
 pub fn read() -> std::io::Result<RegExport> {
-    use super::reg::RegData;
     use winreg::enums::HKEY_LOCAL_MACHINE;
     use winreg::RegKey;
 
@@ -61,14 +60,42 @@ pub fn read() -> std::io::Result<RegExport> {
         };
         export.insert_key(&key);
         for name in names {
-            if let Ok(v) = k.get_value::<u32, _>(name) {
-                export.insert(&key, name, RegData::Dword(v));
-            } else if let Ok(s) = k.get_value::<String, _>(name) {
-                export.insert(&key, name, RegData::String(s));
+            // Absent values are simply not there; any other type is kept as it is, so that the
+            // judgement notes a value of the wrong type as it does for a file.
+            if let Ok(v) = k.get_raw_value(name) {
+                export.insert(&key, name, data(v));
             }
         }
     }
     Ok(export)
+}
+
+/// A raw registry value as the export parser would have read it.
+#[cfg(windows)]
+fn data(v: winreg::RegValue) -> super::reg::RegData {
+    use super::reg::RegData;
+    use winreg::enums::RegType;
+    match (&v.vtype, v.bytes.as_slice()) {
+        (RegType::REG_DWORD, [a, b, c, d]) => RegData::Dword(u32::from_le_bytes([*a, *b, *c, *d])),
+        (RegType::REG_QWORD, [a, b, c, d, e, f, g, h]) => {
+            RegData::Qword(u64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]))
+        }
+        (RegType::REG_SZ | RegType::REG_EXPAND_SZ, bytes) => {
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .filter_map(|c| match c {
+                    [lo, hi] => Some(u16::from_le_bytes([*lo, *hi])),
+                    _ => None,
+                })
+                .take_while(|u| *u != 0)
+                .collect();
+            RegData::String(String::from_utf16_lossy(&units))
+        }
+        (vtype, bytes) => RegData::Binary {
+            kind: u32::try_from(vtype.clone() as isize).unwrap_or(u32::MAX),
+            bytes: bytes.to_vec(),
+        },
+    }
 }
 
 /// Opens `HKEY_LOCAL_MACHINE\path` for reading; `None` when it does not exist.
@@ -105,5 +132,11 @@ mod tests {
         .unwrap();
         assert_eq!(report.windows.source, crate::schannel::VersionSource::Live);
         assert!(report.schannel_read);
+        // Every supported protocol side has a state (not "not read").
+        assert!(
+            report.protocols.iter().all(|p| p.read),
+            "{:#?}",
+            report.protocols
+        );
     }
 }

@@ -32,11 +32,14 @@ pub const CURRENT_VERSION_KEY: &str =
 pub const DOTNET_KEY: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\.NETFramework";
 pub const DOTNET_WOW_KEY: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\.NETFramework";
 
-/// The commands that export what `tlscheck schannel` reads (for messages and help).
+/// The commands that export what `tlscheck schannel` reads (for messages and help); the
+/// Windows version is best given with `--windows-version` (the CurrentVersion key exports its
+/// whole, large subtree).
 pub const EXPORT_COMMANDS: &str = r#"reg export "HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL" schannel.reg
 reg export "HKLM\SOFTWARE\Microsoft\.NETFramework" dotnet.reg
 reg export "HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework" dotnet32.reg
-reg export "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" version.reg"#;
+and the Windows version: reg query "HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion" /v CurrentBuildNumber
+(then --windows-version BUILD, e.g. 17763, or a release name such as 2019)"#;
 
 words! {
     /// An SCHANNEL protocol (the key names under `SCHANNEL\Protocols`).
@@ -139,6 +142,9 @@ pub struct ProtocolSetting {
     /// The `DisabledByDefault` DWORD, when set (0: used by default; other: only on request).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_by_default: Option<u32>,
+    /// Whether the input held this protocol's keys (the whole SCHANNEL key, its `Protocols` key,
+    /// or this protocol's key). When not, its values are not known: state `unknown`.
+    pub read: bool,
     /// What this Windows does when neither is set.
     pub default: OsDefault,
     pub state: State,
@@ -238,7 +244,7 @@ pub struct SchannelReport {
     pub windows: WindowsFacts,
     /// Where the defaults for absent values come from.
     pub defaults_source: String,
-    /// Whether any SCHANNEL key was read (when not, `protocols` is empty).
+    /// Whether any SCHANNEL protocol key was read (when not, `protocols` is empty).
     pub schannel_read: bool,
     pub protocols: Vec<ProtocolSetting>,
     pub dotnet: Vec<DotNetSetting>,
@@ -269,6 +275,8 @@ pub enum InputError {
     Reg { path: String, source: RegError },
     #[error("none of the files holds the SCHANNEL, .NET Framework or Windows version keys; export them on the Windows server with:\n{EXPORT_COMMANDS}")]
     NothingRelevant,
+    #[error("line {line}: {message}")]
+    BadValue { line: usize, message: String },
     #[error("reading the live registry: {0}")]
     Live(std::io::Error),
 }
@@ -301,14 +309,46 @@ pub fn from_export(
     windows: Option<WindowsVersion>,
     found_in: VersionSource,
 ) -> Result<SchannelReport, InputError> {
-    let schannel_read = export.has_key_under(SCHANNEL_KEY);
-    let views = [
-        (RegView::Native, export.has_key_under(DOTNET_KEY)),
-        (RegView::Wow6432Node, export.has_key_under(DOTNET_WOW_KEY)),
-    ];
+    let protocols_key = format!("{SCHANNEL_KEY}\\Protocols");
+    // `reg export` writes the exported key itself first: a file that holds SCHANNEL or
+    // Protocols holds every protocol key there is; one that holds only `Protocols\TLS 1.2`
+    // says nothing about the others.
+    let whole_schannel = export.has_key(SCHANNEL_KEY) || export.has_key(&protocols_key);
+    let protocol_read =
+        |p: Protocol| whole_schannel || export.has_key_under(&format!("{protocols_key}\\{p}"));
+    let schannel_read = Protocol::ALL.iter().any(|p| protocol_read(*p));
+    let dotnet_read = |framework: Framework, view: RegView| {
+        let base = match view {
+            RegView::Native => DOTNET_KEY,
+            RegView::Wow6432Node => DOTNET_WOW_KEY,
+        };
+        export.has_key(base) || export.has_key_under(&dotnet_key(framework, view))
+    };
     let (exported_version, version_note) = exported_version(export);
-    if !schannel_read && views.iter().all(|(_, read)| !read) && exported_version.is_none() {
+    let any_dotnet = RegView::ALL
+        .iter()
+        .any(|v| Framework::ALL.iter().any(|f| dotnet_read(*f, *v)));
+    if !schannel_read && !any_dotnet && exported_version.is_none() {
         return Err(InputError::NothingRelevant);
+    }
+    // A value tlscheck reads that could not be read is an error; elsewhere (a big
+    // CurrentVersion export's other subkeys) it does not matter.
+    let relevant = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        let under = |base: &str| {
+            let base = base.to_ascii_lowercase();
+            key == base || key.starts_with(&format!("{base}\\"))
+        };
+        under(&protocols_key)
+            || under(DOTNET_KEY)
+            || under(DOTNET_WOW_KEY)
+            || key == CURRENT_VERSION_KEY.to_ascii_lowercase()
+    };
+    if let Some(bad) = export.bad_values().iter().find(|b| relevant(&b.key)) {
+        return Err(InputError::BadValue {
+            line: bad.line,
+            message: bad.message.clone(),
+        });
     }
     let product_name = match export.value(CURRENT_VERSION_KEY, "ProductName") {
         Some(RegData::String(s)) => Some(s.clone()),
@@ -338,14 +378,21 @@ pub fn from_export(
     if schannel_read {
         for protocol in Protocol::ALL {
             for side in Side::ALL {
-                protocols.push(setting(export, &windows.version, *protocol, *side));
+                protocols.push(setting(
+                    export,
+                    &windows.version,
+                    *protocol,
+                    *side,
+                    protocol_read(*protocol),
+                ));
             }
         }
     }
     let mut dotnet = Vec::new();
-    for (view, read) in views {
+    for view in RegView::ALL {
         for framework in Framework::ALL {
-            dotnet.push(dotnet_setting(export, *framework, view, read));
+            let read = dotnet_read(*framework, *view);
+            dotnet.push(dotnet_setting(export, *framework, *view, read));
         }
     }
     Ok(SchannelReport {
@@ -412,13 +459,35 @@ fn setting(
     version: &WindowsVersion,
     protocol: Protocol,
     side: Side,
+    read: bool,
 ) -> ProtocolSetting {
     let key = protocol_key(protocol, side);
     let mut notes = Vec::new();
+    if !read {
+        return ProtocolSetting {
+            protocol,
+            side,
+            enabled: None,
+            disabled_by_default: None,
+            read,
+            default: version.default_for(protocol, side),
+            state: State::Unknown,
+            basis: Basis::Default,
+            notes,
+        };
+    }
     let enabled = dword(export, &key, "Enabled", &mut notes);
     let disabled_by_default = dword(export, &key, "DisabledByDefault", &mut notes);
     let default = version.default_for(protocol, side);
     let (state, basis) = settle(enabled, disabled_by_default, default);
+    if default == OsDefault::Disabled
+        && (version.major, version.minor) == (6, 0)
+        && matches!(protocol, Protocol::Tls11 | Protocol::Tls12)
+    {
+        notes.push(format!(
+            "Windows Server 2008 SP2 speaks {protocol} only with update KB4019276 installed"
+        ));
+    }
     // Values that try to turn on what this Windows lacks (SSL 2.0's DisabledByDefault=1, present
     // on most machines, is no news).
     if default == OsDefault::NotSupported
@@ -434,6 +503,7 @@ fn setting(
         side,
         enabled,
         disabled_by_default,
+        read,
         default,
         state,
         basis,

@@ -41,7 +41,7 @@ impl RegData {
 /// Why a file is not a registry export we can read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegError {
-    #[error("{0} bytes is more than a registry export of these keys can be (at most {max} bytes)", max = MAX_REG_FILE_BYTES)]
+    #[error("the file is larger than {max} bytes, the most tlscheck reads of a registry export (export only the keys it needs)", max = MAX_REG_FILE_BYTES)]
     TooLarge(u64),
     #[error("the file is not text (neither UTF-16LE with a byte-order mark nor UTF-8)")]
     NotText,
@@ -56,6 +56,17 @@ pub enum RegError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegExport {
     keys: BTreeMap<String, BTreeMap<String, RegData>>,
+    /// Value lines that could not be read, skipped: a caller decides whether the key matters.
+    bad: Vec<BadValue>,
+}
+
+/// A value line that could not be read, and the key it was under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadValue {
+    pub line: usize,
+    /// The key (normalised: lower case, long hive name).
+    pub key: String,
+    pub message: String,
 }
 
 impl RegExport {
@@ -101,6 +112,11 @@ impl RegExport {
             .insert(name.to_ascii_lowercase(), data);
     }
 
+    /// The value lines that were skipped because they could not be read, in file order.
+    pub fn bad_values(&self) -> &[BadValue] {
+        &self.bad
+    }
+
     /// Marks a key as present (it may have no values).
     pub fn insert_key(&mut self, key: &str) {
         self.keys.entry(normalize_key(key)).or_default();
@@ -124,6 +140,8 @@ impl RegExport {
             _ => return Err(RegError::NoHeader),
         }
         let mut current: Option<String> = None;
+        // Values under a deleted key (`[-...]`) are ignored, as regedit ignores them.
+        let mut deleted = false;
         for (line_no, line) in lines {
             let line = line.trim();
             if line.is_empty() || line.starts_with(';') {
@@ -137,12 +155,13 @@ impl RegExport {
                 let section = section
                     .strip_suffix(']')
                     .ok_or_else(|| syntax("a key line must end with ']'".into()))?;
-                if let Some(deleted) = section.strip_prefix('-') {
-                    let key = normalize_key(deleted);
+                if let Some(removed) = section.strip_prefix('-') {
+                    let key = normalize_key(removed);
                     let prefix = format!("{key}\\");
                     self.keys
                         .retain(|k, _| *k != key && !k.starts_with(&prefix));
                     current = None;
+                    deleted = true;
                 } else {
                     if section.trim().is_empty() {
                         return Err(syntax("an empty key name".into()));
@@ -154,23 +173,36 @@ impl RegExport {
                 continue;
             }
             let Some(key) = current.as_ref() else {
-                return Err(syntax(
-                    "a value outside any key (or under a deleted key)".into(),
-                ));
+                if deleted {
+                    continue;
+                }
+                return Err(syntax("a value before the first key".into()));
             };
-            let (name, rest) = parse_name(line).map_err(syntax)?;
-            let rest = rest.trim_start();
-            let rest = rest
-                .strip_prefix('=')
-                .ok_or_else(|| syntax(format!("expected '=' after the value name {name:?}")))?
-                .trim();
+            let parsed = parse_name(line).and_then(|(name, rest)| {
+                let rest = rest
+                    .trim_start()
+                    .strip_prefix('=')
+                    .ok_or_else(|| format!("expected '=' after the value name {name:?}"))?
+                    .trim();
+                if rest == "-" {
+                    return Ok((name, None));
+                }
+                parse_data(rest).map(|d| (name, Some(d)))
+            });
             let values = self.keys.entry(key.clone()).or_default();
-            if rest == "-" {
-                values.remove(&name.to_ascii_lowercase());
-                continue;
+            match parsed {
+                Ok((name, None)) => {
+                    values.remove(&name.to_ascii_lowercase());
+                }
+                Ok((name, Some(data))) => {
+                    values.insert(name.to_ascii_lowercase(), data);
+                }
+                Err(message) => self.bad.push(BadValue {
+                    line: line_no,
+                    key: key.clone(),
+                    message,
+                }),
             }
-            let data = parse_data(rest).map_err(syntax)?;
-            values.insert(name.to_ascii_lowercase(), data);
         }
         Ok(())
     }
@@ -202,28 +234,35 @@ fn decode(bytes: &[u8]) -> Result<String, RegError> {
                 _ => 0xFFFD,
             })
             .collect();
-        return String::from_utf16(&units).map_err(|_| RegError::NotText);
+        // An unpaired surrogate (a damaged file) becomes U+FFFD where it is.
+        return Ok(String::from_utf16_lossy(&units));
     }
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     if body.contains(&0) {
         return Err(RegError::NotText);
     }
-    String::from_utf8(body.to_vec()).map_err(|_| RegError::NotText)
+    // REGEDIT4 files are in the ANSI code page: a byte that is not UTF-8 (in a name or string
+    // tlscheck does not read) becomes U+FFFD rather than rejecting the file.
+    Ok(String::from_utf8_lossy(body).into_owned())
 }
 
-/// Lines with `\` continuations joined, each with the number of the line it starts on.
+/// Lines with `\` continuations joined, each with the number of the line it starts on. Only a
+/// hex list continues (`"name"=hex...:` and its bytes; a string may end in a backslash), and
+/// whether one does is decided on its first line, so a long value costs linear time.
 fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut start = 0;
+    let mut in_hex = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if current.is_empty() {
             start = i + 1;
+            in_hex = false;
         }
         match line.trim_end().strip_suffix('\\') {
-            // A continuation only after a hex list (a string may end in a backslash).
-            Some(head) if is_hex_continuation(&current, head) => {
+            Some(head) if in_hex || head.contains("=hex") => {
+                in_hex = true;
                 current.push_str(head.trim());
             }
             _ => {
@@ -236,15 +275,6 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
         out.push((start, current));
     }
     out
-}
-
-/// Whether a line ending in `\` continues a hex list (`=hex...:` with comma-separated bytes).
-fn is_hex_continuation(so_far: &str, head: &str) -> bool {
-    let joined = format!("{so_far}{}", head.trim());
-    match joined.split_once("=hex") {
-        Some((_, rest)) => rest.trim_end().ends_with(','),
-        None => false,
-    }
 }
 
 /// `"name"` (with `\\` and `\"` escapes) or `@`, and the rest of the line.
@@ -317,12 +347,11 @@ fn parse_data(rest: &str) -> Result<RegData, String> {
         .filter(|b| !b.is_empty())
         .map(|b| u8::from_str_radix(b, 16).map_err(|_| format!("{b:?} is not a hexadecimal byte")))
         .collect::<Result<Vec<u8>, String>>()?;
+    // A QWORD of another length (regedit writes an empty one as `hex(b):`) stays binary.
     if kind == 0xb {
-        let arr: [u8; 8] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| format!("a QWORD has 8 bytes, not {}", bytes.len()))?;
-        return Ok(RegData::Qword(u64::from_le_bytes(arr)));
+        if let Ok(arr) = <[u8; 8]>::try_from(bytes.as_slice()) {
+            return Ok(RegData::Qword(u64::from_le_bytes(arr)));
+        }
     }
     if kind == 4 {
         if let Ok(arr) = <[u8; 4]>::try_from(bytes.as_slice()) {
@@ -423,34 +452,11 @@ mod tests {
             (b"hello world\n".to_vec(), "not a registry export"),
             (b"".to_vec(), "not a registry export"),
             (vec![0x00, 0x01, 0x02, 0xff], "not text"),
-            (vec![0xff, 0xfe, 0x00, 0xd8], "not text"),
-            (b"REGEDIT4\n\"x\"=dword:1\n".to_vec(), "outside any key"),
+            (
+                b"REGEDIT4\n\"x\"=dword:1\n".to_vec(),
+                "before the first key",
+            ),
             (b"REGEDIT4\n[HKLM\\X\n".to_vec(), "must end with ']'"),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x\"=dword:123456789\n".to_vec(),
-                "1 to 8",
-            ),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x\"=dword:zz\n".to_vec(),
-                "not hexadecimal",
-            ),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x=dword:1\n".to_vec(),
-                "never closed",
-            ),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x\"=hex(b):01,02\n".to_vec(),
-                "8 bytes",
-            ),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x\"=hex:0g\n".to_vec(),
-                "hexadecimal byte",
-            ),
-            (
-                b"REGEDIT4\n[HKLM\\X]\n\"x\"=qword:1\n".to_vec(),
-                "unknown value data",
-            ),
-            (b"REGEDIT4\n[HKLM\\X]\nEnabled=1\n".to_vec(), "quoted name"),
         ];
         for (bytes, want) in cases {
             let e = RegExport::default().add(&bytes).unwrap_err().to_string();
@@ -460,14 +466,100 @@ mod tests {
                 String::from_utf8_lossy(&bytes)
             );
         }
+        // A value line that cannot be read is skipped and kept with its key and line, so that
+        // the caller can refuse it where it matters (a key it reads) and ignore it elsewhere.
+        let skipped = [
+            ("\"x\"=dword:123456789", "1 to 8"),
+            ("\"x\"=dword:zz", "not hexadecimal"),
+            ("\"x=dword:1", "never closed"),
+            ("\"x\"=hex:0g", "hexadecimal byte"),
+            ("\"x\"=qword:1", "unknown value data"),
+            ("Enabled=1", "quoted name"),
+        ];
+        for (line, want) in skipped {
+            let mut e = RegExport::default();
+            e.add(format!("REGEDIT4\n[HKLM\\X]\n\"ok\"=dword:1\n{line}\n").as_bytes())
+                .unwrap();
+            let bad = e.bad_values();
+            assert_eq!(bad.len(), 1, "{line}");
+            assert_eq!(
+                (bad[0].line, bad[0].key.as_str()),
+                (4, "hkey_local_machine\\x")
+            );
+            assert!(bad[0].message.contains(want), "{line}: {}", bad[0].message);
+            assert_eq!(e.value("HKLM\\X", "ok"), Some(&RegData::Dword(1)));
+        }
+    }
+
+    /// What regedit writes or accepts and a strict reading would refuse.
+    #[test]
+    fn real_format_oddities_are_read() {
+        let mut e = RegExport::default();
+        let text = "REGEDIT4\n[HKLM\\X]\n\"wrapped\"=hex:\\\n  01,02,\\\n  03\n\"empty\"=hex(b):\n\"ansi\"=\"M\u{fffd}ller\"\n[-HKLM\\Y]\n\"ignored\"=dword:1\n[HKLM\\X]\n\"after\"=dword:2\n";
+        let mut bytes = text.as_bytes().to_vec();
+        // One ANSI byte (Windows-1252 u-umlaut) in a REGEDIT4 string.
+        let at = text.find("M\u{fffd}").unwrap() + 1;
+        bytes.splice(at..at + '\u{fffd}'.len_utf8(), [0xFC]);
+        e.add(&bytes).unwrap();
+        assert_eq!(e.bad_values(), &[]);
+        assert_eq!(
+            e.value("HKLM\\X", "wrapped"),
+            Some(&RegData::Binary {
+                kind: 3,
+                bytes: vec![1, 2, 3]
+            })
+        );
+        assert_eq!(
+            e.value("HKLM\\X", "empty"),
+            Some(&RegData::Binary {
+                kind: 0xb,
+                bytes: vec![]
+            })
+        );
+        assert_eq!(e.value("HKLM\\X", "after"), Some(&RegData::Dword(2)));
+        // An unpaired surrogate in UTF-16 does not reject the file.
+        let mut units: Vec<u8> = vec![0xFF, 0xFE];
+        for u in "REGEDIT4\r\n[HKLM\\X]\r\n\"n\"=\"".encode_utf16() {
+            units.extend(u.to_le_bytes());
+        }
+        units.extend([0x00, 0xD8]);
+        for u in "\"\r\n\"Enabled\"=dword:00000000\r\n".encode_utf16() {
+            units.extend(u.to_le_bytes());
+        }
+        let mut e = RegExport::default();
+        e.add(&units).unwrap();
+        assert_eq!(e.value("HKLM\\X", "Enabled"), Some(&RegData::Dword(0)));
+    }
+
+    /// A hex value of megabytes over 200,000 lines is read (when each continuation rescanned
+    /// the value so far, this took minutes: the test would not finish).
+    #[test]
+    fn a_long_wrapped_hex_value_is_read_quickly() {
+        let mut text = String::from("REGEDIT4\n[HKLM\\X]\n\"big\"=hex:");
+        for _ in 0..200_000 {
+            text.push_str("00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,\\\n  ");
+        }
+        text.push_str("ff\n\"Enabled\"=dword:1\n");
+        let mut e = RegExport::default();
+        e.add(text.as_bytes()).unwrap();
+        assert!(
+            matches!(e.value("HKLM\\X", "big"), Some(RegData::Binary { bytes, .. }) if bytes.len() == 3_200_001)
+        );
+        assert_eq!(e.value("HKLM\\X", "Enabled"), Some(&RegData::Dword(1)));
     }
 
     #[test]
     fn a_truncated_utf16_file_and_a_huge_one_do_not_panic() {
-        let mut bytes = utf16le(EXPORT);
-        bytes.truncate(bytes.len() / 2 + 1);
-        // Cut mid-file: whatever it says, it says it without panicking.
-        let _ = RegExport::default().add(&bytes);
+        let whole = utf16le(EXPORT);
+        let mut complete = RegExport::default();
+        complete.add(&whole).unwrap();
+        // Cut anywhere: an error, a skipped value or fewer keys, never a panic and never more.
+        for cut in (2..whole.len()).step_by(7) {
+            let mut e = RegExport::default();
+            if e.add(&whole[..cut]).is_ok() {
+                assert!(e.len() <= complete.len(), "cut at {cut}");
+            }
+        }
         let huge = vec![b'a'; usize::try_from(MAX_REG_FILE_BYTES).unwrap_or(0) + 1];
         assert!(matches!(
             RegExport::default().add(&huge),

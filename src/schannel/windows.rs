@@ -81,7 +81,7 @@ impl WindowsVersion {
             .collect();
         let named = match compact.as_str() {
             "vista" | "2008" => Some((6, 0, Some(6001))),
-            "2008sp2" | "vistasp2" => Some((6, 0, Some(BUILD_2008_SP2))),
+            "2008sp2" => Some((6, 0, Some(BUILD_2008_SP2))),
             "7" | "2008r2" => Some((6, 1, Some(7601))),
             "8" | "2012" => Some((6, 2, Some(9200))),
             "8.1" | "2012r2" => Some((6, 3, Some(9600))),
@@ -107,6 +107,11 @@ impl WindowsVersion {
             .map(|p| p.parse::<u32>().map_err(|_| bad()))
             .collect::<Result<_, _>>()?;
         match numbers.as_slice() {
+            // A bare build number, as `reg query ... /v CurrentBuildNumber` shows it.
+            [build @ 6000..=6003] => Ok(Self::new(6, 0, Some(*build))),
+            [build @ (7600 | 7601)] => Ok(Self::new(6, 1, Some(*build))),
+            [9200] => Ok(Self::new(6, 2, Some(9200))),
+            [9600] => Ok(Self::new(6, 3, Some(9600))),
             [build] if *build >= 10240 => Ok(Self::new(10, 0, Some(*build))),
             [major, minor] if known_nt(*major, *minor) => Ok(Self::new(*major, *minor, None)),
             [major, minor, build] if known_nt(*major, *minor) => {
@@ -147,14 +152,14 @@ impl WindowsVersion {
             },
             (10, 0) => {
                 // Without a build: judged as 1607 and later (SSL 2.0 removed, SSL 3.0 disabled),
-                // TLS 1.3 unknown.
+                // TLS 1.0/1.1 and 1.3 unknown (they differ between the builds it could be).
                 let b = build.unwrap_or(BUILD_1607);
                 match protocol {
                     Ssl2 if b < BUILD_1607 => Disabled,
                     Ssl2 => NotSupported,
                     Ssl3 if b < BUILD_1607 => Enabled,
                     Ssl3 => Disabled,
-                    Tls10 | Tls11 if b >= BUILD_24H2 => Unknown,
+                    Tls10 | Tls11 if build.is_none() || b >= BUILD_24H2 => Unknown,
                     Tls10 | Tls11 | Tls12 => Enabled,
                     Tls13 if build.is_none() => Unknown,
                     Tls13 if b >= BUILD_SERVER_2022 => Enabled,
@@ -184,6 +189,7 @@ fn release_name(major: u32, minor: u32, build: Option<u32>) -> String {
         (10, 0) => match build {
             None => "Windows 10 or later (build not known)",
             Some(b) if b >= BUILD_24H2 => "Windows 11 24H2 / Server 2025 or later",
+            Some(25398) => "Windows Server 23H2",
             Some(b) if b >= BUILD_WIN11 => "Windows 11",
             Some(BUILD_SERVER_2022) => "Windows Server 2022",
             Some(17763) => "Windows 10 1809 / Server 2019",
@@ -216,9 +222,24 @@ mod tests {
         assert_eq!(v("Windows Server 2012 R2"), v("6.3.9600"));
         assert_eq!(v("2022"), v("20348"));
         assert_eq!(v("2022"), v("10.0.20348"));
+        // Bare builds of every release, as reg query shows CurrentBuildNumber.
+        assert_eq!(v("7601"), v("2008r2"));
+        assert_eq!(v("9600"), v("2012r2"));
+        assert_eq!(v("6002"), v("2008sp2"));
+        assert_eq!(v("25398").name, "Windows Server 23H2 (10.0.25398)");
         assert_eq!(v("11").build, Some(22000));
         assert!(v("2016").name.contains("Server 2016"), "{}", v("2016").name);
-        for bad in ["", "xp", "5.1", "10.0.x", "999", "windows 95", "10.1"] {
+        for bad in [
+            "",
+            "xp",
+            "5.1",
+            "10.0.x",
+            "999",
+            "windows 95",
+            "10.1",
+            "vistasp2",
+            "8000",
+        ] {
             assert!(WindowsVersion::parse(bad).is_err(), "{bad}");
         }
     }
@@ -256,6 +277,7 @@ mod tests {
         assert_eq!(v("2025").default_for(Tls13, Server), Enabled);
         // Windows 10 without a build: TLS 1.3 unknown, the rest as 1607.
         assert_eq!(v("10").default_for(Tls13, Server), Unknown);
+        assert_eq!(v("10").default_for(Tls10, Server), Unknown);
         assert_eq!(v("10").default_for(Tls12, Server), Enabled);
     }
 }
