@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian/Ubuntu machine with a Rust toolchain (rustup, with
-# rustfmt and clippy): installs what the tests need, checks formatting and lints, runs every test.
+# rustfmt and clippy): installs what the tests need, checks formatting and lints, runs every test,
+# then checks what `cargo package` would ship and builds, installs and tries the Debian package.
 # `.ci/run` calls exactly this script; so should you.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,3 +40,11 @@ cargo test --locked --all-targets --features lab 2>&1 | tee "$log"
 # One closing line over every test binary (cargo prints one "test result" line per binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$log"
+
+# Packaging, once the tests passed (the lab still runs: deb-check uses it).
+echo "== cargo package --list (scripts/package-check.sh)"
+bash scripts/package-check.sh
+# The .deb of the debug binary the tests just built (the release workflow builds the release
+# one). build-deb installs cargo-deb when missing (about 2 minutes, once per machine).
+echo "== Debian package: build, install, run against the lab, remove (scripts/deb-check.sh)"
+bash scripts/deb-check.sh --profile dev

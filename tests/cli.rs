@@ -1336,6 +1336,195 @@ fn github_action_checks_an_address_for_a_name_before_the_cutover() {
     }
 }
 
+/// Runs the GitHub Action's install step (`scripts/action-install.sh`) with `vars`, installing
+/// into `runner_temp`, with the releases under `releases` (as file:// URLs) and a fallback that
+/// stands in for `cargo install`; returns (exit code, stdout and stderr, the GITHUB_PATH file).
+#[cfg(unix)]
+fn run_action_install(
+    releases: &Path,
+    runner_temp: &Path,
+    vars: &[(&str, &str)],
+) -> (i32, String, String) {
+    let github_path = runner_temp.join("gh-path");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action-install.sh");
+    let fallback = r#"mkdir -p "$TLSCHECK_ROOT/bin" && printf '#!/bin/sh\necho tlscheck 0.0.0-source\n' >"$TLSCHECK_ROOT/bin/tlscheck" && chmod +x "$TLSCHECK_ROOT/bin/tlscheck" && echo FALLBACK-BUILD"#;
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .env("RUNNER_TEMP", runner_temp)
+        .env("GITHUB_PATH", &github_path)
+        .env(
+            "TLSCHECK_RELEASE_BASE_URL",
+            format!("file://{}", releases.display()),
+        )
+        .env("TLSCHECK_FALLBACK_CMD", fallback)
+        .env("TLSCHECK_ACTION_REPOSITORY", "example/tlscheck")
+        .env("ACTION_PATH", runner_temp.join("action"))
+        .envs(vars.iter().copied())
+        .output()
+        .unwrap();
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = std::fs::read_to_string(&github_path).unwrap_or_default();
+    (out.status.code().unwrap_or(-1), log, path)
+}
+
+/// Writes release `version` under `releases` as release.yml lays it out: one archive,
+/// tlscheck-VERSION-TRIPLE.tar.gz holding tlscheck-VERSION-TRIPLE/tlscheck (here a script that
+/// prints the version), and a SHA256SUMS naming it with `sum` (None: the archive's real SHA-256).
+#[cfg(unix)]
+fn write_release(releases: &Path, version: &str, triple: &str, sum: Option<&str>) -> String {
+    let dir = releases.join(version);
+    let name = format!("tlscheck-{version}-{triple}");
+    let staging = dir.join("staging");
+    std::fs::create_dir_all(staging.join(&name)).unwrap();
+    let exe = staging.join(&name).join("tlscheck");
+    let number = version.trim_start_matches('v');
+    std::fs::write(&exe, format!("#!/bin/sh\necho tlscheck {number}\n")).unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let asset = format!("{name}.tar.gz");
+    let tar = std::process::Command::new("tar")
+        .arg("-czf")
+        .arg(dir.join(&asset))
+        .arg("-C")
+        .arg(&staging)
+        .arg(&name)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let bytes = std::fs::read(dir.join(&asset)).unwrap();
+    let real = hex::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        &bytes,
+    ));
+    let sums = format!(
+        "{}  {asset}\n{}  tlscheck-{version}-x86_64-pc-windows-msvc.zip\n",
+        sum.unwrap_or(&real),
+        "0".repeat(64)
+    );
+    std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+    asset
+}
+
+#[test]
+#[cfg(unix)]
+fn github_action_installs_the_released_binary_or_builds_from_source() {
+    let temp = tempfile::tempdir().unwrap();
+    let releases = temp.path().join("releases");
+    let asset = write_release(&releases, "v1.2.3", "x86_64-unknown-linux-musl", None);
+    assert_eq!(asset, "tlscheck-v1.2.3-x86_64-unknown-linux-musl.tar.gz");
+    let linux = [("RUNNER_OS", "Linux"), ("RUNNER_ARCH", "X64")];
+    let runner = |n: &str| {
+        let dir = temp.path().join(n);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    };
+    let installed = |dir: &Path| {
+        let out = std::process::Command::new(dir.join("tlscheck/bin/tlscheck")).output();
+        out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+
+    // A release tag on Linux x86-64: the musl archive, checked, unpacked, on the PATH.
+    let dir = runner("tag");
+    let mut vars = linux.to_vec();
+    vars.push(("TLSCHECK_VERSION", "v1.2.3"));
+    let (code, log, path) = run_action_install(&releases, &dir, &vars);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains(&format!("/v1.2.3/{asset}")), "{log}");
+    assert!(
+        log.contains("SHA-256 checked") && !log.contains("FALLBACK-BUILD"),
+        "{log}"
+    );
+    assert_eq!(path.trim(), dir.join("tlscheck/bin").display().to_string());
+    assert_eq!(installed(&dir), "tlscheck 1.2.3");
+
+    // The version defaults to the action's ref, here read from the layout of its checkout.
+    let dir = runner("ref");
+    let action = dir.join("_actions/example/tlscheck/v1.2.3");
+    let mut vars = linux.to_vec();
+    vars.push(("TLSCHECK_ACTION_REPOSITORY", ""));
+    let action_path = action.display().to_string();
+    vars.push(("ACTION_PATH", &action_path));
+    let (code, log, _) = run_action_install(&releases, &dir, &vars);
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains(&asset), "{log}");
+    assert_eq!(installed(&dir), "tlscheck 1.2.3");
+
+    // No archive for the runner (macOS here), a branch, or no such release: built from source.
+    for (what, vars) in [
+        (
+            "no macOS asset",
+            [
+                ("RUNNER_OS", "macOS"),
+                ("RUNNER_ARCH", "ARM64"),
+                ("TLSCHECK_VERSION", "v1.2.3"),
+            ],
+        ),
+        (
+            "a branch",
+            [
+                ("RUNNER_OS", "Linux"),
+                ("RUNNER_ARCH", "X64"),
+                ("TLSCHECK_ACTION_REF", "main"),
+            ],
+        ),
+        (
+            "no release",
+            [
+                ("RUNNER_OS", "Linux"),
+                ("RUNNER_ARCH", "X64"),
+                ("TLSCHECK_VERSION", "v9.9.9"),
+            ],
+        ),
+    ] {
+        let dir = runner(&what.replace(' ', "-"));
+        let (code, log, path) = run_action_install(&releases, &dir, &vars);
+        assert_eq!(code, 0, "{what}: {log}");
+        assert!(log.contains("FALLBACK-BUILD"), "{what}: {log}");
+        assert!(
+            !path.is_empty(),
+            "{what}: the fallback's binary goes on the PATH"
+        );
+        assert_eq!(installed(&dir), "tlscheck 0.0.0-source", "{what}");
+    }
+    let dir = runner("macos-name");
+    let vars = [
+        ("RUNNER_OS", "macOS"),
+        ("RUNNER_ARCH", "ARM64"),
+        ("TLSCHECK_VERSION", "v1.2.3"),
+    ];
+    let (_, log, _) = run_action_install(&releases, &dir, &vars);
+    assert!(
+        log.contains("has no tlscheck-v1.2.3-aarch64-apple-darwin.tar.gz"),
+        "{log}"
+    );
+
+    // A checksum that does not match fails the step, with no fallback and nothing installed.
+    let bad = temp.path().join("bad-releases");
+    write_release(
+        &bad,
+        "v1.2.3",
+        "x86_64-unknown-linux-musl",
+        Some(&"ab".repeat(32)),
+    );
+    let dir = runner("mismatch");
+    let mut vars = linux.to_vec();
+    vars.push(("TLSCHECK_VERSION", "v1.2.3"));
+    let (code, log, path) = run_action_install(&bad, &dir, &vars);
+    assert_eq!(code, 1, "{log}");
+    assert!(
+        log.contains(&format!(
+            "::error::tlscheck install: {asset} does not match release v1.2.3's SHA256SUMS"
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("FALLBACK-BUILD") && path.is_empty(), "{log}");
+    assert_eq!(installed(&dir), "");
+}
+
 #[test]
 fn colour_and_progress_only_on_a_terminal() {
     let env = Env::new();
