@@ -5,13 +5,19 @@
 # Every server reply and every CRL/OCSP answer waits DELAY_MS (a stand-in for network round trips).
 # Prints, per case, domains per second, CPU time per address probe, peak RSS, connections made and
 # the most connections open at once to one server (the --per-ip cap, default 4, bounds it).
+# Then the ceiling: the same own-names batch with --per-ip and --concurrency raised (RAISED, default
+# "--per-ip 16 --concurrency 1024"), to see whether the per-IP cap or the CPU binds; and the
+# batch in SHARDS shares (default 3) run one after another with --shard K/N, each with its
+# domains/s, so a fleet can be sized per shard (the domains of one address pair are one group).
 # Usage: bench/batch.sh [DOMAINS] [DELAY_MS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOMAINS=${1:-200}
 DELAY_MS=${2:-20}
 RUNS=${3:-3}
-SERVERS=20
+SERVERS=${SERVERS:-20}
+RAISED=${RAISED:---per-ip 16 --concurrency 1024}
+SHARDS=${SHARDS:-3}
 
 cargo build --release --quiet --bin tlscheck --example batch_lab
 BIN=target/release/tlscheck
@@ -71,9 +77,26 @@ for _ in $(seq "$RUNS"); do measure ndjson "$own"; done > "$TMP/own-ndjson"
 for _ in $(seq "$RUNS"); do measure json "$own"; done > "$TMP/own-json"
 for _ in $(seq "$RUNS"); do measure ndjson "$shared"; done > "$TMP/shared-ndjson"
 for _ in $(seq "$RUNS"); do measure ndjson "$own" --no-revocation; done > "$TMP/own-norev"
+# shellcheck disable=SC2086 # RAISED is a list of options
+for _ in $(seq "$RUNS"); do measure ndjson "$own" $RAISED; done > "$TMP/own-raised"
+for k in $(seq "$SHARDS"); do
+  measure ndjson "$own" --shard "$k/$SHARDS" > "$TMP/shard-$k"
+  # Domains this shard probed: the lines of its ndjson report.
+  python3 -c 'import json, sys; print(sum(len(json.loads(l)["targets"]) for l in open(sys.argv[1]) if l.strip()))' \
+    "$TMP/out" > "$TMP/shard-$k.n"
+done
 
 echo "tlscheck batch benchmark: $DOMAINS domains, $SERVERS loopback servers, ${DELAY_MS} ms per reply, $RUNS runs each, $(nproc) cores"
 report "own MX names, --format ndjson" "$DOMAINS" < "$TMP/own-ndjson"
 report "own MX names, --format json" "$DOMAINS" < "$TMP/own-json"
 report "shared MX names, --format ndjson" "$DOMAINS" < "$TMP/shared-ndjson"
 report "own MX names, ndjson, no revocation" "$DOMAINS" < "$TMP/own-norev"
+report "own MX names, ndjson, $RAISED" "$DOMAINS" < "$TMP/own-raised"
+for k in $(seq "$SHARDS"); do
+  n=$(cat "$TMP/shard-$k.n")
+  if [ "$n" -gt 0 ]; then
+    report "shard $k/$SHARDS of own MX names ($n domains)" "$n" < "$TMP/shard-$k"
+  else
+    echo "  shard $k/$SHARDS of own MX names: no domains (its groups went to other shards)"
+  fi
+done

@@ -532,13 +532,18 @@ impl<'a> Prober<'a> {
             mail_probe: false,
             ..params.clone()
         };
+        // Revocation starts the moment the handshake gives the chain, beside the rest of the
+        // session (EHLO after TLS, QUIT) and the version probes.
+        let (chain_tx, chain_rx) = tokio::sync::oneshot::channel();
         let main = async {
-            let result = run_session(&main_params).await;
-            let revocation = match &result.negotiated {
-                Some(n) => self.check_revocation(n).await,
-                None => None,
+            let session = run_session(&main_params, Some(chain_tx));
+            let revocation = async {
+                match chain_rx.await {
+                    Ok(n) => self.check_revocation(&n).await,
+                    Err(_) => None,
+                }
             };
-            (result, revocation)
+            tokio::join!(session, revocation)
         };
         let ((mut result, mut revocation), (tls12, mail), legacy) = tokio::join!(
             main,

@@ -114,12 +114,18 @@ pub struct SessionResult {
     pub handshake_refused: bool,
 }
 
-/// Runs the session. Never fails: every problem is recorded in the result.
-pub async fn run_session(p: &SessionParams) -> SessionResult {
+/// Runs the session. Never fails: every problem is recorded in the result. A copy of the
+/// negotiated handshake goes to `on_chain` as soon as it completes, before the session goes on
+/// (the sender is dropped unanswered when there is no handshake).
+pub async fn run_session(
+    p: &SessionParams,
+    on_chain: Option<tokio::sync::oneshot::Sender<Negotiated>>,
+) -> SessionResult {
     let mut s = Session {
         p,
         result: SessionResult::default(),
         started: Instant::now(),
+        on_chain,
     };
     s.run().await;
     s.result.timings.total = Some(ms(s.started.elapsed()));
@@ -189,6 +195,7 @@ async fn open(
         p,
         result: SessionResult::default(),
         started: Instant::now(),
+        on_chain: None,
     };
     let failure = |s: Session<'_>, phase| {
         s.result.error.unwrap_or_else(|| {
@@ -227,6 +234,9 @@ struct Session<'a> {
     p: &'a SessionParams,
     result: SessionResult,
     started: Instant,
+    /// Told the negotiated chain the moment the handshake completes, so that revocation checks
+    /// start while the session goes on (EHLO after TLS, QUIT).
+    on_chain: Option<tokio::sync::oneshot::Sender<Negotiated>>,
 }
 
 /// Marker: the session stopped; the reason is already in `result.error`.
@@ -702,6 +712,10 @@ impl Session<'_> {
         }
         match r {
             Ok((stream, negotiated)) => {
+                if let Some(tx) = self.on_chain.take() {
+                    // The receiver may be gone (nothing to check): that is not an error.
+                    let _ = tx.send(negotiated.clone());
+                }
                 self.result.negotiated = Some(negotiated);
                 Ok((stream, (transcript, dropped)))
             }
