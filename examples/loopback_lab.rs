@@ -5,6 +5,9 @@
 //! Every leaf names a CRL and an OCSP responder on a loopback HTTP server that also waits
 //! `--delay-ms` before each answer, so the cost of revocation checking can be measured.
 //!
+//! `one.bench.test` is a one-MX domain (`solo.bench.test`, the first server's address alone,
+//! named in the first leaf too), for the latency benchmark (`bench/latency.sh`).
+//!
 //! Prints `READY <dns-addr> <port> <trust-file>` and then serves until standard input closes or
 //! says `stats`, to which it answers `CONNECTIONS <n> HANDSHAKES <n> HTTP <n>` (totals over all
 //! servers).
@@ -46,7 +49,11 @@ fn main() {
     for host in 1..=3u8 {
         let name = format!("mx{host}.bench.test");
         zone = zone.mx("bench.test", u16::from(host) * 10, &name);
-        let mut spec = LeafSpec::new([name.clone()]);
+        let mut names = vec![name.clone()];
+        if host == 1 {
+            names.push("solo.bench.test".into());
+        }
+        let mut spec = LeafSpec::new(names);
         spec.crl_url = Some(format!("http://{http_addr}/ca.crl"));
         spec.ocsp_url = Some(format!("http://{http_addr}/ocsp{host}"));
         let leaf = pki.leaf(spec);
@@ -65,6 +72,9 @@ fn main() {
             servers.push(server);
         }
     }
+    zone = zone
+        .mx("one.bench.test", 10, "solo.bench.test")
+        .a("solo.bench.test", NET.ip(11));
     let http = HttpServer::start_delayed(
         http_addr,
         routes

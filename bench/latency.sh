@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Latency benchmark: a whole `tlscheck mx` diagnosis measured in round trips. Every loopback
+# packet (DNS, SMTP, HTTP, TCP handshakes) is held DELAY_MS once by an NFQUEUE delayer
+# (bench/nfq_delay.py; this kernel has no netem), so one round trip (RTT) is 2 x DELAY_MS. All of
+# it runs in a network namespace of its own, so nothing else on the machine is slowed: the lab
+# (examples/loopback_lab.rs, servers answering at once), the delayer and tlscheck.
+#
+# Prints, per case, the wall time of the run in RTT multiples and, from the JSON report, the
+# phases of the slowest address (connect, banner, EHLO, STARTTLS, handshake, session total) in
+# RTT, averaged over RUNS runs. Cases: the one-MX domain one.bench.test, with and without
+# revocation, and bench.test (3 MX hosts x 2 addresses). BENCH_BIN measures another build.
+#
+# Needs root, iptables and the Python NetfilterQueue module (apt-get install iptables
+# libnetfilter-queue-dev python3-dev; pip install NetfilterQueue).
+# Usage: sudo bench/latency.sh [DELAY_MS] [RUNS]   (default 20 ms per packet = 40 ms RTT, 5 runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DELAY_MS=${1:-20}
+RUNS=${2:-5}
+NS=tlscheck-latency-$$
+QUEUE=7
+
+[ "$(id -u)" = 0 ] || { echo "latency: needs root (network namespace, iptables)" >&2; exit 1; }
+command -v iptables >/dev/null || { echo "latency: needs iptables (apt-get install iptables)" >&2; exit 1; }
+python3 -c 'import netfilterqueue' 2>/dev/null ||
+  { echo "latency: needs the Python NetfilterQueue module (pip install NetfilterQueue)" >&2; exit 1; }
+
+cargo build --release --quiet --bin tlscheck --example loopback_lab
+BIN=$(realpath "${BENCH_BIN:-target/release/tlscheck}")
+TMP=$(mktemp -d)
+ip netns add "$NS"
+cleanup() {
+  # Every process in the namespace (the lab, the delayer under `ip netns exec`), then it.
+  ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns delete "$NS" 2>/dev/null || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+in_ns() { ip netns exec "$NS" "$@"; }
+in_ns ip link set lo up
+in_ns iptables -A OUTPUT -o lo -j NFQUEUE --queue-num "$QUEUE"
+
+coproc DELAY { in_ns python3 bench/nfq_delay.py "$DELAY_MS" "$QUEUE"; }
+read -r ready <&"${DELAY[0]}"
+[ "$ready" = READY ] || { echo "latency: the delayer did not start" >&2; exit 1; }
+coproc LAB { in_ns target/release/examples/loopback_lab --delay-ms 0; }
+read -r ready dns port trust <&"${LAB[0]}"
+[ "$ready" = READY ] || { echo "latency: the lab did not start" >&2; exit 1; }
+
+rtt_ms=$((2 * DELAY_MS))
+measure() { # measure LABEL DOMAIN [args...]: prints one line of RTT multiples
+  local label=$1 domain=$2; shift 2
+  : > "$TMP/lines"
+  for _ in $(seq "$RUNS"); do
+    local t0 t1
+    t0=$(date +%s%N)
+    in_ns "$BIN" mx "$domain" --resolver "$dns" --port "$port" --trust "$trust" \
+      --allow-private-fetch --no-policy --ehlo bench.tlscheck.test --format json -o "$TMP/r.json" "$@" || true
+    t1=$(date +%s%N)
+    python3 - "$TMP/r.json" "$(( (t1 - t0) / 1000000 ))" "$rtt_ms" >> "$TMP/lines" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); wall = float(sys.argv[2]); rtt = float(sys.argv[3])
+addrs = [a for t in r["targets"] for h in t["hosts"] for a in h["addresses"]]
+slow = max(addrs, key=lambda a: a["timings_ms"].get("total") or 0)
+t = slow["timings_ms"]
+phases = [t.get(k) for k in ("connect", "banner", "ehlo", "starttls", "handshake", "total")]
+print(wall / rtt, *[(p or 0) / rtt for p in phases], r["verdict"], len(addrs))
+PY
+  done
+  awk -v label="$label" -v rtt="$rtt_ms" '
+    { w += $1; c += $2; b += $3; e += $4; s += $5; h += $6; tot += $7; v = $8; n = $9; runs++ }
+    END {
+      printf "  %-34s %5.2f RTT whole run (%4.0f ms)   slowest address: connect %.2f, banner %.2f, EHLO %.2f, STARTTLS %.2f, handshake %.2f, session %.2f RTT   [%d addresses, %s]\n",
+        label, w / runs, rtt * w / runs, c / runs, b / runs, e / runs, s / runs, h / runs, tot / runs, n, v
+    }' "$TMP/lines"
+}
+
+echo "tlscheck latency benchmark: ${DELAY_MS} ms per packet (RTT $rtt_ms ms), $RUNS runs each, $(basename "$BIN") $("$BIN" --version | cut -d' ' -f2)"
+measure "one MX, full" one.bench.test
+measure "one MX, --no-revocation" one.bench.test --no-revocation
+measure "3 MX x 2 addresses, full" bench.test
+measure "3 MX x 2 addresses, --no-revocation" bench.test --no-revocation
