@@ -210,8 +210,13 @@ mod tests {
     fn judged(text: &str, windows: &str) -> SchannelJudged {
         let mut e = RegExport::default();
         e.add(text.as_bytes()).unwrap();
+        judged_export(&e, windows)
+    }
+
+    /// The judgement of keys already read (one file or several, imported in turn).
+    fn judged_export(e: &RegExport, windows: &str) -> SchannelJudged {
         let r = from_export(
-            &e,
+            e,
             vec!["t.reg".into()],
             Some(WindowsVersion::parse(windows).unwrap()),
             VersionSource::Export,
@@ -368,14 +373,7 @@ mod tests {
         let mut e = RegExport::default();
         e.add(text.as_bytes()).unwrap();
         e.add(&fix::bytes(&fix_text)).unwrap();
-        let r = from_export(
-            &e,
-            vec![],
-            Some(WindowsVersion::parse("2012r2").unwrap()),
-            VersionSource::Export,
-        )
-        .unwrap();
-        let after = judge(r);
+        let after = judged_export(&e, "2012r2");
         let left: Vec<_> = codes(&after)
             .into_iter()
             .filter(|c| *c != "schannel-input-incomplete")
@@ -391,14 +389,7 @@ mod tests {
             .replace("\r\n;[", "\r\n[")
             .replace("\r\n;\"", "\r\n\"");
         e.add(&fix::bytes(&step2)).unwrap();
-        let r = from_export(
-            &e,
-            vec![],
-            Some(WindowsVersion::parse("2012r2").unwrap()),
-            VersionSource::Export,
-        )
-        .unwrap();
-        let done = judge(r);
+        let done = judged_export(&e, "2012r2");
         assert!(
             codes(&done)
                 .iter()

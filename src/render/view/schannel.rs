@@ -9,7 +9,7 @@ use super::{FindingView, Place, Untrusted};
 use crate::diagnose::schannel::{state_words, why, SchannelJudged};
 use crate::finding::Severity;
 use crate::schannel::{
-    DotNetSetting, Framework, Protocol, ProtocolSetting, RegView, Side, State, VersionSource,
+    DotNetSetting, Framework, Protocol, ProtocolSetting, RegView, Side, VersionSource,
 };
 use crate::vocab::Verdict;
 
@@ -42,7 +42,6 @@ pub struct ProtocolRow {
 
 /// One protocol side: its state and why, in the registry's words.
 pub struct Cell {
-    pub state: State,
     /// "off", "off by default", ...
     pub words: &'static str,
     /// "Enabled=0", "otherwise the default of ...".
@@ -125,7 +124,6 @@ impl<'a> SchannelView<'a> {
 
 fn cell(s: &ProtocolSetting) -> Cell {
     Cell {
-        state: s.state,
         words: state_words(s),
         why: why(s),
         bad: s.tls12_unavailable() || s.legacy_on(),
