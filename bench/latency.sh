@@ -5,6 +5,15 @@
 # it runs in a network namespace of its own, so nothing else on the machine is slowed: the lab
 # (examples/loopback_lab.rs, servers answering at once), the delayer and tlscheck.
 #
+# Packets are held on the way in (INPUT), after the loopback device has released them from the
+# sending socket. Held on the way out (OUTPUT) they would still count against the sender's TCP
+# small-queue budget, and a second segment sent within DELAY_MS (the EHLO right after the TLS
+# Finished) would wait for the first to be let through: a round trip no real network adds (netem
+# detaches its packets from the socket for the same reason).
+#
+# The wall time is taken inside the namespace, around the tlscheck process alone (not `ip netns
+# exec`), so it includes the process's start and exit.
+#
 # Prints, per case, the wall time of the run in RTT multiples and, from the JSON report, the
 # phases of the slowest address (connect, banner, EHLO, STARTTLS, handshake, session total) in
 # RTT, averaged over RUNS runs. Cases: the one-MX domain one.bench.test, with and without
@@ -38,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 in_ns() { ip netns exec "$NS" "$@"; }
 in_ns ip link set lo up
-in_ns iptables -A OUTPUT -o lo -j NFQUEUE --queue-num "$QUEUE"
+in_ns iptables -A INPUT -i lo -j NFQUEUE --queue-num "$QUEUE"
 
 coproc DELAY { in_ns python3 bench/nfq_delay.py "$DELAY_MS" "$QUEUE"; }
 read -r ready <&"${DELAY[0]}"
@@ -52,12 +61,12 @@ measure() { # measure LABEL DOMAIN [args...]: prints one line of RTT multiples
   local label=$1 domain=$2; shift 2
   : > "$TMP/lines"
   for _ in $(seq "$RUNS"); do
-    local t0 t1
-    t0=$(date +%s%N)
-    in_ns "$BIN" mx "$domain" --resolver "$dns" --port "$port" --trust "$trust" \
-      --allow-private-fetch --no-policy --ehlo bench.tlscheck.test --format json -o "$TMP/r.json" "$@" || true
-    t1=$(date +%s%N)
-    python3 - "$TMP/r.json" "$(( (t1 - t0) / 1000000 ))" "$rtt_ms" >> "$TMP/lines" <<'PY'
+    local wall
+    wall=$(in_ns python3 -c 'import subprocess, sys, time
+t = time.monotonic(); subprocess.run(sys.argv[1:], check=False); print((time.monotonic() - t) * 1000)' \
+      "$BIN" mx "$domain" --resolver "$dns" --port "$port" --trust "$trust" \
+      --allow-private-fetch --no-policy --ehlo bench.tlscheck.test --format json -o "$TMP/r.json" "$@")
+    python3 - "$TMP/r.json" "$wall" "$rtt_ms" >> "$TMP/lines" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); wall = float(sys.argv[2]); rtt = float(sys.argv[3])
 addrs = [a for t in r["targets"] for h in t["hosts"] for a in h["addresses"]]
@@ -76,6 +85,7 @@ PY
 }
 
 echo "tlscheck latency benchmark: ${DELAY_MS} ms per packet (RTT $rtt_ms ms), $RUNS runs each, $(basename "$BIN") $("$BIN" --version | cut -d' ' -f2)"
+echo "  network floor: --no-revocation 8 RTT (DNS 2, connect and banner 2, EHLO, STARTTLS, TLS 1.3, EHLO after TLS); full 9 RTT (+ CRL/OCSP connect and request from the handshake on)"
 measure "one MX, full" one.bench.test
 measure "one MX, --no-revocation" one.bench.test --no-revocation
 measure "3 MX x 2 addresses, full" bench.test

@@ -291,7 +291,7 @@ fn saved_report(plan: &ReportPlan) -> Result<u8, Error> {
 /// expected.
 async fn endpoints(plan: &EndpointsPlan) -> Result<u8, Error> {
     let dns = Arc::new(dns(plan.resolver, plan.timeout)?);
-    let fetcher = Fetcher::new(dns, plan.allow_private_fetch, plan.timeout)
+    let fetcher = Fetcher::new(dns, plan.allow_private_fetch, plan.timeout, None)
         .map_err(|e| Error::Usage(e.to_string()))?;
     let report = endpoints::run(plan, &fetcher).await;
     let mut out = Vec::new();
@@ -389,8 +389,14 @@ impl Setup {
         };
         let checker = match (&dns, plan.revocation) {
             (Some(dns), true) => {
-                let fetcher = Fetcher::new(dns.clone(), plan.allow_private_fetch, plan.timeout)
-                    .map_err(|e| Error::Usage(e.to_string()))?;
+                // HTTPS revocation URLs are judged by the run's trust store, as MTA-STS is.
+                let fetcher = Fetcher::new(
+                    dns.clone(),
+                    plan.allow_private_fetch,
+                    plan.timeout,
+                    Some(plan.trust.root_store()),
+                )
+                .map_err(|e| Error::Usage(e.to_string()))?;
                 Some(Checker::new(fetcher, deadline))
             }
             _ => None,

@@ -116,7 +116,14 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// `dns` resolves host names (so `--resolver` applies); `timeout` bounds each request.
-    pub fn new(dns: Arc<Dns>, allow_private: bool, timeout: Duration) -> Result<Self, SetupError> {
+    /// HTTPS URLs are judged by `roots` when given (the run's own trust store, already loaded),
+    /// else by the platform's verifier, which reads the system store when the client is built.
+    pub fn new(
+        dns: Arc<Dns>,
+        allow_private: bool,
+        timeout: Duration,
+        roots: Option<rustls::RootCertStore>,
+    ) -> Result<Self, SetupError> {
         let policy = redirect::Policy::custom(move |attempt| {
             let url = attempt.url().clone();
             if attempt.previous().contains(&url) {
@@ -132,9 +139,11 @@ impl Fetcher {
                 Err(why) => attempt.error(PolicyStop::Refused(format!("redirect to {url}: {why}"))),
             }
         });
-        let client = builder(dns, allow_private, timeout)
-            .redirect(policy)
-            .build()?;
+        let mut client = builder(dns, allow_private, timeout).redirect(policy);
+        if let Some(roots) = roots {
+            client = client.tls_backend_preconfigured(tls_config(roots)?);
+        }
+        let client = client.build()?;
         Ok(Self {
             client,
             allow_private,
@@ -150,13 +159,7 @@ impl Fetcher {
         timeout: Duration,
         trust: &crate::cert::chain::TrustStore,
     ) -> Result<Self, SetupError> {
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SetupError::Tls(e.to_string()))?
-        .with_root_certificates(trust.root_store())
-        .with_no_client_auth();
+        let tls = tls_config(trust.root_store())?;
         let client = builder(dns, allow_private, timeout)
             .redirect(redirect::Policy::none())
             .https_only(true)
@@ -201,6 +204,17 @@ impl Fetcher {
         check_url(&parsed, self.allow_private).map_err(|r| FetchError::Refused(r.to_string()))?;
         Ok(parsed)
     }
+}
+
+/// A rustls client configuration that trusts `roots` alone.
+fn tls_config(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig, SetupError> {
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| SetupError::Tls(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
 }
 
 /// What every client of the fetch policy shares: our user agent, no referer, no proxy, the

@@ -124,7 +124,12 @@ impl ConnectionGate {
         let waited = t0.elapsed();
         let deadline = (Instant::now() + connect_timeout).min(queue_deadline);
         let r = match timeout_at(deadline, TcpStream::connect(addr)).await {
-            Ok(Ok(tcp)) => Ok(Connection { tcp, _slot: permit }),
+            Ok(Ok(tcp)) => {
+                // Every write is a whole command or TLS flight that waits for an answer: Nagle's
+                // algorithm would hold the EHLO sent after the client's Finished for a round trip.
+                let _ = tcp.set_nodelay(true);
+                Ok(Connection { tcp, _slot: permit })
+            }
             Ok(Err(e)) => Err(ConnectError::Io(e)),
             Err(_) => Err(ConnectError::Timeout),
         };

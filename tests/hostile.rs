@@ -19,7 +19,7 @@ use support::env::Env;
 use support::net::Net;
 use support::pki::{Leaf, LeafSpec, TestPki};
 use support::raw::{
-    drain, endless_ehlo, hold, send, standard_until_starttls, until_starttls, RawServer,
+    drain, endless_ehlo, hold, read_line, send, standard_until_starttls, until_starttls, RawServer,
 };
 use support::records::{record, server_hello};
 use support::report::{self, versions};
@@ -384,6 +384,152 @@ fn starttls_plaintext_injection_is_refused() {
     );
     // No ClientHello (or anything else) went to the server after its 220.
     assert_eq!(after.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(o.code, 1);
+}
+
+/// Answers one command line the way an ordinary server would (MAIL and RSET accepted, STARTTLS
+/// refused so no TLS is needed); `false` after QUIT.
+async fn answer_plainly(s: &mut TcpStream, line: &str) -> bool {
+    let verb = line
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    match verb.as_str() {
+        "MAIL" => send(s, b"250 2.1.0 Ok\r\n").await,
+        "RSET" => send(s, b"250 2.0.0 Ok\r\n").await,
+        "STARTTLS" => send(s, b"454 4.7.0 not today\r\n").await,
+        "QUIT" => {
+            send(s, b"221 2.0.0 Bye\r\n").await;
+            return false;
+        }
+        _ => send(s, b"502 5.5.2 Not implemented\r\n").await,
+    }
+    true
+}
+
+/// RFC 2920: the MAIL question goes as one pipelined group (MAIL, RSET, STARTTLS last) only to
+/// a server that offers PIPELINING, one command at a time to any other. The server records what
+/// it had read before it answered MAIL.
+#[test]
+fn the_mail_question_is_pipelined_only_where_pipelining_is_offered() {
+    let cases: [(u8, &'static [u8], &[&str]); 2] = [
+        (
+            30,
+            b"250-hostile.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n",
+            &["MAIL FROM:<>", "RSET", "STARTTLS"],
+        ),
+        (
+            31,
+            b"250-hostile.test\r\n250 STARTTLS\r\n",
+            &["MAIL FROM:<>"],
+        ),
+    ];
+    for (n, ehlo, expected) in cases {
+        let groups = Arc::new(std::sync::Mutex::new(Vec::<Vec<String>>::new()));
+        let seen = groups.clone();
+        let o = run_pair(
+            n,
+            &[],
+            raw(move |mut s| {
+                let seen = seen.clone();
+                async move {
+                    send(&mut s, b"220 hostile.test ESMTP\r\n").await;
+                    if read_line(&mut s).await.is_none() {
+                        return;
+                    }
+                    send(&mut s, ehlo).await;
+                    let Some(first) = read_line(&mut s).await else {
+                        return;
+                    };
+                    let mut group = vec![first];
+                    if group[0].starts_with("MAIL") {
+                        // Whatever else the client sent without waiting for the answer.
+                        while group.len() < 3 {
+                            let next =
+                                tokio::time::timeout(Duration::from_millis(300), read_line(&mut s));
+                            match next.await {
+                                Ok(Some(line)) => group.push(line),
+                                _ => break,
+                            }
+                        }
+                        seen.lock().unwrap().push(group.clone());
+                    }
+                    for line in &group {
+                        if !answer_plainly(&mut s, line).await {
+                            return;
+                        }
+                    }
+                    while let Some(line) = read_line(&mut s).await {
+                        if !answer_plainly(&mut s, &line).await {
+                            return;
+                        }
+                    }
+                }
+            }),
+        );
+        o.assert_in_time();
+        o.assert_good_host_unaffected();
+        assert_eq!(
+            *groups.lock().unwrap(),
+            vec![expected.iter().map(|c| c.to_string()).collect::<Vec<_>>()],
+            "case {n}"
+        );
+        let smtp = &o.hostile()["smtp"];
+        assert_eq!(smtp["mail_reply"]["code"], 250, "{smtp:#}");
+        assert_eq!(smtp["rset_reply"]["code"], 250, "{smtp:#}");
+        assert_eq!(smtp["tls_required"], false, "{smtp:#}");
+        assert!(smtp["mail_probe_lost"].is_null(), "{smtp:#}");
+        o.assert_error("starttls", "rejected", "454");
+    }
+}
+
+/// A server that never answers QUIT does not hold the run: QUIT is sent (the server gets it),
+/// and its reply is only read in the background. A run that waited for it would take the whole
+/// 20-second phase timeout.
+#[test]
+fn an_unanswered_quit_does_not_hold_the_run() {
+    let quits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = quits.clone();
+    let o = run_pair(
+        32,
+        &["--timeout", "20"],
+        raw(move |mut s| {
+            let seen = seen.clone();
+            async move {
+                send(&mut s, b"220 hostile.test ESMTP\r\n").await;
+                while let Some(line) = read_line(&mut s).await {
+                    if line.eq_ignore_ascii_case("QUIT") {
+                        seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        hold(s).await;
+                        return;
+                    }
+                    if line.starts_with("EHLO") {
+                        // No STARTTLS: the session ends with QUIT right after EHLO.
+                        send(&mut s, b"250-hostile.test\r\n250 SIZE 10\r\n").await;
+                    } else {
+                        answer_plainly(&mut s, &line).await;
+                    }
+                }
+            }
+        }),
+    );
+    assert!(
+        o.elapsed < Duration::from_secs(10),
+        "the run waited for QUIT: {:?}",
+        o.elapsed
+    );
+    o.assert_good_host_unaffected();
+    assert_eq!(o.hostile_codes(), vec!["starttls-not-offered"]);
+    let sent: Vec<&str> = o.hostile()["smtp"]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["dir"] == "C")
+        .map(|l| l["line"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent.last(), Some(&"QUIT"), "{sent:?}");
+    assert!(quits.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     assert_eq!(o.code, 1);
 }
 

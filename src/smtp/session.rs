@@ -1,7 +1,8 @@
 //! One SMTP session against one address: greeting -> EHLO -> STARTTLS -> TLS handshake -> EHLO
-//! again -> QUIT (RFC 5321 §4.1, RFC 3207), or TLS first for implicit TLS (RFC 8314, port 465).
+//! again -> QUIT (RFC 5321 §4.1, RFC 3207; the reply to QUIT is read off the critical path), or TLS first for implicit TLS (RFC 8314, port 465).
 //!
-//! Every command waits for its reply (no pipelining), every phase has its own deadline (the
+//! Every command waits for its reply (the one pipelined group is the MAIL question's, on a version
+//! probe's connection, only where PIPELINING is advertised), every phase has its own deadline (the
 //! per-phase timeout, never later than the whole-run deadline), and a 4xx/5xx reply ends the
 //! session as a recorded outcome ([`Failure`] with the reply), not an `Err`: the caller always gets
 //! a [`SessionResult`]. The plaintext EHLO keywords are kept for the report, but only the ones
@@ -126,6 +127,7 @@ pub async fn run_session(
         result: SessionResult::default(),
         started: Instant::now(),
         on_chain,
+        quit_sent: false,
     };
     s.run().await;
     s.result.timings.total = Some(ms(s.started.elapsed()));
@@ -196,6 +198,7 @@ async fn open(
         result: SessionResult::default(),
         started: Instant::now(),
         on_chain: None,
+        quit_sent: false,
     };
     let failure = |s: Session<'_>, phase| {
         s.result.error.unwrap_or_else(|| {
@@ -218,6 +221,7 @@ async fn open(
         lost: s.result.smtp.mail_probe_lost.take(),
     });
     if plain.is_err() {
+        s.finish(stream);
         return (Err(failure(s, Phase::Starttls)), answer);
     }
     let ready = stream.into_tls_ready().map_err(|e| {
@@ -237,7 +241,12 @@ struct Session<'a> {
     /// Told the negotiated chain the moment the handshake completes, so that revocation checks
     /// start while the session goes on (EHLO after TLS, QUIT).
     on_chain: Option<tokio::sync::oneshot::Sender<Negotiated>>,
+    /// QUIT went out on the stream in use; [`Session::finish`] reads its reply in the background.
+    quit_sent: bool,
 }
+
+/// How long a connection stays open after QUIT, in the background, for the server's reply.
+const QUIT_LINGER: Duration = Duration::from_secs(2);
 
 /// Marker: the session stopped; the reason is already in `result.error`.
 struct Stop;
@@ -369,7 +378,7 @@ impl Session<'_> {
                     self.quit(&mut stream).await;
                 }
             }
-            self.keep_transcript(&mut stream);
+            self.finish(stream);
             return;
         }
 
@@ -392,7 +401,7 @@ impl Session<'_> {
             outcome = self.plaintext_part(&mut stream, &ehlo_name, false).await;
         }
         if outcome.is_err() {
-            self.keep_transcript(&mut stream);
+            self.finish(stream);
             return;
         }
         let (transcript, dropped) = stream.take_transcript();
@@ -413,7 +422,7 @@ impl Session<'_> {
             self.result.smtp.tls_ehlo_keywords = Some(ext.keywords());
             self.quit(&mut stream).await;
         }
-        self.keep_transcript(&mut stream);
+        self.finish(stream);
     }
 
     /// After a failed implicit-TLS handshake: when the server sent a plaintext SMTP reply, the
@@ -436,6 +445,24 @@ impl Session<'_> {
         let (mut lines, dropped) = stream.take_transcript();
         self.result.smtp.transcript.append(&mut lines);
         self.result.smtp.transcript_dropped += dropped;
+    }
+
+    /// Ends the session's use of `stream`: its transcript goes into the result and, when QUIT
+    /// was sent, the connection stays open in the background for the reply (so the server, which
+    /// closes after `221`, closes first) for at most [`QUIT_LINGER`] and never past the run
+    /// deadline. Nothing waits for it: a run that ends sooner closes the connection.
+    fn finish<S>(&mut self, mut stream: SmtpStream<S>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        self.keep_transcript(&mut stream);
+        if std::mem::take(&mut self.quit_sent) {
+            let until = (Instant::now() + QUIT_LINGER).min(self.p.run_deadline);
+            tokio::spawn(async move {
+                // The reply changes nothing; reading it only lets the server close first.
+                let _ = stream.read_reply(until).await;
+            });
+        }
     }
 
     async fn connect(&mut self) -> Result<Connection, Stop> {
@@ -513,8 +540,11 @@ impl Session<'_> {
         let ext = self.ehlo(stream, ehlo_name, Phase::Ehlo).await?;
         self.result.smtp.ehlo_keywords = ext.keywords();
         self.result.smtp.starttls_offered = ext.starttls();
+        // RFC 2920: MAIL and RSET may stand anywhere in a pipelined group, STARTTLS last (RFC
+        // 3207 §4.2), so where PIPELINING is offered the MAIL question costs no round trip.
+        let pipelined = mail_probe && ext.starttls() && ext.has("PIPELINING");
         if mail_probe {
-            self.mail_probe(stream).await?;
+            self.mail_probe(stream, pipelined).await?;
         }
         if !ext.starttls() {
             self.quit(stream).await;
@@ -522,9 +552,13 @@ impl Session<'_> {
         }
         let (deadline, by_run) = self.deadline();
         let t0 = Instant::now();
-        let reply = match stream.send("STARTTLS", deadline).await {
-            Ok(()) => stream.read_reply(deadline).await,
-            Err(e) => Err(e),
+        let reply = if pipelined {
+            stream.read_reply(deadline).await
+        } else {
+            match stream.send("STARTTLS", deadline).await {
+                Ok(()) => stream.read_reply(deadline).await,
+                Err(e) => Err(e),
+            }
         };
         let reply = match reply {
             Ok(r) => r,
@@ -560,19 +594,32 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// `MAIL FROM:<>` before STARTTLS, then `RSET` (never RCPT, never a message; one command at a
-    /// time, no pipelining): does the server take mail in plaintext, or require TLS first (RFC 3207
-    /// §4, `530 5.7.0 Must issue a STARTTLS command first`)? Its outcome is information, never the
-    /// session's error. `Err(Plain::MailProbeLost)` when the connection cannot carry on to STARTTLS
-    /// (421, a timeout, a malformed reply, or the server closed it): the session then reconnects
-    /// without this step.
-    async fn mail_probe(&mut self, stream: &mut SmtpStream<Connection>) -> Result<(), Plain> {
+    /// `MAIL FROM:<>` before STARTTLS, then `RSET` (never RCPT, never a message): does the
+    /// server take mail in plaintext, or require TLS first (RFC 3207 §4, `530 5.7.0 Must issue a
+    /// STARTTLS command first`)? One command at a time, or, when `pipelined` (the server offers
+    /// PIPELINING and STARTTLS), MAIL, RSET and STARTTLS as one group whose STARTTLS reply the
+    /// caller reads. Its outcome is information, never the session's error.
+    /// `Err(Plain::MailProbeLost)` when the connection cannot carry on to STARTTLS (421, a
+    /// timeout, a malformed reply, or the server closed it): the session then reconnects without
+    /// this step.
+    async fn mail_probe(
+        &mut self,
+        stream: &mut SmtpStream<Connection>,
+        pipelined: bool,
+    ) -> Result<(), Plain> {
         let lost = |s: &mut Self, why: String| {
             s.result.smtp.mail_probe_lost = Some(why);
             Err(Plain::MailProbeLost)
         };
         let (deadline, _) = self.deadline();
-        let reply = match stream.send("MAIL FROM:<>", deadline).await {
+        let sent = if pipelined {
+            stream
+                .send_group(&["MAIL FROM:<>", "RSET", "STARTTLS"], deadline)
+                .await
+        } else {
+            stream.send("MAIL FROM:<>", deadline).await
+        };
+        let reply = match sent {
             Ok(()) => stream.read_reply(deadline).await,
             Err(e) => Err(e),
         };
@@ -589,7 +636,12 @@ impl Session<'_> {
             );
         }
         let (deadline, _) = self.deadline();
-        let reply = match stream.send("RSET", deadline).await {
+        let sent = if pipelined {
+            Ok(())
+        } else {
+            stream.send("RSET", deadline).await
+        };
+        let reply = match sent {
             Ok(()) => stream.read_reply(deadline).await,
             Err(e) => Err(e),
         };
@@ -672,12 +724,12 @@ impl Session<'_> {
         Ok(Extensions::from_reply(&reply))
     }
 
-    /// QUIT politely; its outcome is only kept in the transcript.
+    /// QUIT politely (RFC 5321 §4.1.1.10). Only the command is sent here: its reply changes
+    /// nothing, so it is read off the critical path, after the result is complete
+    /// ([`Session::finish`]).
     async fn quit<S: AsyncRead + AsyncWrite + Unpin>(&mut self, stream: &mut SmtpStream<S>) {
         let (deadline, _) = self.deadline();
-        if stream.send("QUIT", deadline).await.is_ok() {
-            let _ = stream.read_reply(deadline).await;
-        }
+        self.quit_sent = stream.send("QUIT", deadline).await.is_ok();
     }
 
     async fn tls<S: AsyncRead + AsyncWrite + Unpin>(

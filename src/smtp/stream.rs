@@ -90,10 +90,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> SmtpStream<S> {
 
     /// Sends one command line (CRLF appended) before `deadline`.
     pub async fn send(&mut self, command: &str, deadline: Instant) -> Result<(), StreamError> {
-        self.record(Direction::Client, command.to_string());
-        let mut line = Vec::with_capacity(command.len() + 2);
-        line.extend_from_slice(command.as_bytes());
-        line.extend_from_slice(b"\r\n");
+        self.send_group(&[command], deadline).await
+    }
+
+    /// Sends several command lines in one write (an RFC 2920 pipelined group: only for a server
+    /// that advertised PIPELINING, and with the group's last command one of those that may end
+    /// a group). Each is recorded in the transcript as it is sent.
+    pub async fn send_group(
+        &mut self,
+        commands: &[&str],
+        deadline: Instant,
+    ) -> Result<(), StreamError> {
+        let mut line = Vec::new();
+        for command in commands {
+            self.record(Direction::Client, (*command).to_string());
+            line.extend_from_slice(command.as_bytes());
+            line.extend_from_slice(b"\r\n");
+        }
         let write = async {
             self.inner.write_all(&line).await?;
             self.inner.flush().await

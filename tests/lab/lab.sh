@@ -642,6 +642,9 @@ local_transport = discard
 smtp_dns_support_level = disabled
 smtpd_peername_lookup = no
 smtpd_banner = \$myhostname ESMTP tlscheck-lab $i
+# Postfix 3.9's default: a client that breaks RFC 2920's pipelining rules is disconnected. The
+# MAIL question's pipelined group (MAIL, RSET, STARTTLS last) must pass it.
+smtpd_forbid_unauth_pipelining = yes
 EOF
   tls_settings "${PROFILE[$i]}" "$PKI/$i.key" "$PKI/$i.chain.pem"
 }
