@@ -14,7 +14,7 @@ use support::env::Env;
 use support::http::{HttpServer, Reply};
 use support::net::Net;
 use support::pki::{rustls_server_config, Issuer, LeafSpec};
-use support::report::{codes as all_codes, first_address};
+use support::report::{codes as all_codes, commands, first_address};
 
 /// The finding codes without the two info findings every loopback test domain has, since none
 /// publishes MTA-STS or TLS-RPT (`mta-sts-missing`, `tlsrpt-missing`; asserted in
@@ -133,15 +133,8 @@ fn good_chain_passes_with_full_facts() {
     assert!(tls["trust_store"].as_str().unwrap().starts_with("file:"));
     // The main session's whole transcript: greeting, EHLO, STARTTLS, EHLO again, QUIT. (The
     // MAIL question rides on the TLS 1.2 probe's connection beside it, which costs no time.)
-    let commands: Vec<&str> = a["smtp"]["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|l| l["dir"] == "C")
-        .map(|l| l["line"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        commands,
+        commands(a),
         vec![
             "EHLO probe.tlscheck.test",
             "STARTTLS",

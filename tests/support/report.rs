@@ -74,3 +74,17 @@ pub fn versions(address: &Value) -> [String; 4] {
     let v = &address["versions"];
     ["tls1_0", "tls1_1", "tls1_2", "tls1_3"].map(|k| v[k].as_str().unwrap_or("absent").to_string())
 }
+
+/// The commands `address`'s main session sent, in order (the client lines of its transcript).
+pub fn commands(address: &Value) -> Vec<&str> {
+    address["smtp"]["transcript"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter(|l| l["dir"] == "C")
+                .filter_map(|l| l["line"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
