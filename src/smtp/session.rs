@@ -1,5 +1,6 @@
 //! One SMTP session against one address: greeting -> EHLO -> STARTTLS -> TLS handshake -> EHLO
-//! again -> QUIT (RFC 5321 §4.1, RFC 3207; the reply to QUIT is read off the critical path), or TLS first for implicit TLS (RFC 8314, port 465).
+//! again -> QUIT (RFC 5321 §4.1, RFC 3207; the reply to QUIT is read off the critical path), or
+//! TLS first for implicit TLS (RFC 8314, port 465).
 //!
 //! Every command waits for its reply (the one pipelined group is the MAIL question's, on a version
 //! probe's connection, only where PIPELINING is advertised), every phase has its own deadline (the
